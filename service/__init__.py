@@ -1,0 +1,101 @@
+"""Recall: treatment-course reminders for clinics. `create_app` is the one place things are wired."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from .channels.console import ConsoleTransport
+from .extensions import db, migrate
+from .pacing import Pacer
+from .settings import Settings
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def build_senders(settings: Settings) -> dict[str, Any]:
+    """Real providers where credentials exist; the console transport otherwise, so the demo runs anywhere."""
+    console = ConsoleTransport()
+    senders: dict[str, Any] = {"sms": console, "email": console, "console": console}
+    if settings.twilio_configured:
+        from .channels.twilio_sms import TwilioSmsSender
+
+        senders["sms"] = TwilioSmsSender(
+            settings.twilio_account_sid or "",
+            settings.twilio_auth_token or "",
+            from_number=settings.twilio_from_number,
+            messaging_service_sid=settings.twilio_messaging_service_sid,
+            api_base_url=settings.twilio_api_base_url,
+            status_callback_base=settings.public_base_url,
+        )
+    if settings.smtp_configured:
+        from .channels.smtp_email import SmtpEmailSender
+
+        senders["email"] = SmtpEmailSender(
+            settings.smtp_host or "",
+            settings.smtp_port,
+            mail_from=settings.mail_from or "",
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+        )
+    return senders
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # One writer at a time: wait for the lock rather than fail while a send holds it.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    settings = settings or Settings.from_env(instance_path=Path(app.instance_path))
+    if settings.database_url.startswith("sqlite:///") and ":memory:" not in settings.database_url:
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["recall.settings"] = settings
+    app.extensions["recall.senders"] = build_senders(settings)
+    app.extensions["recall.pacer"] = Pacer(settings.sms_rate_per_second)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+
+    from . import models  # noqa: F401 - register the tables with the metadata
+    from .health import bp as health_bp
+    from .webhooks import bp as webhooks_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(webhooks_bp)
+
+    from admin import init_admin
+
+    init_admin(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
+        # JSON for machines (webhooks, API); Flask-Admin pages render their own HTML errors.
+        if exc.code == 413:
+            return jsonify({"error": f"the body is larger than {MAX_BODY_BYTES // 1024} KiB", "details": []}), 413
+        return exc
+
+    logging.getLogger("service").setLevel(logging.INFO)
+    return app

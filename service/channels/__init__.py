@@ -1,0 +1,43 @@
+"""Channels carry a rendered message to a provider. Each is one small module behind one interface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What a provider said. `retryable` tells the dispatcher whether trying again can help."""
+
+    ok: bool
+    provider: str
+    provider_message_id: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    retryable: bool = False
+    retry_after_seconds: float | None = None
+    # The provider says this recipient has opted out (Twilio 21610): stop, and remember it.
+    recipient_opted_out: bool = False
+
+
+@dataclass(frozen=True)
+class EmailMessageSpec:
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    ics: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class SmsSender(Protocol):
+    name: str
+
+    def send_sms(self, to: str, body: str, *, reminder_id: int | None) -> SendResult: ...
+
+
+class EmailSender(Protocol):
+    name: str
+
+    def send_email(self, message: EmailMessageSpec, *, reminder_id: int | None) -> SendResult: ...

@@ -1,0 +1,81 @@
+"""Email over SMTP with the standard library: multipart text + HTML, and an iCalendar invitation."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from ..contacts import mask_email
+from . import EmailMessageSpec, SendResult
+
+log = logging.getLogger(__name__)
+
+
+def build_mime(spec: EmailMessageSpec, mail_from: str, *, message_id: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = mail_from
+    msg["To"] = spec.to
+    msg["Subject"] = spec.subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = message_id
+    for name, value in spec.headers.items():
+        msg[name] = value
+    msg.set_content(spec.text)
+    if spec.html:
+        msg.add_alternative(spec.html, subtype="html")
+    if spec.ics:
+        # RFC 6047: an iMIP part names its METHOD; the attachment copy helps clients that only read attachments.
+        msg.add_alternative(spec.ics, maintype="text", subtype="calendar", params={"method": "PUBLISH"})
+        msg.add_attachment(spec.ics, maintype="text", subtype="calendar", filename="session.ics")
+    return msg
+
+
+class SmtpEmailSender:
+    name = "smtp"
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        mail_from: str,
+        username: str | None = None,
+        password: str | None = None,
+        starttls: bool = True,
+        timeout_seconds: float = 15.0,
+    ) -> None:
+        self._host, self._port = host, port
+        self._from = mail_from
+        self._username, self._password = username, password
+        self._starttls = starttls
+        self._timeout = timeout_seconds
+
+    def send_email(self, message: EmailMessageSpec, *, reminder_id: int | None) -> SendResult:
+        domain = self._from.rpartition("@")[2].strip(">") or "recall.local"
+        message_id = make_msgid(idstring=f"reminder-{reminder_id}", domain=domain)
+        mime = build_mime(message, self._from, message_id=message_id)
+        try:
+            with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
+                if self._starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self._username:
+                    smtp.login(self._username, self._password or "")
+                smtp.send_message(mime)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            return self._failure(message.to, str(code), text, retryable=code < 500)
+        except smtplib.SMTPResponseException as exc:
+            return self._failure(message.to, str(exc.smtp_code), exc.smtp_error, retryable=exc.smtp_code < 500)
+        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+            return self._failure(message.to, "connection", str(exc).encode(), retryable=True)
+        log.info("smtp accepted email %s to %s", message_id, mask_email(message.to))
+        return SendResult(ok=True, provider="smtp", provider_message_id=message_id.strip("<>"))
+
+    def _failure(self, to: str, code: str, text: bytes | str, *, retryable: bool) -> SendResult:
+        detail = text.decode(errors="replace") if isinstance(text, bytes) else text
+        log.warning("smtp refused email to %s: %s %s", mask_email(to), code, detail[:200])
+        return SendResult(ok=False, provider="smtp", error_code=code, error_message=detail[:300], retryable=retryable)

@@ -1,0 +1,85 @@
+"""SMS through the official Twilio client: the only module that imports `twilio`."""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from ..contacts import mask_phone
+from . import SendResult
+
+log = logging.getLogger(__name__)
+
+# Twilio error codes that no retry can fix (invalid, unroutable or landline numbers, geo permissions).
+PERMANENT_CODES = {21211, 21212, 21408, 21606, 21608, 21612, 21614, 21635, 30005, 30006}
+# Rate and queue limits: the request was not processed, so trying later is safe.
+BACKOFF_CODES = {20429, 21611, 30001}
+OPTED_OUT_CODE = 21610
+
+
+def classify(exc: TwilioRestException) -> SendResult:
+    code = exc.code if isinstance(exc.code, int) else None
+    message = str(exc.msg or "")[:300]
+    common = {"provider": "twilio", "error_code": str(code or exc.status), "error_message": message}
+    if code == OPTED_OUT_CODE:
+        return SendResult(ok=False, retryable=False, recipient_opted_out=True, **common)
+    if code in PERMANENT_CODES:
+        return SendResult(ok=False, retryable=False, **common)
+    if code in BACKOFF_CODES or exc.status == 429 or exc.status >= 500:
+        return SendResult(ok=False, retryable=True, **common)
+    return SendResult(ok=False, retryable=False, **common)
+
+
+class TwilioSmsSender:
+    name = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        from_number: str | None,
+        messaging_service_sid: str | None,
+        api_base_url: str | None = None,
+        status_callback_base: str | None = None,
+        timeout_seconds: float = 10.0,
+    ) -> None:
+        self._client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout_seconds))
+        if api_base_url:
+            # twilio 9.x builds every Messages URL from this attribute (tests point it at a fake on 127.0.0.1).
+            self._client.api.base_url = api_base_url
+        self._from = from_number
+        self._service = messaging_service_sid
+        self._callback_base = status_callback_base
+
+    def status_callback_url(self, reminder_id: int | None) -> str | None:
+        if not self._callback_base or reminder_id is None:
+            return None
+        return f"{self._callback_base}/webhooks/twilio/status?reminder={reminder_id}"
+
+    def send_sms(self, to: str, body: str, *, reminder_id: int | None) -> SendResult:
+        kwargs: dict[str, object] = {"to": to, "body": body}
+        if self._service:
+            kwargs["messaging_service_sid"] = self._service
+        else:
+            kwargs["from_"] = self._from
+        callback = self.status_callback_url(reminder_id)
+        if callback:
+            kwargs["status_callback"] = callback
+        try:
+            message = self._client.messages.create(**kwargs)  # type: ignore[arg-type]
+        except TwilioRestException as exc:
+            result = classify(exc)
+            log.warning("twilio refused sms to %s: %s %s", mask_phone(to), result.error_code, result.error_message)
+            return result
+        except requests.Timeout as exc:
+            # Twilio may have accepted it; the status callback carrying our reminder id will tell.
+            return SendResult(ok=False, provider="twilio", error_code="timeout", error_message=str(exc)[:300], retryable=True)
+        except requests.RequestException as exc:
+            return SendResult(ok=False, provider="twilio", error_code="connection", error_message=str(exc)[:300], retryable=True)
+        log.info("twilio accepted sms %s to %s", message.sid, mask_phone(to))
+        return SendResult(ok=True, provider="twilio", provider_message_id=message.sid)

@@ -1,0 +1,68 @@
+"""`flask --app wsgi …` commands: reminders tick, scheduler, serve, demo seed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .timeutil import utcnow
+
+reminders = AppGroup("reminders", help="Plan and send reminders.")
+demo = AppGroup("demo", help="The demo clinic.")
+
+
+def _parse_at(value: str | None) -> datetime:
+    if not value:
+        return utcnow()
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date-time", param_hint="--at") from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+@reminders.command("tick")
+@click.option("--at", "at", help="Act as if the clock read this ISO 8601 instant (default: now; naive means UTC).")
+def tick_command(at: str | None) -> None:
+    """Run one planning and dispatch cycle and print a summary line."""
+    from .ticker import tick
+
+    report = tick(_parse_at(at))
+    click.echo(report.summary())
+
+
+@demo.command("seed")
+def seed_command() -> None:
+    """Create the demo clinic's patients and sessions (safe to run again)."""
+    from .demo import seed_demo
+
+    click.echo(seed_demo(utcnow()))
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(reminders)
+    app.cli.add_command(demo)
+
+    @app.cli.command("scheduler")
+    def scheduler_command() -> None:
+        """Run the scheduler's jobs in the foreground (one such process per deployment)."""
+        from .scheduler import build_scheduler
+
+        click.echo("scheduler: ticking every 30 s; Ctrl-C stops")
+        build_scheduler(current_app._get_current_object(), blocking=True).start()  # type: ignore[attr-defined]
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True)
+    def serve_command(host: str, port: int) -> None:
+        """Serve the app with the scheduler in-process when SCHEDULER_ENABLED (the demo's way; use gunicorn in production)."""
+        real_app = current_app._get_current_object()  # type: ignore[attr-defined]
+        if real_app.extensions["recall.settings"].scheduler_enabled:
+            from .scheduler import build_scheduler
+
+            build_scheduler(real_app, blocking=False).start()
+            click.echo("scheduler: running in-process")
+        real_app.run(host=host, port=port, use_reloader=False, threaded=True)

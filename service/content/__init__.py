@@ -1,0 +1,1 @@
+"""What Recall says: shipped default templates and tips, overridable by the clinic in the database."""

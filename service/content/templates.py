@@ -1,0 +1,50 @@
+"""Default message templates, in English and French (mesotherapy comes from France).
+
+SMS say no more than the clinic's name, the time, how to reach the clinic and how to
+opt out: a phone's lock screen is not private. A clinic that wants more can edit
+its templates in the admin panel.
+"""
+
+from __future__ import annotations
+
+# Reminder kinds that share one template.
+TEMPLATE_KIND = {
+    "reminder_48h": "session_reminder",
+    "reminder_24h": "session_reminder",
+    "reminder_2h": "session_reminder",
+}
+
+_SESSION_TIMES_EN = "{{ session_date }} at {{ session_times }}"
+_SESSION_TIMES_FR = "{{ session_date }} à {{ session_times }}"
+
+# (kind, channel, language) -> (subject, body)
+DEFAULT_TEMPLATES: dict[tuple[str, str, str], tuple[str | None, str]] = {
+    ("session_reminder", "sms", "en"): (
+        None,
+        "{{ clinic_name }}: reminder of your appointment{{ 's' if session_count > 1 }} on "
+        + _SESSION_TIMES_EN
+        + ". To change it call {{ clinic_phone }}. Reply STOP to opt out",
+    ),
+    ("session_reminder", "sms", "fr"): (
+        None,
+        "{{ clinic_name }} : rappel, rendez-vous le "
+        + _SESSION_TIMES_FR
+        + ". Pour le modifier : {{ clinic_phone }}. STOP pour ne plus recevoir de SMS",
+    ),
+    ("session_reminder", "email", "en"): (
+        "Your appointment at {{ clinic_name }} on {{ session_date }}",
+        "Hello {{ first_name }},\n\n"
+        "This is a reminder of your appointment{{ 's' if session_count > 1 }} at {{ clinic_name }} on "
+        + _SESSION_TIMES_EN
+        + ".\n\nA session takes about 10 minutes. If you need to change the time, please call us on "
+        "{{ clinic_phone }}.\n\nThe invitation attached adds it to your calendar.\n\n{{ clinic_name }}",
+    ),
+    ("session_reminder", "email", "fr"): (
+        "Votre rendez-vous chez {{ clinic_name }} le {{ session_date }}",
+        "Bonjour {{ first_name }},\n\n"
+        "Nous vous rappelons votre rendez-vous chez {{ clinic_name }} le "
+        + _SESSION_TIMES_FR
+        + ".\n\nUne séance dure environ 10 minutes. Pour changer d'horaire, appelez-nous au "
+        "{{ clinic_phone }}.\n\nL'invitation jointe l'ajoute à votre agenda.\n\n{{ clinic_name }}",
+    ),
+}

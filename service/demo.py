@@ -1,0 +1,82 @@
+"""The demo clinic: a few patients with courses and upcoming sessions, made through the webhook path.
+
+Seeding goes through the same `apply_booking_event` the webhooks use, with fixed
+event ids, so running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from .domain.events import AppointmentInfo, BookingEvent, CourseInfo, EventType, PatientInfo
+from .extensions import db
+from .ingest import apply_booking_event
+from .models import Appointment, Course, WebhookEvent
+
+SOURCE = "demo"
+
+PATIENTS = [
+    PatientInfo("p-camille", "Camille", "Martin", "+33612345678", "camille@example.test", "Europe/Paris", "fr", True, True),
+    PatientInfo("p-sam", "Sam", "Taylor", "+447911123456", "sam@example.test", "Europe/London", "en", True, True),
+    PatientInfo("p-lea", "Léa", "Bernard", "+33698765432", None, "Europe/Paris", "fr", True, False),
+    PatientInfo("p-nora", "Nora", "Petit", None, "nora@example.test", "Europe/Paris", "fr", False, True),
+]
+
+
+def _at(day: date, hour: int, minute: int, zone: str) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zone))
+
+
+def seed_demo(now: datetime) -> str:
+    """Book the demo sessions relative to today; returns a one-line summary."""
+    settings_zone = "Europe/Paris"
+    today = now.astimezone(ZoneInfo(settings_zone)).date()
+    from flask import current_app
+
+    settings = current_app.extensions["recall.settings"]
+    bookings = [
+        # (patient, appointment id, day offset, hour, minute, area, course id, sessions planned)
+        (PATIENTS[0], "a-camille-1", 1, 16, 45, "thighs", "c-camille", 6),
+        (PATIENTS[0], "a-camille-2", 8, 16, 45, "thighs", "c-camille", 6),
+        (PATIENTS[1], "a-sam-1", 2, 10, 0, "abdomen", "c-sam", 10),
+        (PATIENTS[1], "a-sam-2", 2, 10, 30, "thighs", "c-sam-thighs", 5),
+        (PATIENTS[2], "a-lea-1", 0, 19, 30, "arms", "c-lea", 4),
+        (PATIENTS[3], "a-nora-1", 3, 9, 15, "thighs", "c-nora", 6),
+    ]
+    created = 0
+    for patient, appt_id, days, hour, minute, area, course_id, planned in bookings:
+        event_id = f"demo-{appt_id}"
+        if db.session.execute(select(WebhookEvent.id).where(WebhookEvent.source == SOURCE, WebhookEvent.event_id == event_id)).first():
+            continue
+        starts = _at(today + timedelta(days=days), hour, minute, patient.timezone or settings_zone)
+        event = BookingEvent(
+            source=SOURCE, event_id=event_id, type=EventType.BOOKED, occurred_at=now,
+            appointment=AppointmentInfo(appt_id, starts, 10, "mesotherapy", area, patient.timezone,
+                                        CourseInfo(course_id, planned, "initial")),
+            patient=patient,
+        )
+        db.session.add(WebhookEvent(source=SOURCE, event_id=event_id, event_type="booked", outcome="processed", received_at=now))
+        apply_booking_event(db.session, event, settings, now)
+        created += 1
+
+    # A patient whose course ended last year: annual maintenance falls due within the month.
+    if not db.session.execute(select(Course.id).where(Course.source == SOURCE, Course.external_id == "c-ines")).first():
+        past = _at(today - timedelta(days=345), 11, 0, settings_zone)
+        ines = PatientInfo("p-ines", "Inès", "Moreau", "+33611223344", "ines@example.test", "Europe/Paris", "fr", True, True)
+        event = BookingEvent(
+            source=SOURCE, event_id="demo-a-ines-1", type=EventType.COMPLETED, occurred_at=now,
+            appointment=AppointmentInfo("a-ines-1", past, 10, "mesotherapy", "thighs", "Europe/Paris",
+                                        CourseInfo("c-ines", 1, "initial")),
+            patient=ines,
+        )
+        apply_booking_event(db.session, event, settings, now)
+        course = db.session.execute(select(Course).where(Course.source == SOURCE, Course.external_id == "c-ines")).scalar_one()
+        course.completed_at = past
+        course.maintenance_due_on = (past + timedelta(days=365)).date()
+        created += 1
+    db.session.commit()
+    total = db.session.execute(select(db.func.count()).select_from(Appointment).where(Appointment.source == SOURCE)).scalar_one()
+    return f"demo clinic: {created} bookings added, {total} demo sessions in all"

@@ -1,0 +1,278 @@
+"""Send what is due from the outbox: claim, re-check under lock, send, record.
+
+Guarantees, and how:
+- Two dispatchers never send one reminder: a row is claimed by an UPDATE over
+  `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL) or under SQLite's single writer,
+  and the sending transaction re-checks that this worker still holds the lease.
+- Nothing goes out for a cancelled or moved session: the sending transaction
+  locks the patient and the sessions the reminder names, re-reads them, and only
+  then calls the provider. A cancellation either committed before (seen, no
+  send) or waits until the send is recorded.
+- Nothing is lost: a crash leaves the row `sending` with a lease; once the lease
+  expires it is recovered (sent, if the provider's status callback already told us
+  the message id; otherwise tried again). The only duplicate window is a crash
+  between the provider accepting and our commit with no status callback configured.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .channels import EmailMessageSpec, SendResult
+from .domain.dispatch_rules import Cancel, Defer, NamedSession, RetryPolicy, Send, Skip, decide
+from .domain.planning import Channel
+from .messages import compose
+from .models import Appointment, Patient, Reminder, SendAttempt
+from .pacing import Pacer
+from .planner import reach_of, window_of
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    retried: int = 0
+    skipped: int = 0
+    cancelled: int = 0
+    recovered: int = 0
+
+    def count(self, outcome: str) -> None:
+        if hasattr(self, outcome):
+            setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+class Dispatcher:
+    """One per process; `run(now)` drains what is due at `now`."""
+
+    def __init__(
+        self,
+        session: Session,
+        senders: Mapping[str, Any],
+        settings: Settings,
+        *,
+        worker: str | None = None,
+        pacer: Pacer | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.session = session
+        self.senders = senders
+        self.settings = settings
+        self.worker = worker or worker_name()
+        self.pacer = pacer or Pacer(settings.sms_rate_per_second)
+        self.retry = retry or RetryPolicy()
+
+    @property
+    def lease(self) -> timedelta:
+        # Long enough to send a whole batch at the paced rate, twice over.
+        return timedelta(seconds=max(300.0, 2 * self.settings.dispatch_batch_size / self.settings.sms_rate_per_second))
+
+    # -- claiming ---------------------------------------------------------------
+
+    def claim(self, now: datetime, limit: int) -> list[int]:
+        due = (
+            select(Reminder.id)
+            .where(Reminder.status == "pending", Reminder.next_attempt_at <= now)
+            .order_by(Reminder.next_attempt_at, Reminder.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        stmt = (
+            update(Reminder)
+            .where(Reminder.id.in_(due.scalar_subquery()))
+            .values(status="sending", leased_by=self.worker, lease_until=now + self.lease, updated_at=now)
+            .returning(Reminder.id)
+            .execution_options(synchronize_session=False)
+        )
+        ids = list(self.session.execute(stmt).scalars())
+        self.session.commit()
+        return sorted(ids)
+
+    def recover_expired(self, now: datetime) -> int:
+        """Rows whose dispatcher died mid-send: settle them as sent if the provider told us, else retry."""
+        rows = self.session.execute(
+            select(Reminder).where(Reminder.status == "sending", Reminder.lease_until < now).with_for_update(skip_locked=True)
+        ).scalars().all()
+        for row in rows:
+            if row.provider_message_id:
+                row.status, row.status_reason = "sent", None
+                row.sent_at = row.sent_at or now
+            else:
+                row.status = "pending"
+                row.status_reason = "recovered after a dispatcher stopped mid-send"
+                row.next_attempt_at = now
+            row.leased_by = row.lease_until = None
+        self.session.commit()
+        return len(rows)
+
+    # -- sending ----------------------------------------------------------------
+
+    def _lock_for_send(self, reminder_id: int, now: datetime) -> tuple[Reminder, Patient, list[Appointment]] | None:
+        """Lock patient, sessions, then the reminder (the same order as webhooks) and re-read them."""
+        session = self.session
+        head = session.execute(
+            select(Reminder.patient_id, Reminder.context).where(Reminder.id == reminder_id)
+        ).one_or_none()
+        if head is None:
+            return None
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite ignores FOR UPDATE; taking its write lock first makes this transaction see, and
+            # block, any concurrent cancellation until the send is recorded.
+            session.execute(update(Reminder).where(Reminder.id == reminder_id).values(updated_at=now))
+        patient = session.execute(
+            select(Patient).where(Patient.id == head.patient_id).with_for_update().execution_options(populate_existing=True)
+        ).scalar_one()
+        ids = sorted({int(a) for a, _ in (head.context or {}).get("appointments", [])})
+        appointments = list(
+            session.execute(
+                select(Appointment).where(Appointment.id.in_(ids)).order_by(Appointment.id).with_for_update()
+                .execution_options(populate_existing=True)
+            ).scalars()
+        ) if ids else []
+        reminder = session.execute(
+            select(Reminder).where(Reminder.id == reminder_id).with_for_update().execution_options(populate_existing=True)
+        ).scalar_one()
+        if reminder.status != "sending" or reminder.leased_by != self.worker:
+            return None
+        return reminder, patient, appointments
+
+    def deliver(self, reminder_id: int, now: datetime) -> str:
+        """Settle one claimed reminder; returns the outcome name counted in the report."""
+        try:
+            locked = self._lock_for_send(reminder_id, now)
+            if locked is None:
+                self.session.rollback()
+                return "lost"
+            outcome = self._settle(*locked, now=now)
+            self.session.commit()
+            return outcome
+        except Exception:
+            self.session.rollback()
+            log.exception("dispatch of reminder %s failed; it will be retried after its lease expires", reminder_id)
+            return "error"
+
+    def _settle(self, reminder: Reminder, patient: Patient, appointments: list[Appointment], *, now: datetime) -> str:
+        current = {a.id: a for a in appointments}
+        named = [
+            NamedSession(
+                appointment_id=int(aid),
+                planned_start=datetime.fromisoformat(start),
+                current_start=current[int(aid)].starts_at if int(aid) in current else None,
+                current_status=current[int(aid)].status if int(aid) in current else None,
+            )
+            for aid, start in (reminder.context or {}).get("appointments", [])
+        ]
+        zone = ZoneInfo(patient.timezone or self.settings.clinic_timezone)
+        decision = decide(
+            channel=Channel(reminder.channel),
+            expires_at=reminder.expires_at,
+            sessions=named,
+            reach=reach_of(patient),
+            may_fall_back=bool(named),
+            zone=zone,
+            window=window_of(self.settings),
+            now=now,
+        )
+        if isinstance(decision, Cancel | Skip):
+            status = "cancelled" if isinstance(decision, Cancel) else "skipped"
+            self._finish(reminder, status, decision.reason)
+            return status
+        if isinstance(decision, Defer):
+            self._finish(reminder, "pending", f"deferred: {decision.reason}")
+            reminder.next_attempt_at = decision.until
+            return "deferred"
+        assert isinstance(decision, Send)
+        reminder.channel = decision.channel.value
+        ordered = sorted(appointments, key=lambda a: a.starts_at)
+        composed = compose(self.session, reminder, patient, ordered, self.settings, reminder.channel, now)
+        reminder.body, reminder.subject = composed.text, composed.subject
+        reminder.encoding, reminder.segments = composed.encoding, composed.segments
+        reminder.attempts += 1
+        attempt = SendAttempt(reminder_id=reminder.id, number=reminder.attempts, started_at=now)
+        self.session.add(attempt)
+        result = self._send(reminder, patient, composed)
+        attempt.finished_at = now
+        return self._record(reminder, patient, attempt, result, now=now, may_fall_back=bool(named))
+
+    def _send(self, reminder: Reminder, patient: Patient, composed: Any) -> SendResult:
+        sender = self.senders[reminder.channel]
+        try:
+            if reminder.channel == "sms":
+                self.pacer.wait()
+                return sender.send_sms(patient.phone, composed.text, reminder_id=reminder.id)  # type: ignore[no-any-return]
+            spec = EmailMessageSpec(
+                to=patient.email or "", subject=composed.subject or "", text=composed.text, html=composed.html, ics=composed.ics
+            )
+            return sender.send_email(spec, reminder_id=reminder.id)  # type: ignore[no-any-return]
+        except Exception as exc:  # a bug in a channel must not lose the reminder
+            log.exception("channel %s raised", reminder.channel)
+            return SendResult(ok=False, provider=getattr(sender, "name", "?"), error_code="exception",
+                              error_message=type(exc).__name__, retryable=True)
+
+    def _record(
+        self, reminder: Reminder, patient: Patient, attempt: SendAttempt, result: SendResult, *, now: datetime, may_fall_back: bool
+    ) -> str:
+        reminder.provider = result.provider
+        if result.ok:
+            attempt.outcome = "sent"
+            reminder.provider_message_id = result.provider_message_id
+            reminder.sent_at = now
+            self._finish(reminder, "sent", None)
+            return "sent"
+        attempt.error_code, attempt.error_message = result.error_code, result.error_message
+        why = f"{result.provider} {result.error_code}: {result.error_message or ''}".strip()
+        if result.recipient_opted_out:
+            patient.sms_opted_out_at = patient.sms_opted_out_at or now
+        if result.retryable:
+            retry_after = timedelta(seconds=result.retry_after_seconds) if result.retry_after_seconds else None
+            at = self.retry.next_attempt(attempts=reminder.attempts, now=now, expires_at=reminder.expires_at, retry_after=retry_after)
+            if at is not None:
+                attempt.outcome = "retry"
+                self._finish(reminder, "pending", f"retrying after {why}")
+                reminder.next_attempt_at = at
+                return "retried"
+        attempt.outcome = "failed"
+        other = Channel(reminder.channel).other
+        if may_fall_back and reach_of(patient).allows(other):
+            # The patient can still be told by the other channel; same row, so still at most one reminder.
+            reminder.channel = other.value
+            self._finish(reminder, "pending", f"{reminder.channel} fallback after {why}")
+            reminder.next_attempt_at = now
+            return "retried"
+        self._finish(reminder, "failed", why if not result.retryable else f"gave up after {reminder.attempts} attempts: {why}")
+        return "failed"
+
+    @staticmethod
+    def _finish(reminder: Reminder, status: str, reason: str | None) -> None:
+        reminder.status, reminder.status_reason = status, reason
+        reminder.leased_by = reminder.lease_until = None
+
+    # -- the loop ---------------------------------------------------------------
+
+    def run(self, now: datetime, *, max_batches: int = 1000) -> DispatchReport:
+        report = DispatchReport(recovered=self.recover_expired(now))
+        for _ in range(max_batches):
+            ids = self.claim(now, self.settings.dispatch_batch_size)
+            for reminder_id in ids:
+                report.count(self.deliver(reminder_id, now))
+            if not ids:
+                break
+        return report

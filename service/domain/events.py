@@ -1,0 +1,70 @@
+"""Domain events: the one language every booking system is translated into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    BOOKED = "booked"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+
+# The appointment status each event leaves behind.
+STATUS_AFTER = {
+    EventType.BOOKED: "booked",
+    EventType.RESCHEDULED: "booked",
+    EventType.CANCELLED: "cancelled",
+    EventType.COMPLETED: "completed",
+    EventType.NO_SHOW: "no_show",
+}
+
+
+@dataclass(frozen=True)
+class PatientInfo:
+    external_id: str | None
+    first_name: str
+    last_name: str
+    phone: str | None  # E.164, already normalised
+    email: str | None
+    timezone: str | None
+    language: str | None
+    sms_consent: bool | None  # None: the source did not say
+    email_consent: bool | None
+
+
+@dataclass(frozen=True)
+class CourseInfo:
+    external_id: str
+    sessions_planned: int | None
+    kind: str | None  # initial | maintenance
+
+
+@dataclass(frozen=True)
+class AppointmentInfo:
+    external_id: str
+    starts_at: datetime  # aware
+    duration_minutes: int
+    treatment: str
+    area: str
+    timezone: str | None  # the zone the booking was made in, if the source says
+    course: CourseInfo | None = None
+
+
+@dataclass(frozen=True)
+class BookingEvent:
+    """Something happened to an appointment in a booking system."""
+
+    source: str
+    event_id: str
+    type: EventType
+    occurred_at: datetime  # aware; the booking system's clock
+    appointment: AppointmentInfo
+    patient: PatientInfo
+    # For a reschedule that arrives as a new booking (Cal.com, Calendly): the booking it replaces.
+    replaces_external_id: str | None = None

@@ -1,0 +1,160 @@
+"""What reminders a patient's sessions call for, and when.
+
+Each function turns a snapshot of state into `Wanted` reminders carrying a
+deterministic dedupe key. The key names exactly what the message is about
+(which sessions, at which times), so planning twice yields the same keys, and a
+reschedule yields new keys while the old ones become unwanted and are cancelled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from .quiet_hours import QuietHours, latest_allowed_at_or_before
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+    @property
+    def other(self) -> Channel:
+        return Channel.EMAIL if self is Channel.SMS else Channel.SMS
+
+
+@dataclass(frozen=True)
+class SessionRule:
+    """Send `kind` on `channel`, `offset` (elapsed time) before a session starts."""
+
+    kind: str
+    channel: Channel
+    offset: timedelta
+
+
+DEFAULT_SESSION_RULES = (
+    SessionRule("reminder_48h", Channel.EMAIL, timedelta(hours=48)),
+    SessionRule("reminder_24h", Channel.SMS, timedelta(hours=24)),
+    SessionRule("reminder_2h", Channel.SMS, timedelta(hours=2)),
+)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Which channels may carry a message to this patient right now."""
+
+    sms: bool
+    email: bool
+
+    def allows(self, channel: Channel) -> bool:
+        return self.sms if channel is Channel.SMS else self.email
+
+    def pick(self, preferred: Channel) -> Channel | None:
+        """The preferred channel, else the other one, else none."""
+        if self.allows(preferred):
+            return preferred
+        if self.allows(preferred.other):
+            return preferred.other
+        return None
+
+
+@dataclass(frozen=True)
+class SessionSnapshot:
+    appointment_id: int
+    starts_at: datetime  # aware
+    status: str
+    slot_changed_at: datetime  # when this time was booked (creation or last reschedule)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A reminder the rules call for; the outbox row is made from this."""
+
+    dedupe_key: str
+    kind: str
+    channel: Channel
+    due_at: datetime
+    expires_at: datetime | None = None
+    planned_for: datetime | None = None  # the session start it is about
+    appointment_id: int | None = None
+    course_id: int | None = None
+    appointments: tuple[tuple[int, str], ...] = field(default=())  # (id, UTC ISO start) named in it
+
+
+def _digest(parts: list[str]) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
+
+
+def group_same_day(sessions: list[SessionSnapshot], zone: ZoneInfo) -> list[list[SessionSnapshot]]:
+    """Booked sessions grouped by local calendar day, earliest first: one reminder names a whole day."""
+    by_day: dict[object, list[SessionSnapshot]] = defaultdict(list)
+    for session in sorted(sessions, key=lambda s: (s.starts_at, s.appointment_id)):
+        if session.status == "booked":
+            by_day[session.starts_at.astimezone(zone).date()].append(session)
+    return [by_day[day] for day in sorted(by_day)]  # type: ignore[type-var]
+
+
+def _supersede(reminders: list[Wanted]) -> list[Wanted]:
+    """On one channel, a reminder is only useful until the next one is due.
+
+    So a 48-hour SMS (an email fallen back to SMS) that is late never goes out
+    together with the 24-hour one, and two reminders pulled to the same moment by
+    quiet hours become one.
+    """
+    kept: list[Wanted] = []
+    for r in sorted(reminders, key=lambda w: (w.due_at, w.kind)):
+        later = [o.due_at for o in reminders if o.channel == r.channel and o.due_at > r.due_at]
+        same_time = [o for o in reminders if o.channel == r.channel and o.due_at == r.due_at and o is not r]
+        if same_time and any((o.planned_for or o.due_at) - o.due_at < (r.planned_for or r.due_at) - r.due_at for o in same_time):
+            continue
+        expires = min([*later, r.expires_at] if r.expires_at else later) if (later or r.expires_at) else None
+        kept.append(replace(r, expires_at=expires))
+    return kept
+
+
+def plan_session_reminders(
+    sessions: list[SessionSnapshot],
+    rules: tuple[SessionRule, ...] | list[SessionRule],
+    reach: Reach,
+    zone: ZoneInfo,
+    window: QuietHours,
+) -> list[Wanted]:
+    """Reminders before a patient's booked sessions.
+
+    Due times are elapsed offsets before the first session of the day, pulled back
+    out of quiet hours to the latest allowed moment. A reminder whose time came
+    before the session was booked is not wanted (no 24-hour reminder for a
+    booking made 3 hours ahead).
+    """
+    wanted: list[Wanted] = []
+    for day in group_same_day(sessions, zone):
+        first = day[0]
+        named = tuple((s.appointment_id, s.starts_at.isoformat()) for s in day)
+        digest = _digest([f"{a}@{t}" for a, t in named])
+        booked_at = max(s.slot_changed_at for s in day)
+        day_wanted: list[Wanted] = []
+        for rule in rules:
+            channel = reach.pick(rule.channel)
+            if channel is None:
+                continue
+            due = latest_allowed_at_or_before(first.starts_at - rule.offset, zone, window)
+            if due < booked_at:
+                continue
+            day_wanted.append(
+                Wanted(
+                    dedupe_key=f"session:{first.appointment_id}:{rule.kind}:{digest}",
+                    kind=rule.kind,
+                    channel=channel,
+                    due_at=due,
+                    expires_at=first.starts_at,
+                    planned_for=first.starts_at,
+                    appointment_id=first.appointment_id,
+                    appointments=named,
+                )
+            )
+        wanted.extend(_supersede(day_wanted))
+    return wanted

@@ -1,0 +1,146 @@
+"""Apply a booking event to the database, whatever order events arrive in.
+
+Every event carries the whole appointment and patient, so any event can create
+them. The booking system's `occurred_at` orders events: an older one never
+overwrites a newer one, and at the same instant a cancellation wins.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .domain.events import STATUS_AFTER, BookingEvent, EventType, PatientInfo
+from .models import Appointment, Course, Patient, PatientExternalId
+from .planner import plan_patient
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: str  # processed | stale
+    appointment_id: int
+    patient_id: int
+    detail: str = ""
+
+
+def _find_patient(session: Session, source: str, info: PatientInfo) -> Patient | None:
+    if info.external_id:
+        link = session.execute(
+            select(PatientExternalId).where(PatientExternalId.source == source, PatientExternalId.external_id == info.external_id)
+        ).scalar_one_or_none()
+        if link is not None:
+            return link.patient
+    for column, value in ((Patient.phone, info.phone), (Patient.email, info.email)):
+        if value:
+            found = session.execute(select(Patient).where(column == value).order_by(Patient.id).limit(1)).scalar_one_or_none()
+            if found is not None:
+                return found
+    return None
+
+
+def upsert_patient(session: Session, source: str, info: PatientInfo, now: datetime) -> Patient:
+    patient = _find_patient(session, source, info)
+    if patient is None:
+        patient = Patient(first_name=info.first_name, last_name=info.last_name, created_at=now)
+        session.add(patient)
+    patient.first_name = info.first_name or patient.first_name
+    patient.last_name = info.last_name or patient.last_name or ""
+    patient.phone = info.phone or patient.phone
+    patient.email = info.email or patient.email
+    patient.timezone = info.timezone or patient.timezone
+    patient.language = info.language or patient.language or "en"
+    # Consent is recorded with when and how; an opt-out (STOP) is separate and only START undoes it.
+    if info.sms_consent is not None and info.sms_consent != bool(patient.sms_consent):
+        patient.sms_consent, patient.sms_consent_at, patient.sms_consent_source = info.sms_consent, now, f"webhook:{source}"
+    if info.email_consent is not None and info.email_consent != bool(patient.email_consent):
+        patient.email_consent, patient.email_consent_at, patient.email_consent_source = info.email_consent, now, f"webhook:{source}"
+    session.flush()
+    if info.external_id and not any(x.source == source and x.external_id == info.external_id for x in patient.external_ids):
+        patient.external_ids.append(PatientExternalId(source=source, external_id=info.external_id))
+    return patient
+
+
+def _course_for(session: Session, event: BookingEvent, patient: Patient, now: datetime) -> Course | None:
+    info = event.appointment.course
+    if info is None:
+        return None
+    course = session.execute(
+        select(Course).where(Course.source == event.source, Course.external_id == info.external_id)
+    ).scalar_one_or_none()
+    if course is None:
+        course = Course(patient_id=patient.id, source=event.source, external_id=info.external_id, started_at=now,
+                        area=event.appointment.area, treatment=event.appointment.treatment)
+        session.add(course)
+    course.kind = info.kind or course.kind or "initial"
+    course.sessions_planned = info.sessions_planned or course.sessions_planned
+    return course
+
+
+def _is_stale(appt: Appointment, event: BookingEvent) -> bool:
+    if appt.last_event_at is None:
+        return False
+    if event.occurred_at < appt.last_event_at:
+        return True
+    # Same instant: a cancellation wins over anything else.
+    return event.occurred_at == appt.last_event_at and appt.status == "cancelled" and event.type != EventType.CANCELLED
+
+
+def apply_booking_event(session: Session, event: BookingEvent, settings: Settings, now: datetime) -> IngestResult:
+    patient = upsert_patient(session, event.source, event.patient, now)
+    info = event.appointment
+    appt = session.execute(
+        select(Appointment).where(Appointment.source == event.source, Appointment.external_id == info.external_id).with_for_update()
+    ).scalar_one_or_none()
+    if appt is not None and _is_stale(appt, event):
+        return IngestResult("stale", appt.id, patient.id, "an newer event for this appointment was already applied")
+
+    zone_name = info.timezone or patient.timezone or settings.clinic_timezone
+    starts_at = info.starts_at.astimezone(ZoneInfo("UTC"))
+    status = STATUS_AFTER[event.type]
+    if appt is None:
+        appt = Appointment(source=event.source, external_id=info.external_id, patient_id=patient.id, created_at=now,
+                           slot_changed_at=now, starts_at=starts_at, status=status)
+        session.add(appt)
+    elif appt.starts_at != starts_at or (appt.status == "booked") != (status == "booked"):
+        appt.slot_changed_at = now
+        if appt.starts_at != starts_at:
+            appt.confirmed_at = None
+    appt.patient_id = patient.id
+    appt.starts_at = starts_at
+    appt.timezone = zone_name
+    appt.local_starts_at = starts_at.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)
+    appt.duration_minutes = info.duration_minutes
+    appt.treatment, appt.area = info.treatment, info.area
+    appt.status = status
+    appt.last_event_at = event.occurred_at
+    appt.needs_planning = True
+    course = _course_for(session, event, patient, now)
+    if course is not None:
+        appt.course_id = course.id if course.id else None
+        appt.course = course
+    session.flush()
+
+    if event.replaces_external_id:
+        old = session.execute(
+            select(Appointment).where(Appointment.source == event.source, Appointment.external_id == event.replaces_external_id)
+        ).scalar_one_or_none()
+        if old is not None and old.status == "booked":
+            old.status, old.slot_changed_at, old.needs_planning = "cancelled", now, True
+
+    # Plan now, so the answer to the webhook already reflects the reminders; on a planning bug
+    # the appointment is still saved and `needs_planning` lets the next tick try again.
+    try:
+        with session.begin_nested():
+            plan_patient(session, patient, settings, now)
+        appt.needs_planning = False
+    except Exception:
+        log.exception("planning failed for appointment %s; the next tick retries", appt.id)
+    return IngestResult("processed", appt.id, patient.id)

@@ -1,0 +1,356 @@
+"""Persistence: thin typed models. The rules live in `service.domain`.
+
+Idempotency lives in the schema: one appointment per (source, external id), one
+reminder per dedupe key, one webhook event per (source, event id), so a retried
+delivery or a second instance can only ever hit a unique constraint, never a
+second message.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .timeutil import UTCDateTime, utcnow
+
+APPOINTMENT_STATUSES = ("booked", "cancelled", "completed", "no_show")
+REMINDER_STATUSES = ("pending", "sending", "sent", "delivered", "failed", "cancelled", "skipped")
+CHANNELS = ("sms", "email")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Patient(db.Model):
+    __tablename__ = "patient"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA; None means the clinic's
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    sms_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sms_consent_source: Mapped[str | None] = mapped_column(String(64))
+    email_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_consent_source: Mapped[str | None] = mapped_column(String(64))
+    sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    email_unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    external_ids: Mapped[list[PatientExternalId]] = relationship(back_populates="patient", cascade="all, delete-orphan")
+    appointments: Mapped[list[Appointment]] = relationship(back_populates="patient")
+    courses: Mapped[list[Course]] = relationship(back_populates="patient")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def __repr__(self) -> str:  # no names or contacts: reprs end up in logs
+        return f"<Patient {self.id}>"
+
+
+class PatientExternalId(db.Model):
+    """A patient's id in a booking system, so the next event finds the same person."""
+
+    __tablename__ = "patient_external_id"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(255))
+
+    patient: Mapped[Patient] = relationship(back_populates="external_ids")
+
+    def __repr__(self) -> str:
+        return f"<PatientExternalId {self.source}:{self.external_id}>"
+
+
+class Course(db.Model):
+    """A course of sessions on one area; an annual maintenance course keeps results."""
+
+    __tablename__ = "course"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint(_in("kind", ("initial", "maintenance")), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str | None] = mapped_column(String(32))
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    area: Mapped[str] = mapped_column(String(100), default="")
+    treatment: Mapped[str] = mapped_column(String(100), default="mesotherapy")
+    kind: Mapped[str] = mapped_column(String(16), default="initial")
+    sessions_planned: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    maintenance_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    patient: Mapped[Patient] = relationship(back_populates="courses")
+    appointments: Mapped[list[Appointment]] = relationship(back_populates="course")
+
+    def __repr__(self) -> str:
+        return f"<Course {self.id} {self.kind}>"
+
+
+class Appointment(db.Model):
+    """A treatment session. `starts_at` is UTC; the wall time and zone it was booked in are kept too."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint(_in("status", APPOINTMENT_STATUSES), name="status"),
+        Index("ix_appointment_starts_at_status", "starts_at", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="SET NULL"), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(255))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    local_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))  # wall time in `timezone`
+    timezone: Mapped[str] = mapped_column(String(64))
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    treatment: Mapped[str] = mapped_column(String(100), default="mesotherapy")
+    area: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the slot (time or status) last changed: drives debounce and "booked too late" skips.
+    slot_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The booking system's clock for the newest event applied; older events never overwrite newer ones.
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when something changed that the planner has not yet turned into reminders.
+    needs_planning: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    patient: Mapped[Patient] = relationship(back_populates="appointments")
+    course: Mapped[Course | None] = relationship(back_populates="appointments")
+
+    def __repr__(self) -> str:
+        return f"<Appointment {self.id} {self.status}>"
+
+
+class Reminder(db.Model):
+    """The outbox: a reminder is this row before it is a message."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        CheckConstraint(_in("status", REMINDER_STATUSES), name="status"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        # The dispatcher's due scan is a range scan on this index, whatever the table's size.
+        Index("ix_reminder_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(8))
+    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
+    # The session start this reminder was planned for: dispatch refuses to send it for any other.
+    planned_for: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status_reason: Mapped[str | None] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the dispatcher should next look at it: `due_at` at first, later moved by retries and quiet hours.
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    leased_by: Mapped[str | None] = mapped_column(String(64))
+    provider: Mapped[str | None] = mapped_column(String(16))
+    provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    subject: Mapped[str | None] = mapped_column(String(255))
+    body: Mapped[str | None] = mapped_column(Text)
+    encoding: Mapped[str | None] = mapped_column(String(8))
+    segments: Mapped[int | None] = mapped_column(Integer)
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    patient: Mapped[Patient] = relationship()
+    appointment: Mapped[Appointment | None] = relationship()
+    course: Mapped[Course | None] = relationship()
+    attempts_log: Mapped[list[SendAttempt]] = relationship(back_populates="reminder", order_by="SendAttempt.id")
+
+    def __repr__(self) -> str:
+        return f"<Reminder {self.id} {self.kind}/{self.channel} {self.status}>"
+
+
+class SendAttempt(db.Model):
+    """One try at handing a reminder to a provider, kept so staff can see backoff and errors."""
+
+    __tablename__ = "send_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reminder_id: Mapped[int] = mapped_column(ForeignKey("reminder.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(16), default="started")  # started|sent|retry|failed
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(String(500))
+
+    reminder: Mapped[Reminder] = relationship(back_populates="attempts_log")
+
+    def __repr__(self) -> str:
+        return f"<SendAttempt {self.reminder_id}#{self.number} {self.outcome}>"
+
+
+class ReminderRule(db.Model):
+    """A staff-editable rule: which message, on which channel, how long before a session."""
+
+    __tablename__ = "reminder_rule"
+    __table_args__ = (UniqueConstraint("kind", "channel"), CheckConstraint(_in("channel", CHANNELS), name="channel"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(8))
+    offset_minutes: Mapped[int] = mapped_column(Integer)  # before the session start
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __repr__(self) -> str:
+        return f"<ReminderRule {self.kind}/{self.channel} -{self.offset_minutes}min>"
+
+
+class MessageTemplate(db.Model):
+    __tablename__ = "message_template"
+    __table_args__ = (UniqueConstraint("kind", "channel", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<MessageTemplate {self.kind}/{self.channel}/{self.language}>"
+
+
+class Tip(db.Model):
+    __tablename__ = "tip"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))  # aftercare | diet | exercise | water
+    language: Mapped[str] = mapped_column(String(8))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __repr__(self) -> str:
+        return f"<Tip {self.id} {self.category}/{self.language}>"
+
+
+class DeliveryEvent(db.Model):
+    """A provider's word on a sent message (Twilio status callback)."""
+
+    __tablename__ = "delivery_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminder.id", ondelete="CASCADE"), index=True)
+    provider_message_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<DeliveryEvent {self.provider_message_id} {self.status}>"
+
+
+class InboundMessage(db.Model):
+    """A patient's reply, kept for staff whatever it says."""
+
+    __tablename__ = "inbound_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id", ondelete="SET NULL"), index=True)
+    from_number: Mapped[str | None] = mapped_column(String(20))
+    body: Mapped[str | None] = mapped_column(Text)
+    intent: Mapped[str] = mapped_column(String(16))  # stop|start|help|confirm|reschedule|other
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handled_by: Mapped[str | None] = mapped_column(String(254))
+
+    def __repr__(self) -> str:
+        return f"<InboundMessage {self.id} {self.intent}>"
+
+
+class WebhookEvent(db.Model):
+    """A verified webhook delivery, raw, with what we made of it."""
+
+    __tablename__ = "webhook_event"
+    __table_args__ = (UniqueConstraint("source", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(255))
+    event_type: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))  # processed | ignored | rejected
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<WebhookEvent {self.source}:{self.event_id} {self.outcome}>"
+
+
+class User(db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint(_in("role", ("admin", "staff")), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="staff")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(254))  # a user's email, or "system", "webhook:calcom", …
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.action} {self.entity}:{self.entity_id}>"

@@ -1,0 +1,91 @@
+"""Turn a template and a patient's facts into text, safely and in the patient's language.
+
+Templates are edited by clinic staff, so they run in Jinja2's sandbox with strict
+undefined variables: a typo fails loudly at save time instead of texting a
+patient "Hello ,".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from babel.dates import format_date, format_time
+from babel.lists import format_list
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .content.templates import DEFAULT_TEMPLATES, TEMPLATE_KIND
+
+LANGUAGES = ("en", "fr")
+_env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True)
+
+# CLDR puts narrow and no-break spaces in times ("4:45\u202fPM"); either one would turn an SMS into UCS-2.
+_SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
+
+
+class TemplateProblem(ValueError):
+    """A template that does not render; the message says where."""
+
+
+def template_kind(reminder_kind: str) -> str:
+    return TEMPLATE_KIND.get(reminder_kind, reminder_kind)
+
+
+def language_of(language: str | None) -> str:
+    code = (language or "en").split("-")[0].split("_")[0].lower()
+    return code if code in LANGUAGES else "en"
+
+
+def render_text(source: str, variables: Mapping[str, Any]) -> str:
+    try:
+        return _env.from_string(source).render(**variables).strip()
+    except TemplateError as exc:
+        raise TemplateProblem(f"the template does not render: {exc}") from exc
+
+
+def default_template(kind: str, channel: str, language: str) -> tuple[str | None, str]:
+    for lang in (language, "en"):
+        found = DEFAULT_TEMPLATES.get((kind, channel, lang))
+        if found:
+            return found
+    raise TemplateProblem(f"no template for {kind} by {channel}")
+
+
+def format_phone(e164: str) -> str:
+    if not e164:
+        return ""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164
+
+
+def session_variables(starts: list[datetime], zone: ZoneInfo, language: str) -> dict[str, Any]:
+    """Date and times of a day's sessions, in the patient's zone and words."""
+    local = [s.astimezone(zone) for s in sorted(starts)]
+    times = [format_time(t, format="short", locale=language).translate(_SPACES) for t in local]
+    return {
+        "session_date": format_date(local[0], format="full", locale=language).translate(_SPACES),
+        "session_time": times[0],
+        "session_times": format_list(times, locale=language).translate(_SPACES),
+        "session_count": len(local),
+    }
+
+
+SAMPLE_VARIABLES: dict[str, Any] = {
+    "first_name": "Camille",
+    "clinic_name": "Clinic",
+    "clinic_phone": "+33 1 23 45 67 89",
+    "session_date": "Tuesday, March 3, 2026",
+    "session_time": "4:45 PM",
+    "session_times": "4:45 PM",
+    "session_count": 1,
+    "course_progress": "session 3 of 6",
+    "tip": "Drink water through the day.",
+    "manage_url": "https://clinic.example/manage",
+    "unsubscribe_url": "https://clinic.example/u/token",
+}

@@ -1,0 +1,61 @@
+"""Store a verified webhook delivery and apply its events, exactly once per event id."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..domain.events import BookingEvent
+from ..extensions import db
+from ..ingest import apply_booking_event
+from ..models import WebhookEvent
+from ..settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def body_hash(raw: bytes) -> str:
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def record_rejected(source: str, raw: bytes, error: str, now: datetime) -> None:
+    """Keep a verified but unusable delivery for staff to see, keyed by its bytes (its id may be the problem)."""
+    key = body_hash(raw)
+    if db.session.execute(select(WebhookEvent.id).where(WebhookEvent.source == source, WebhookEvent.event_id == key)).first():
+        return
+    db.session.add(WebhookEvent(source=source, event_id=key, payload=raw.decode("utf-8", "replace"),
+                                outcome="rejected", error=error[:2000], received_at=now))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+
+
+def accept(source: str, event_id: str, event_type: str | None, raw: bytes, events: list[BookingEvent],
+           settings: Settings, now: datetime) -> tuple[dict[str, object], int]:
+    """Apply the events of one delivery in one transaction; a repeated event id changes nothing."""
+    seen = db.session.execute(
+        select(WebhookEvent.outcome).where(WebhookEvent.source == source, WebhookEvent.event_id == event_id)
+    ).first()
+    if seen is not None:
+        return {"status": "duplicate", "event_id": event_id}, 200
+    record = WebhookEvent(source=source, event_id=event_id, event_type=event_type,
+                          payload=raw.decode("utf-8", "replace"), outcome="processed", received_at=now)
+    db.session.add(record)
+    try:
+        db.session.flush()  # the unique (source, event_id) claims this delivery before any work
+        results = [apply_booking_event(db.session, e, settings, now) for e in events]
+        if results and all(r.outcome == "stale" for r in results):
+            record.outcome, record.error = "ignored", "older than what was already applied"
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return {"status": "duplicate", "event_id": event_id}, 200
+    body: dict[str, object] = {"status": record.outcome, "event_id": event_id}
+    if results:
+        body["appointment_ids"] = [r.appointment_id for r in results]
+    return body, 200

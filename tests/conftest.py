@@ -1,0 +1,134 @@
+"""Fixtures: an app on SQLite (always) and on PostgreSQL (when TEST_DATABASE_URL is set), a fake
+Twilio API and a real SMTP server on 127.0.0.1.
+
+Each PostgreSQL test run gets a database of its own, created here and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from service import create_app
+from service.extensions import db
+from service.settings import Settings
+from tests.fakes.smtp_server import FakeSmtp
+from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
+
+WEBHOOK_SECRET = "whsec-test-secret"
+CLINIC_PHONE = "+33142868200"
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _admin_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A fresh PostgreSQL database for this run, dropped afterwards."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    base = _admin_url(base)
+    name = f"recall_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    schema_app = create_app(make_settings(url))
+    with schema_app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    base = Settings(
+        environment="test",
+        database_url=database_url,
+        secret_key="test-secret-key-0123456789",
+        clinic_name="Clinique Lumière",
+        clinic_phone=CLINIC_PHONE,
+        clinic_timezone="Europe/Paris",
+        clinic_region="FR",
+        public_base_url="https://recall.clinic.test",
+        booking_webhook_secret=WEBHOOK_SECRET,
+        scheduler_enabled=False,
+        sms_rate_per_second=1000.0,
+    )
+    return base.with_overrides(**overrides)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | None) -> str:
+    if request.param == "postgresql":
+        assert postgres_url is not None
+        return postgres_url
+    return f"sqlite:///{tmp_path / 'recall.sqlite3'}"
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    server = FakeTwilio().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[FakeSmtp]:
+    server = FakeSmtp().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(database_url: str, fake_twilio: FakeTwilio, smtp_server: FakeSmtp) -> Settings:
+    """Production transports (Twilio client, SMTP) pointed at the fakes on 127.0.0.1."""
+    return make_settings(
+        database_url,
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_from_number=FROM_NUMBER,
+        twilio_api_base_url=fake_twilio.base_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_server.port,
+        smtp_starttls=False,
+        mail_from="Clinique Lumière <rappels@clinique.test>",
+    )
+
+
+def _empty_tables() -> None:
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[object]:
+    app = create_app(settings)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            db.create_all()
+        else:
+            _empty_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()

@@ -1,0 +1,59 @@
+"""A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives, or refuses on demand."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from dataclasses import dataclass, field
+from email.message import Message
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: Message
+
+
+@dataclass
+class _Handler:
+    received: list[Received] = field(default_factory=list)
+    refuse_with: str | None = None  # e.g. "451 4.3.0 try later" or "550 5.1.1 no such user"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse_with:
+            return self.refuse_with
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), msg))
+        return "250 OK"
+
+
+class FakeSmtp:
+    def __init__(self) -> None:
+        self.handler = _Handler()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def received(self) -> list[Received]:
+        return self.handler.received
+
+    def refuse(self, reply: str | None) -> None:
+        self.handler.refuse_with = reply
+
+    def start(self) -> FakeSmtp:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()

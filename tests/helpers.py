@@ -1,0 +1,66 @@
+"""Small builders for tests: signed generic webhooks, booking payloads, CLI ticks."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+from tests.conftest import WEBHOOK_SECRET
+
+
+def signed_headers(raw: bytes, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), stamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+    return {"X-Recall-Timestamp": stamp, "X-Recall-Signature": f"sha256={digest}", "Content-Type": "application/json"}
+
+
+def booking(
+    starts_at: datetime,
+    *,
+    event_id: str = "evt_1",
+    type: str = "appointment.booked",
+    appointment_id: str = "appt-1",
+    occurred_at: datetime | None = None,
+    **patient: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": event_id,
+        "type": type,
+        "occurred_at": (occurred_at or datetime.now(starts_at.tzinfo)).isoformat(),
+        "appointment": {
+            "id": appointment_id,
+            "starts_at": starts_at.isoformat(),
+            "duration_minutes": 10,
+            "treatment": "mesotherapy",
+            "area": "thighs",
+        },
+        "patient": {
+            "id": "pat-1",
+            "first_name": "Camille",
+            "last_name": "Martin",
+            "phone": "06 12 34 56 78",
+            "email": None,
+            "timezone": "Europe/Paris",
+            "language": "fr",
+            "sms_consent": True,
+            "email_consent": False,
+        },
+    }
+    body["patient"].update(patient)
+    return copy.deepcopy(body)
+
+
+def post_booking(client: Any, body: dict[str, Any] | bytes, **kwargs: Any) -> Any:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return client.post("/webhooks/generic", data=raw, headers=signed_headers(raw, **kwargs))
+
+
+def tick(app: Any, at: datetime) -> str:
+    result = app.test_cli_runner().invoke(args=["reminders", "tick", "--at", at.isoformat()])
+    assert result.exit_code == 0, result.output
+    return str(result.output.strip())
