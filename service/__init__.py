@@ -48,6 +48,14 @@ def build_senders(settings: Settings) -> dict[str, Any]:
     return senders
 
 
+def configure_logging() -> None:
+    """Log to stderr at INFO unless the host (gunicorn, pytest) already set logging up."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("service").setLevel(logging.INFO)
+
+
 def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # One writer at a time: wait for the lock rather than fail while a send holds it.
@@ -97,5 +105,5 @@ def create_app(settings: Settings | None = None) -> Flask:
             return jsonify({"error": f"the body is larger than {MAX_BODY_BYTES // 1024} KiB", "details": []}), 413
         return exc
 
-    logging.getLogger("service").setLevel(logging.INFO)
+    configure_logging()
     return app

@@ -65,4 +65,6 @@ def register_cli(app: Flask) -> None:
 
             build_scheduler(real_app, blocking=False).start()
             click.echo("scheduler: running in-process")
-        real_app.run(host=host, port=port, use_reloader=False, threaded=True)
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, real_app, threaded=True, use_reloader=False)

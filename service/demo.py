@@ -46,6 +46,7 @@ def seed_demo(now: datetime) -> str:
         (PATIENTS[2], "a-lea-1", 0, 19, 30, "arms", "c-lea", 4),
         (PATIENTS[3], "a-nora-1", 3, 9, 15, "thighs", "c-nora", 6),
     ]
+    booked_at = now - timedelta(days=3)  # as if booked earlier, so the first tick has reminders to send
     created = 0
     for patient, appt_id, days, hour, minute, area, course_id, planned in bookings:
         event_id = f"demo-{appt_id}"
@@ -53,13 +54,13 @@ def seed_demo(now: datetime) -> str:
             continue
         starts = _at(today + timedelta(days=days), hour, minute, patient.timezone or settings_zone)
         event = BookingEvent(
-            source=SOURCE, event_id=event_id, type=EventType.BOOKED, occurred_at=now,
+            source=SOURCE, event_id=event_id, type=EventType.BOOKED, occurred_at=booked_at,
             appointment=AppointmentInfo(appt_id, starts, 10, "mesotherapy", area, patient.timezone,
                                         CourseInfo(course_id, planned, "initial")),
             patient=patient,
         )
         db.session.add(WebhookEvent(source=SOURCE, event_id=event_id, event_type="booked", outcome="processed", received_at=now))
-        apply_booking_event(db.session, event, settings, now)
+        apply_booking_event(db.session, event, settings, booked_at)
         created += 1
 
     # A patient whose course ended last year: annual maintenance falls due within the month.
