@@ -1,0 +1,86 @@
+"""Which session reminders are wanted, and when — pure, no I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.domain.planning import DEFAULT_SESSION_RULES, Channel, Reach, SessionSnapshot, plan_session_reminders
+from service.domain.quiet_hours import QuietHours
+
+PARIS = ZoneInfo("Europe/Paris")
+WINDOW = QuietHours(8, 21)
+BOTH = Reach(sms=True, email=True)
+
+
+def session(starts: datetime, appointment_id: int = 1, booked: datetime | None = None, status: str = "booked") -> SessionSnapshot:
+    return SessionSnapshot(appointment_id, starts.astimezone(UTC), status, (booked or starts - timedelta(days=10)).astimezone(UTC))
+
+
+def plan(sessions, reach=BOTH, zone=PARIS):
+    return plan_session_reminders(sessions, DEFAULT_SESSION_RULES, reach, zone, WINDOW)
+
+
+def test_defaults_are_an_email_48h_and_sms_24h_and_2h_before():
+    starts = datetime(2026, 3, 12, 16, 45, tzinfo=PARIS)
+    wanted = {w.kind: w for w in plan([session(starts)])}
+    assert {k: (w.channel, starts - w.due_at) for k, w in wanted.items()} == {
+        "reminder_48h": (Channel.EMAIL, timedelta(hours=48)),
+        "reminder_24h": (Channel.SMS, timedelta(hours=24)),
+        "reminder_2h": (Channel.SMS, timedelta(hours=2)),
+    }
+
+
+def test_planning_twice_gives_the_same_keys_and_a_new_time_gives_new_keys():
+    starts = datetime(2026, 3, 12, 16, 45, tzinfo=PARIS)
+    first = {w.dedupe_key for w in plan([session(starts)])}
+    assert first == {w.dedupe_key for w in plan([session(starts)])}
+    moved = {w.dedupe_key for w in plan([session(starts + timedelta(hours=1))])}
+    assert first.isdisjoint(moved)
+
+
+def test_a_booking_made_three_hours_ahead_gets_no_24h_or_48h_reminder():
+    starts = datetime(2026, 3, 12, 16, 45, tzinfo=PARIS)
+    wanted = plan([session(starts, booked=starts - timedelta(hours=3))])
+    assert [w.kind for w in wanted] == ["reminder_2h"]
+
+
+def test_cancelled_sessions_want_nothing():
+    starts = datetime(2026, 3, 12, 16, 45, tzinfo=PARIS)
+    assert plan([session(starts, status="cancelled")]) == []
+
+
+def test_two_sessions_on_one_day_are_named_in_one_reminder_per_rule():
+    a = session(datetime(2026, 3, 12, 10, 0, tzinfo=PARIS), 1)
+    b = session(datetime(2026, 3, 12, 10, 30, tzinfo=PARIS), 2)
+    wanted = plan([b, a])
+    assert len(wanted) == 3
+    assert all([x for x, _ in w.appointments] == [1, 2] for w in wanted)
+
+
+def test_without_email_the_48h_reminder_falls_back_to_sms_and_expires_when_the_24h_one_is_due():
+    starts = datetime(2026, 3, 12, 16, 45, tzinfo=PARIS)
+    wanted = {w.kind: w for w in plan([session(starts)], reach=Reach(sms=True, email=False))}
+    assert wanted["reminder_48h"].channel is Channel.SMS
+    assert wanted["reminder_48h"].expires_at == wanted["reminder_24h"].due_at
+
+
+def test_a_patient_reachable_by_no_channel_gets_nothing():
+    assert plan([session(datetime(2026, 3, 12, 16, 45, tzinfo=PARIS))], reach=Reach(False, False)) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    starts=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)),
+    zone=st.sampled_from(["Europe/Paris", "America/New_York", "Australia/Sydney", "America/Santiago"]),
+)
+def test_session_reminders_are_never_in_quiet_hours_never_after_the_session_and_on_the_right_day(starts, zone):
+    tz = ZoneInfo(zone)
+    for w in plan([session(starts, booked=starts - timedelta(days=30))], zone=tz):
+        local = w.due_at.astimezone(tz)
+        assert 8 <= local.hour < 21
+        assert w.due_at < starts
+        assert starts - w.due_at <= timedelta(hours=48) + timedelta(hours=14)
