@@ -129,7 +129,7 @@ class Dispatcher:
         """Lock patient, sessions, then the reminder (the same order as webhooks) and re-read them."""
         session = self.session
         head = session.execute(
-            select(Reminder.patient_id, Reminder.context).where(Reminder.id == reminder_id)
+            select(Reminder.patient_id, Reminder.appointment_id, Reminder.context).where(Reminder.id == reminder_id)
         ).one_or_none()
         if head is None:
             return None
@@ -140,7 +140,8 @@ class Dispatcher:
         patient = session.execute(
             select(Patient).where(Patient.id == head.patient_id).with_for_update().execution_options(populate_existing=True)
         ).scalar_one()
-        ids = sorted({int(a) for a, _ in (head.context or {}).get("appointments", [])})
+        named_ids = {int(a) for a, _ in (head.context or {}).get("appointments", [])}
+        ids = sorted(named_ids | ({head.appointment_id} if head.appointment_id else set()))
         appointments = list(
             session.execute(
                 select(Appointment).where(Appointment.id.in_(ids)).order_by(Appointment.id).with_for_update()
@@ -186,7 +187,7 @@ class Dispatcher:
             expires_at=reminder.expires_at,
             sessions=named,
             reach=reach_of(patient),
-            may_fall_back=bool(named),
+            may_fall_back=reminder.appointment_id is not None,
             zone=zone,
             window=window_of(self.settings),
             now=now,
@@ -210,7 +211,7 @@ class Dispatcher:
         self.session.add(attempt)
         result = self._send(reminder, patient, composed)
         attempt.finished_at = now
-        return self._record(reminder, patient, attempt, result, now=now, may_fall_back=bool(named))
+        return self._record(reminder, patient, attempt, result, now=now, may_fall_back=reminder.appointment_id is not None)
 
     def _send(self, reminder: Reminder, patient: Patient, composed: Any) -> SendResult:
         sender = self.senders[reminder.channel]

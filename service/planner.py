@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session
 from .domain.planning import (
     DEFAULT_SESSION_RULES,
     Channel,
+    NoticeState,
     Reach,
     SessionRule,
     SessionSnapshot,
     Wanted,
+    plan_notices,
     plan_session_reminders,
 )
 from .domain.quiet_hours import QuietHours
@@ -33,6 +35,7 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
+NOTICE_KINDS = ("confirmation", "change_notice")
 UNWANTED = "unwanted: "  # prefix of reasons the planner writes; only such rows may come back to life
 LOOKBACK = timedelta(days=3)
 
@@ -75,7 +78,30 @@ def wanted_for_patient(session: Session, patient: Patient, settings: Settings, n
         select(Appointment).where(Appointment.patient_id == patient.id, Appointment.starts_at >= now - LOOKBACK)
     ).scalars().all()
     snapshots = [SessionSnapshot(a.id, a.starts_at, a.status, a.slot_changed_at) for a in appointments]
-    return plan_session_reminders(snapshots, session_rules(session), reach_of(patient), zone, window_of(settings))
+    reach = reach_of(patient)
+    wanted = plan_session_reminders(snapshots, session_rules(session), reach, zone, window_of(settings))
+    told = _notified_starts(session, [a.id for a in appointments])
+    debounce = timedelta(minutes=settings.confirmation_debounce_minutes)
+    for snap in snapshots:
+        if snap.starts_at > now:
+            wanted.extend(plan_notices(NoticeState(snap, told.get(snap.appointment_id)), reach, debounce))
+    return wanted
+
+
+def _notified_starts(session: Session, appointment_ids: list[int]) -> dict[int, datetime]:
+    """For each appointment, the start time named in the last confirmation or change notice that went out."""
+    if not appointment_ids:
+        return {}
+    rows = session.execute(
+        select(Reminder.appointment_id, Reminder.planned_for)
+        .where(
+            Reminder.appointment_id.in_(appointment_ids),
+            Reminder.kind.in_(NOTICE_KINDS),
+            Reminder.status.in_(("sending", "sent", "delivered")),
+        )
+        .order_by(Reminder.id)
+    ).all()
+    return {appointment_id: planned_for for appointment_id, planned_for in rows if appointment_id and planned_for}
 
 
 def _insert_ignoring_duplicates(session: Session, values: dict[str, object]) -> bool:

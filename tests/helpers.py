@@ -64,3 +64,20 @@ def tick(app: Any, at: datetime) -> str:
     result = app.test_cli_runner().invoke(args=["reminders", "tick", "--at", at.isoformat()])
     assert result.exit_code == 0, result.output
     return str(result.output.strip())
+
+
+def book(app: Any, client: Any, fake_twilio: Any, body: dict[str, Any]) -> None:
+    """Post a booking and let its confirmation go out (at 10:00 Paris the next day: after the debounce,
+    inside quiet hours whatever the real clock says), then forget the confirmation."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    response = post_booking(client, body)
+    assert response.status_code == 200, response.get_json()
+    paris = ZoneInfo("Europe/Paris")
+    day = datetime.now(paris).date() + timedelta(days=1)
+    tick(app, datetime(day.year, day.month, day.day, 10, 0, tzinfo=paris))
+    confirmations = [m for m in fake_twilio.messages if "booked for" in m["body"] or "confirmé" in m["body"]]
+    assert len(confirmations) == 1 and len(fake_twilio.messages) == 1, fake_twilio.messages
+    fake_twilio.messages.clear()
+    fake_twilio.requests.clear()

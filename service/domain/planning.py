@@ -158,3 +158,37 @@ def plan_session_reminders(
             )
         wanted.extend(_supersede(day_wanted))
     return wanted
+
+
+@dataclass(frozen=True)
+class NoticeState:
+    """One appointment, and the start time the patient was last told about (None: never told)."""
+
+    session: SessionSnapshot
+    notified_start: datetime | None
+
+
+def plan_notices(state: NoticeState, reach: Reach, debounce: timedelta) -> list[Wanted]:
+    """A confirmation, a change notice or a cancellation notice, once the appointment has been stable for `debounce`.
+
+    A booking made and undone within the debounce sends nothing: the confirmation
+    is no longer wanted before it is due, and nobody was told, so no cancellation
+    notice either. At most one cancellation notice per appointment.
+    """
+    s = state.session
+    channel = reach.pick(Channel.SMS)
+    if channel is None:
+        return []
+    due = s.slot_changed_at + debounce
+    start_key = _digest([s.starts_at.isoformat()])
+    if s.status == "booked":
+        if state.notified_start == s.starts_at:
+            return []
+        kind = "confirmation" if state.notified_start is None else "change_notice"
+        checked = ((s.appointment_id, s.starts_at.isoformat()),)
+        return [Wanted(f"notice:{s.appointment_id}:{kind}:{start_key}", kind, channel, due, expires_at=s.starts_at,
+                       planned_for=s.starts_at, appointment_id=s.appointment_id, appointments=checked)]
+    if s.status == "cancelled" and state.notified_start is not None:
+        return [Wanted(f"notice:{s.appointment_id}:cancellation_notice", "cancellation_notice", channel, due,
+                       expires_at=s.starts_at, planned_for=s.starts_at, appointment_id=s.appointment_id)]
+    return []

@@ -13,7 +13,7 @@ from service.dispatcher import Dispatcher
 from service.extensions import db
 from service.models import Patient, Reminder, SendAttempt
 from tests.fakes.twilio_api import FakeResponse, twilio_error
-from tests.helpers import booking, post_booking, tick
+from tests.helpers import book, booking, post_booking, tick
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -44,11 +44,13 @@ def test_a_cancelled_session_gets_no_reminder(app, client, fake_twilio):
 
 def test_a_rescheduled_session_is_reminded_at_the_new_time_only(app, client, fake_twilio):
     old, new = paris(10), paris(12, 11, 30)
-    post_booking(client, booking(old, event_id="e1"))
+    book(app, client, fake_twilio, booking(old, event_id="e1"))
     post_booking(client, booking(new, event_id="e2", type="appointment.rescheduled"))
 
     tick(app, old - timedelta(hours=24))
-    assert fake_twilio.messages == []
+    (notice,) = fake_twilio.messages  # one change notice naming the new time, nothing for the old one
+    assert "déplacé" in notice["body"] and "11:30" in notice["body"]
+    fake_twilio.messages.clear()
 
     tick(app, new - timedelta(hours=24))
     (sms,) = fake_twilio.messages
@@ -86,7 +88,7 @@ def test_a_cancellation_committed_after_planning_but_before_sending_is_seen_by_t
 
 def test_a_reminder_due_at_night_waits_for_the_morning_window(app, client, fake_twilio):
     starts = paris(10, 9, 0)
-    post_booking(client, booking(starts))
+    book(app, client, fake_twilio, booking(starts))
     with app.app_context():  # a reminder planned for 06:30 local (as an edited rule might do)
         row = db.session.execute(select(Reminder).where(Reminder.kind == "reminder_2h")).scalar_one()
         row.due_at = row.next_attempt_at = starts - timedelta(hours=2, minutes=30)
@@ -103,7 +105,7 @@ def test_a_reminder_due_at_night_waits_for_the_morning_window(app, client, fake_
 
 def test_provider_outages_are_retried_with_backoff_until_delivered(app, client, fake_twilio):
     starts = paris(10)
-    post_booking(client, booking(starts))
+    book(app, client, fake_twilio, booking(starts))
     fake_twilio.fail_next(FakeResponse(500, {"code": 20500, "message": "Internal", "status": 500}),
                           twilio_error(20429, 429, "Too Many Requests"))
     at = starts - timedelta(hours=24)
@@ -124,7 +126,7 @@ def test_provider_outages_are_retried_with_backoff_until_delivered(app, client, 
 
 def test_an_invalid_number_fails_at_once_with_its_reason_and_is_not_retried(app, client, fake_twilio):
     starts = paris(10)
-    post_booking(client, booking(starts))
+    book(app, client, fake_twilio, booking(starts))
     fake_twilio.fail_next(twilio_error(21211, 400, "The 'To' number is not a valid phone number."))
 
     tick(app, starts - timedelta(hours=24))
@@ -138,7 +140,7 @@ def test_an_invalid_number_fails_at_once_with_its_reason_and_is_not_retried(app,
 
 def test_twilio_saying_unsubscribed_marks_the_patient_opted_out_and_falls_back_to_email(app, client, fake_twilio, smtp_server):
     starts = paris(10)
-    post_booking(client, booking(starts, email="camille@example.test", email_consent=True))
+    book(app, client, fake_twilio, booking(starts, email="camille@example.test", email_consent=True))
     tick(app, starts - timedelta(hours=48))  # the 48-hour email goes out as planned
     assert len(smtp_server.received) == 1
     fake_twilio.fail_next(twilio_error(21610, 400, "Attempt to send to unsubscribed recipient"))
@@ -157,7 +159,7 @@ def test_twilio_saying_unsubscribed_marks_the_patient_opted_out_and_falls_back_t
 
 def test_a_dispatcher_that_died_mid_send_leaves_nothing_lost(app, client, fake_twilio):
     starts = paris(10)
-    post_booking(client, booking(starts))
+    book(app, client, fake_twilio, booking(starts))
     at = starts - timedelta(hours=24)
     with app.app_context():
         dead = Dispatcher(db.session, app.extensions["recall.senders"], app.extensions["recall.settings"], worker="dead-worker")

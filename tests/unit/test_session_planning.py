@@ -84,3 +84,21 @@ def test_session_reminders_are_never_in_quiet_hours_never_after_the_session_and_
         assert 8 <= local.hour < 21
         assert w.due_at < starts
         assert starts - w.due_at <= timedelta(hours=48) + timedelta(hours=14)
+
+
+def test_notices_confirm_once_announce_moves_and_cancel_only_what_was_announced():
+    from service.domain.planning import NoticeState, plan_notices
+
+    starts = datetime(2026, 3, 12, 16, 45, tzinfo=PARIS)
+    debounce = timedelta(minutes=3)
+    booked = session(starts, booked=starts - timedelta(days=2))
+
+    (confirmation,) = plan_notices(NoticeState(booked, None), BOTH, debounce)
+    assert confirmation.kind == "confirmation" and confirmation.due_at == booked.slot_changed_at + debounce
+    assert plan_notices(NoticeState(booked, booked.starts_at), BOTH, debounce) == []
+    (moved,) = plan_notices(NoticeState(booked, booked.starts_at - timedelta(days=1)), BOTH, debounce)
+    assert moved.kind == "change_notice"
+    cancelled = session(starts, status="cancelled")
+    assert plan_notices(NoticeState(cancelled, None), BOTH, debounce) == []
+    (notice,) = plan_notices(NoticeState(cancelled, cancelled.starts_at), BOTH, debounce)
+    assert notice.kind == "cancellation_notice"

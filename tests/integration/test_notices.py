@@ -1,0 +1,40 @@
+"""Confirmation, change and cancellation notices: debounced, at most one of each for what happened."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tests.helpers import book, booking, post_booking, tick
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
+    day = datetime.now(PARIS).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+
+
+def test_a_booking_made_and_undone_at_once_sends_nothing_at_all(app, client, fake_twilio):
+    starts = paris(10)
+    post_booking(client, booking(starts, event_id="e1"))
+    post_booking(client, booking(starts, event_id="e2", type="appointment.cancelled"))
+
+    for days in (1, 8, 9, 10):
+        tick(app, paris(days, 10, 0))
+
+    assert fake_twilio.messages == []
+
+
+def test_a_cancelled_confirmed_session_gets_one_cancellation_notice_even_if_the_webhook_repeats(app, client, fake_twilio):
+    starts = paris(10)
+    book(app, client, fake_twilio, booking(starts, event_id="e1"))  # confirmation sent and checked
+    post_booking(client, booking(starts, event_id="e2", type="appointment.cancelled"))
+    post_booking(client, booking(starts, event_id="e3", type="appointment.cancelled"))
+
+    tick(app, paris(2, 10, 0))
+    tick(app, paris(9, 10, 0))
+
+    (notice,) = fake_twilio.messages
+    assert "annulé" in notice["body"] and "16:45" in notice["body"] and "Clinique Lumière" in notice["body"]
+
