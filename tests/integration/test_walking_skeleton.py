@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import Reminder
-from tests.helpers import book, booking, post_booking, tick
+from tests.helpers import book, booking, tick
 
 PARIS = ZoneInfo("Europe/Paris")
 
