@@ -100,7 +100,7 @@ def apply_booking_event(session: Session, event: BookingEvent, settings: Setting
         select(Appointment).where(Appointment.source == event.source, Appointment.external_id == info.external_id).with_for_update()
     ).scalar_one_or_none()
     if appt is not None and _is_stale(appt, event):
-        return IngestResult("stale", appt.id, patient.id, "an newer event for this appointment was already applied")
+        return IngestResult("stale", appt.id, patient.id, "a newer event for this appointment was already applied")
 
     zone_name = info.timezone or patient.timezone or settings.clinic_timezone
     starts_at = info.starts_at.astimezone(ZoneInfo("UTC"))

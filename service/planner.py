@@ -35,7 +35,7 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-NOTICE_KINDS = ("confirmation", "change_notice")
+NOTICE_KINDS = ("confirmation", "change_notice", "cancellation_notice")
 UNWANTED = "unwanted: "  # prefix of reasons the planner writes; only such rows may come back to life
 LOOKBACK = timedelta(days=3)
 
@@ -89,11 +89,11 @@ def wanted_for_patient(session: Session, patient: Patient, settings: Settings, n
 
 
 def _notified_starts(session: Session, appointment_ids: list[int]) -> dict[int, datetime]:
-    """For each appointment, the start time named in the last confirmation or change notice that went out."""
+    """For each appointment, the start time the patient was last told is booked; none after a cancellation notice."""
     if not appointment_ids:
         return {}
     rows = session.execute(
-        select(Reminder.appointment_id, Reminder.planned_for)
+        select(Reminder.appointment_id, Reminder.kind, Reminder.planned_for)
         .where(
             Reminder.appointment_id.in_(appointment_ids),
             Reminder.kind.in_(NOTICE_KINDS),
@@ -101,7 +101,10 @@ def _notified_starts(session: Session, appointment_ids: list[int]) -> dict[int, 
         )
         .order_by(Reminder.id)
     ).all()
-    return {appointment_id: planned_for for appointment_id, planned_for in rows if appointment_id and planned_for}
+    told: dict[int, datetime | None] = {}
+    for appointment_id, kind, planned_for in rows:  # in send order: the last word counts
+        told[appointment_id] = None if kind == "cancellation_notice" else planned_for
+    return {a: start for a, start in told.items() if start is not None}
 
 
 def _insert_ignoring_duplicates(session: Session, values: dict[str, object]) -> bool:

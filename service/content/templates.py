@@ -17,6 +17,14 @@ TEMPLATE_KIND = {
 _SESSION_TIMES_EN = "{{ session_date }} at {{ session_times }}"
 _SESSION_TIMES_FR = "{{ session_date }} à {{ session_times }}"
 
+_GREETING = {"en": "Hello {{ first_name }},\n\n", "fr": "Bonjour {{ first_name }},\n\n"}
+
+
+def _mail(language: str, middle: str) -> str:
+    """Every email opens with the patient's name and closes with the clinic's."""
+    return _GREETING[language] + middle + "\n\n{{ clinic_name }}"
+
+
 # (kind, channel, language) -> (subject, body)
 DEFAULT_TEMPLATES: dict[tuple[str, str, str], tuple[str | None, str]] = {
     ("confirmation", "sms", "en"): (None, "{{ clinic_name }}: your appointment is booked for " + _SESSION_TIMES_EN
@@ -31,24 +39,22 @@ DEFAULT_TEMPLATES: dict[tuple[str, str, str], tuple[str | None, str]] = {
                                            + " is cancelled. To book again call {{ clinic_phone }}. Reply STOP to opt out"),
     ("cancellation_notice", "sms", "fr"): (None, "{{ clinic_name }} : votre rendez-vous du " + _SESSION_TIMES_FR
                                            + " est annulé. Pour reprendre rendez-vous : {{ clinic_phone }}. STOP pour ne plus recevoir de SMS"),
-    ("confirmation", "email", "en"): ("Your appointment at {{ clinic_name }} is booked",
-                                      "Hello {{ first_name }},\n\nYour appointment at {{ clinic_name }} is booked for "
-                                      + _SESSION_TIMES_EN + ".\n\nTo change it, call {{ clinic_phone }}.\n\n{{ clinic_name }}"),
-    ("confirmation", "email", "fr"): ("Votre rendez-vous chez {{ clinic_name }} est confirmé",
-                                      "Bonjour {{ first_name }},\n\nVotre rendez-vous chez {{ clinic_name }} est confirmé le "
-                                      + _SESSION_TIMES_FR + ".\n\nPour le modifier, appelez le {{ clinic_phone }}.\n\n{{ clinic_name }}"),
-    ("change_notice", "email", "en"): ("Your appointment at {{ clinic_name }} has moved",
-                                       "Hello {{ first_name }},\n\nYour appointment at {{ clinic_name }} is now on "
-                                       + _SESSION_TIMES_EN + ".\n\nQuestions: {{ clinic_phone }}.\n\n{{ clinic_name }}"),
-    ("change_notice", "email", "fr"): ("Votre rendez-vous chez {{ clinic_name }} est déplacé",
-                                       "Bonjour {{ first_name }},\n\nVotre rendez-vous chez {{ clinic_name }} a lieu désormais le "
-                                       + _SESSION_TIMES_FR + ".\n\nQuestions : {{ clinic_phone }}.\n\n{{ clinic_name }}"),
-    ("cancellation_notice", "email", "en"): ("Your appointment at {{ clinic_name }} is cancelled",
-                                             "Hello {{ first_name }},\n\nYour appointment on " + _SESSION_TIMES_EN
-                                             + " is cancelled. To book again, call {{ clinic_phone }}.\n\n{{ clinic_name }}"),
-    ("cancellation_notice", "email", "fr"): ("Votre rendez-vous chez {{ clinic_name }} est annulé",
-                                             "Bonjour {{ first_name }},\n\nVotre rendez-vous du " + _SESSION_TIMES_FR
-                                             + " est annulé. Pour reprendre rendez-vous, appelez le {{ clinic_phone }}.\n\n{{ clinic_name }}"),
+    ("confirmation", "email", "en"): ("Your appointment at {{ clinic_name }} is booked", _mail(
+        "en", "Your appointment at {{ clinic_name }} is booked for " + _SESSION_TIMES_EN
+        + ".\n\nTo change it, call {{ clinic_phone }}.")),
+    ("confirmation", "email", "fr"): ("Votre rendez-vous chez {{ clinic_name }} est confirmé", _mail(
+        "fr", "Votre rendez-vous chez {{ clinic_name }} est confirmé le " + _SESSION_TIMES_FR
+        + ".\n\nPour le modifier, appelez le {{ clinic_phone }}.")),
+    ("change_notice", "email", "en"): ("Your appointment at {{ clinic_name }} has moved", _mail(
+        "en", "Your appointment at {{ clinic_name }} is now on " + _SESSION_TIMES_EN + ".\n\nQuestions: {{ clinic_phone }}.")),
+    ("change_notice", "email", "fr"): ("Votre rendez-vous chez {{ clinic_name }} est déplacé", _mail(
+        "fr", "Votre rendez-vous chez {{ clinic_name }} a lieu désormais le " + _SESSION_TIMES_FR
+        + ".\n\nQuestions : {{ clinic_phone }}.")),
+    ("cancellation_notice", "email", "en"): ("Your appointment at {{ clinic_name }} is cancelled", _mail(
+        "en", "Your appointment on " + _SESSION_TIMES_EN + " is cancelled. To book again, call {{ clinic_phone }}.")),
+    ("cancellation_notice", "email", "fr"): ("Votre rendez-vous chez {{ clinic_name }} est annulé", _mail(
+        "fr", "Votre rendez-vous du " + _SESSION_TIMES_FR
+        + " est annulé. Pour reprendre rendez-vous, appelez le {{ clinic_phone }}.")),
     ("session_reminder", "sms", "en"): (
         None,
         "{{ clinic_name }}: reminder of your appointment{{ 's' if session_count > 1 }} on "

@@ -162,7 +162,7 @@ def plan_session_reminders(
 
 @dataclass(frozen=True)
 class NoticeState:
-    """One appointment, and the start time the patient was last told about (None: never told)."""
+    """One appointment, and the start time the patient was last told is booked (None: never told, or told it was cancelled)."""
 
     session: SessionSnapshot
     notified_start: datetime | None
@@ -180,15 +180,16 @@ def plan_notices(state: NoticeState, reach: Reach, debounce: timedelta) -> list[
     if channel is None:
         return []
     due = s.slot_changed_at + debounce
-    start_key = _digest([s.starts_at.isoformat()])
+    # Keyed on the change itself: re-booking after a cancellation is a new thing to tell, repeated webhooks are not.
+    change_key = _digest([s.starts_at.isoformat(), s.slot_changed_at.isoformat()])
     if s.status == "booked":
         if state.notified_start == s.starts_at:
             return []
         kind = "confirmation" if state.notified_start is None else "change_notice"
         checked = ((s.appointment_id, s.starts_at.isoformat()),)
-        return [Wanted(f"notice:{s.appointment_id}:{kind}:{start_key}", kind, channel, due, expires_at=s.starts_at,
+        return [Wanted(f"notice:{s.appointment_id}:{kind}:{change_key}", kind, channel, due, expires_at=s.starts_at,
                        planned_for=s.starts_at, appointment_id=s.appointment_id, appointments=checked)]
     if s.status == "cancelled" and state.notified_start is not None:
-        return [Wanted(f"notice:{s.appointment_id}:cancellation_notice", "cancellation_notice", channel, due,
+        return [Wanted(f"notice:{s.appointment_id}:cancellation_notice:{change_key}", "cancellation_notice", channel, due,
                        expires_at=s.starts_at, planned_for=s.starts_at, appointment_id=s.appointment_id)]
     return []

@@ -38,3 +38,19 @@ def test_a_cancelled_confirmed_session_gets_one_cancellation_notice_even_if_the_
     (notice,) = fake_twilio.messages
     assert "annulé" in notice["body"] and "16:45" in notice["body"] and "Clinique Lumière" in notice["body"]
 
+
+
+def test_a_session_rebooked_after_its_cancellation_notice_is_confirmed_again(app, client, fake_twilio):
+    starts = paris(10)
+    book(app, client, fake_twilio, booking(starts, event_id="e1"))
+    post_booking(client, booking(starts, event_id="e2", type="appointment.cancelled"))
+    tick(app, paris(2, 10, 0))
+    (cancelled,) = fake_twilio.messages
+    assert "annulé" in cancelled["body"]
+    fake_twilio.messages.clear()
+
+    post_booking(client, booking(starts, event_id="e3", type="appointment.booked"))
+    tick(app, paris(3, 10, 0))
+
+    (confirmed,) = fake_twilio.messages
+    assert "confirmé" in confirmed["body"] and "16:45" in confirmed["body"]
