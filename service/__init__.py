@@ -85,10 +85,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from . import models  # noqa: F401 - register the tables with the metadata
     from .health import bp as health_bp
+    from .unsubscribe import bp as unsubscribe_bp
     from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(unsubscribe_bp)
 
     from admin import init_admin
 

@@ -1,4 +1,4 @@
-"""`flask --app wsgi …` commands: reminders tick, scheduler, serve, demo seed."""
+"""`flask --app wsgi …` commands: reminders tick, scheduler, serve, demo seed, content seed."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .timeutil import utcnow
 
 reminders = AppGroup("reminders", help="Plan and send reminders.")
 demo = AppGroup("demo", help="The demo clinic.")
+content = AppGroup("content", help="The shipped tip library.")
 
 
 def _parse_at(value: str | None) -> datetime:
@@ -42,16 +43,28 @@ def seed_command() -> None:
     click.echo(seed_demo(utcnow()))
 
 
+@content.command("seed")
+def content_seed_command() -> None:
+    """Add the shipped aftercare and lifestyle tips for languages that have none (safe to run again)."""
+    from .content.seed import seed_tips
+    from .extensions import db
+
+    added = seed_tips(db.session)
+    db.session.commit()
+    click.echo(f"tips: {added} added")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(reminders)
     app.cli.add_command(demo)
+    app.cli.add_command(content)
 
     @app.cli.command("scheduler")
     def scheduler_command() -> None:
         """Run the scheduler's jobs in the foreground (one such process per deployment)."""
         from .scheduler import build_scheduler
 
-        click.echo("scheduler: ticking every 30 s; Ctrl-C stops")
+        click.echo("scheduler: dispatch every 30 s, planning every 5 min, sweep daily at 09:00 clinic time; Ctrl-C stops")
         build_scheduler(current_app._get_current_object(), blocking=True).start()  # type: ignore[attr-defined]
 
     @app.cli.command("serve")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from .domain.events import AppointmentInfo, BookingEvent, CourseInfo, EventType, PatientInfo
+from .content.seed import seed_tips
 from .extensions import db
 from .ingest import apply_booking_event
 from .models import Appointment, Course, WebhookEvent
@@ -37,6 +38,7 @@ def seed_demo(now: datetime) -> str:
     from flask import current_app
 
     settings = current_app.extensions["recall.settings"]
+    seed_tips(db.session)
     bookings = [
         # (patient, appointment id, day offset, hour, minute, area, course id, sessions planned)
         (PATIENTS[0], "a-camille-1", 1, 16, 45, "thighs", "c-camille", 6),
@@ -73,10 +75,7 @@ def seed_demo(now: datetime) -> str:
                                         CourseInfo("c-ines", 1, "initial")),
             patient=ines,
         )
-        apply_booking_event(db.session, event, settings, now)
-        course = db.session.execute(select(Course).where(Course.source == SOURCE, Course.external_id == "c-ines")).scalar_one()
-        course.completed_at = past
-        course.maintenance_due_on = (past + timedelta(days=365)).date()
+        apply_booking_event(db.session, event, settings, now)  # the planner completes the course and plans maintenance
         created += 1
     db.session.commit()
     total = db.session.execute(select(db.func.count()).select_from(Appointment).where(Appointment.source == SOURCE)).scalar_one()

@@ -26,19 +26,23 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .channels import EmailMessageSpec, SendResult
-from .domain.dispatch_rules import Cancel, Defer, NamedSession, RetryPolicy, Send, Skip, decide
+from .domain.care import AFTERCARE_STATUSES, CAPPED_KINDS
+from .domain.dispatch_rules import Cancel, Decision, Defer, NamedSession, RetryPolicy, Send, Skip, decide
+from .domain.frequency import DayLoad, day_bounds, is_capped, rank, wait_for_free_day
 from .domain.planning import Channel
 from .messages import compose
+from .rendering import TemplateProblem
 from .models import Appointment, Patient, Reminder, SendAttempt
 from .pacing import Pacer
 from .planner import reach_of, window_of
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+AFTERCARE_KINDS = ("aftercare", "aftercare_checkin")
 
 
 def worker_name() -> str:
@@ -187,23 +191,33 @@ class Dispatcher:
             expires_at=reminder.expires_at,
             sessions=named,
             reach=reach_of(patient),
-            may_fall_back=reminder.appointment_id is not None,
+            may_fall_back=True,
             zone=zone,
             window=window_of(self.settings),
             now=now,
+            allowed_statuses=AFTERCARE_STATUSES if reminder.kind in AFTERCARE_KINDS else ("booked",),
         )
+        if isinstance(decision, Send):
+            decision = self._policy(reminder, decision, zone, now)
         if isinstance(decision, Cancel | Skip):
             status = "cancelled" if isinstance(decision, Cancel) else "skipped"
             self._finish(reminder, status, decision.reason)
             return status
         if isinstance(decision, Defer):
+            if reminder.expires_at is not None and decision.until >= reminder.expires_at:
+                self._finish(reminder, "skipped", f"{decision.reason} until it was too late to be useful")
+                return "skipped"
             self._finish(reminder, "pending", f"deferred: {decision.reason}")
             reminder.next_attempt_at = decision.until
             return "deferred"
         assert isinstance(decision, Send)
         reminder.channel = decision.channel.value
         ordered = sorted(appointments, key=lambda a: a.starts_at)
-        composed = compose(self.session, reminder, patient, ordered, self.settings, reminder.channel, now)
+        try:
+            composed = compose(self.session, reminder, patient, ordered, self.settings, reminder.channel, now)
+        except TemplateProblem as exc:  # a staff template that stopped rendering: say so, do not loop
+            self._finish(reminder, "failed", str(exc)[:255])
+            return "failed"
         reminder.body, reminder.subject = composed.text, composed.subject
         reminder.encoding, reminder.segments = composed.encoding, composed.segments
         reminder.attempts += 1
@@ -211,7 +225,44 @@ class Dispatcher:
         self.session.add(attempt)
         result = self._send(reminder, patient, composed)
         attempt.finished_at = now
-        return self._record(reminder, patient, attempt, result, now=now, may_fall_back=reminder.appointment_id is not None)
+        return self._record(reminder, patient, attempt, result, now=now, may_fall_back=True)
+
+    def _policy(self, reminder: Reminder, decision: Send, zone: ZoneInfo, now: datetime) -> Decision:
+        """Checks that need the rest of the patient's outbox; run under the patient's lock."""
+        if reminder.kind.startswith("maintenance") and self._session_ahead(reminder.patient_id, now):
+            return Cancel("a session is booked")
+        if is_capped(reminder.kind):
+            wait = wait_for_free_day(reminder.kind, self._day_load(reminder, zone, now), now, zone,
+                                     window_of(self.settings), self.settings.max_messages_per_day)
+            if wait is not None:
+                return Defer(wait, "the patient already has a message today")
+        return decision
+
+    def _session_ahead(self, patient_id: int, now: datetime) -> bool:
+        return self.session.execute(
+            select(Appointment.id).where(
+                Appointment.patient_id == patient_id, Appointment.status == "booked", Appointment.starts_at > now
+            ).limit(1)
+        ).first() is not None
+
+    def _day_load(self, reminder: Reminder, zone: ZoneInfo, now: datetime) -> DayLoad:
+        start, end = day_bounds(now, zone)
+        capped = Reminder.kind.in_(CAPPED_KINDS)
+        sent = self.session.execute(
+            select(func.count()).select_from(Reminder).where(
+                Reminder.patient_id == reminder.patient_id, capped, Reminder.id != reminder.id,
+                Reminder.status.in_(("sent", "delivered")), Reminder.sent_at >= start, Reminder.sent_at < end,
+            )
+        ).scalar_one()
+        higher = [k for k in CAPPED_KINDS if rank(k) < rank(reminder.kind)]
+        waiting = self.session.execute(
+            select(func.count()).select_from(Reminder).where(
+                Reminder.patient_id == reminder.patient_id, Reminder.kind.in_(higher), Reminder.id != reminder.id,
+                Reminder.status.in_(("pending", "sending")), Reminder.next_attempt_at < end,
+                (Reminder.expires_at.is_(None)) | (Reminder.expires_at > now),
+            )
+        ).scalar_one() if higher else 0
+        return DayLoad(sent_today=sent, more_important_due_today=waiting)
 
     def _send(self, reminder: Reminder, patient: Patient, composed: Any) -> SendResult:
         sender = self.senders[reminder.channel]
@@ -220,7 +271,8 @@ class Dispatcher:
                 self.pacer.wait()
                 return sender.send_sms(patient.phone, composed.text, reminder_id=reminder.id)  # type: ignore[no-any-return]
             spec = EmailMessageSpec(
-                to=patient.email or "", subject=composed.subject or "", text=composed.text, html=composed.html, ics=composed.ics
+                to=patient.email or "", subject=composed.subject or "", text=composed.text, html=composed.html,
+                ics=composed.ics, headers=composed.headers,
             )
             return sender.send_email(spec, reminder_id=reminder.id)  # type: ignore[no-any-return]
         except Exception as exc:  # a bug in a channel must not lose the reminder

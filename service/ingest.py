@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .domain.courses import CourseSummary, attach_session
 from .domain.events import STATUS_AFTER, BookingEvent, EventType, PatientInfo
 from .models import Appointment, Course, Patient, PatientExternalId
 from .planner import plan_patient
@@ -68,19 +69,46 @@ def upsert_patient(session: Session, source: str, info: PatientInfo, now: dateti
     return patient
 
 
-def _course_for(session: Session, event: BookingEvent, patient: Patient, now: datetime) -> Course | None:
-    info = event.appointment.course
-    if info is None:
-        return None
-    course = session.execute(
-        select(Course).where(Course.source == event.source, Course.external_id == info.external_id)
-    ).scalar_one_or_none()
+def _course_summaries(session: Session, patient: Patient, zone: ZoneInfo, exclude_appointment: int | None) -> list[CourseSummary]:
+    summaries = []
+    for course in session.execute(select(Course).where(Course.patient_id == patient.id)).scalars():
+        starts = session.execute(
+            select(Appointment.starts_at).where(
+                Appointment.course_id == course.id,
+                Appointment.status.in_(("booked", "completed")),
+                Appointment.id != (exclude_appointment or -1),
+            )
+        ).scalars().all()
+        summaries.append(CourseSummary(course.id, course.area, max(starts, default=None), course.maintenance_due_on))
+    return summaries
+
+
+def _course_for(session: Session, event: BookingEvent, patient: Patient, appt: Appointment | None, zone: ZoneInfo,
+                now: datetime) -> Course | None:
+    """The course the webhook names; else the one the session already belongs to; else the patient's open
+    course for that area; else a new one (a maintenance course when it starts near a due date)."""
+    info = event.appointment
+    given = info.course
+    if given is None and appt is not None and appt.course_id is not None:
+        return session.get(Course, appt.course_id)
+    attachment = attach_session(_course_summaries(session, patient, zone, appt.id if appt else None),
+                                info.area, info.starts_at, zone)
+    course: Course | None = None
+    if given is not None:
+        course = session.execute(
+            select(Course).where(Course.source == event.source, Course.external_id == given.external_id)
+        ).scalar_one_or_none()
+    elif attachment.course_id is not None:
+        course = session.get(Course, attachment.course_id)
     if course is None:
-        course = Course(patient_id=patient.id, source=event.source, external_id=info.external_id, started_at=now,
-                        area=event.appointment.area, treatment=event.appointment.treatment)
+        course = Course(patient_id=patient.id, source=event.source if given else None,
+                        external_id=given.external_id if given else None, started_at=info.starts_at,
+                        area=info.area, treatment=info.treatment, kind=attachment.kind or "initial", created_at=now)
         session.add(course)
-    course.kind = info.kind or course.kind or "initial"
-    course.sessions_planned = info.sessions_planned or course.sessions_planned
+        log.info("course started for patient %s (%s)", patient.id, course.kind)
+    if given is not None:
+        course.kind = given.kind or course.kind or "initial"
+        course.sessions_planned = given.sessions_planned or course.sessions_planned
     return course
 
 
@@ -122,9 +150,8 @@ def apply_booking_event(session: Session, event: BookingEvent, settings: Setting
     appt.status = status
     appt.last_event_at = event.occurred_at
     appt.needs_planning = True
-    course = _course_for(session, event, patient, now)
+    course = _course_for(session, event, patient, appt if appt.id else None, ZoneInfo(zone_name), now)
     if course is not None:
-        appt.course_id = course.id if course.id else None
         appt.course = course
     session.flush()
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .domain.sms_encoding import sms_encoding
-from .models import Appointment, MessageTemplate, Patient, Reminder
+from .domain.courses import CourseSession, progress
+from .models import Appointment, Course, MessageTemplate, Patient, Reminder, Tip
 from .rendering import (
+    TemplateProblem,
     default_template,
     format_phone,
     language_of,
@@ -23,6 +26,7 @@ from .rendering import (
     template_kind,
 )
 from .settings import Settings
+from .unsubscribe import unsubscribe_url
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class Composed:
     ics: bytes | None = None
     encoding: str | None = None
     segments: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def find_template(session: Session, kind: str, channel: str, language: str) -> tuple[str | None, str]:
@@ -98,15 +103,80 @@ def compose(
     now: datetime,
 ) -> Composed:
     language = language_of(patient.language)
+    zone = patient_zone(patient, settings)
     variables = base_variables(patient, settings)
     if appointments:
-        variables.update(session_variables([a.starts_at for a in appointments], patient_zone(patient, settings), language))
-    variables.update((reminder.context or {}).get("variables", {}))
+        variables.update(session_variables([a.starts_at for a in appointments], zone, language))
+        progress = course_progress(session, appointments[0], language)
+        if progress:
+            variables["course_progress"] = progress
+    planned = dict((reminder.context or {}).get("variables", {}))
+    if "due_on" in planned:
+        variables["due_date"] = format_date(date.fromisoformat(planned["due_on"]), format="long", locale=language)
+    if reminder.kind == "tip":
+        variables["tip"] = tip_text(session, planned.get("tip_id"), language)
+    if reminder.kind == "aftercare":
+        variables["aftercare_tips"] = aftercare_tips(session, language)
+    link = unsubscribe_url(settings.public_base_url, settings.secret_key, patient.id) if channel == "email" else None
+    variables["unsubscribe_url"] = variables["manage_url"] = link or ""
     subject_src, body_src = find_template(session, template_kind(reminder.kind), channel, language)
     text = render_text(body_src, variables)
     if channel == "sms":
         encoding = sms_encoding(text)
         return Composed(subject=None, text=text, encoding=encoding.encoding, segments=encoding.segments)
     subject = render_text(subject_src or "{{ clinic_name }}", variables)
-    ics = session_ics(appointments, settings, now) if appointments else None
-    return Composed(subject=subject, text=text, html=text_to_html(text), ics=ics)
+    # Calendar invitations belong to reminders about a session ahead, not to aftercare.
+    ics = session_ics(appointments, settings, now) if appointments and reminder.kind not in NO_ICS_KINDS else None
+    if not link:
+        return Composed(subject=subject, text=text, html=text_to_html(text), ics=ics)
+    # RFC 8058: an https URL the mail provider POSTs to; both headers must be DKIM-signed by the sending domain.
+    headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    footer = f'<a href="{html.escape(link)}">{html.escape(UNSUBSCRIBE_LINE[language].rstrip(": "))}</a>'
+    return Composed(subject=subject, text=f"{text}\n\n{UNSUBSCRIBE_LINE[language]}{link}", html=text_to_html(text, footer),
+                    ics=ics, headers=headers)
+
+
+NO_ICS_KINDS = ("aftercare", "aftercare_checkin", "cancellation_notice")
+UNSUBSCRIBE_LINE = {"en": "To stop these emails: ", "fr": "Pour ne plus recevoir ces emails : "}
+PROGRESS = {"en": ("session {n} of {total}", "session {n}"), "fr": ("séance {n} sur {total}", "séance {n}")}
+
+
+def course_progress(session: Session, appointment: Appointment, language: str) -> str | None:
+    """ "session 3 of 6": where this session sits in its course (cancelled and missed ones not counted)."""
+    if appointment.course_id is None:
+        return None
+    course = session.get(Course, appointment.course_id)
+    rows = session.execute(
+        select(Appointment.id, Appointment.starts_at, Appointment.status).where(Appointment.course_id == appointment.course_id)
+    ).all()
+    found = progress([CourseSession(i, s, s, st) for i, s, st in rows], appointment.id, course.sessions_planned if course else None)
+    if found is None:
+        return None
+    number, total = found
+    with_total, alone = PROGRESS.get(language, PROGRESS["en"])
+    return with_total.format(n=number, total=total) if total else alone.format(n=number)
+
+
+def tip_text(session: Session, tip_id: object, language: str) -> str:
+    """The week's tip; if staff removed it meanwhile, the first active tip in the patient's language."""
+    tip = session.get(Tip, int(tip_id)) if isinstance(tip_id, int) else None
+    if tip is not None and tip.active:
+        return tip.text
+    fallback = session.execute(
+        select(Tip.text).where(Tip.active.is_(True), Tip.language == language, Tip.category != "aftercare")
+        .order_by(Tip.position, Tip.id).limit(1)
+    ).scalar_one_or_none()
+    if fallback is None:
+        raise TemplateProblem("the tip library has no active tip to send")
+    return fallback
+
+
+def aftercare_tips(session: Session, language: str) -> list[str]:
+    for lang in dict.fromkeys((language, "en")):
+        texts = session.execute(
+            select(Tip.text).where(Tip.active.is_(True), Tip.language == lang, Tip.category == "aftercare")
+            .order_by(Tip.position, Tip.id)
+        ).scalars().all()
+        if texts:
+            return list(texts)
+    return []

@@ -165,6 +165,8 @@ class Reminder(db.Model):
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
         # The dispatcher's due scan is a range scan on this index, whatever the table's size.
         Index("ix_reminder_status_next_attempt_at", "status", "next_attempt_at"),
+        # The daily SMS cap counts what went out in the last 24 hours.
+        Index("ix_reminder_sent_at", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -187,6 +189,8 @@ class Reminder(db.Model):
     leased_by: Mapped[str | None] = mapped_column(String(64))
     provider: Mapped[str | None] = mapped_column(String(16))
     provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The provider's latest word on delivery (queued … delivered/undelivered/failed); only ever moves forward.
+    provider_status: Mapped[str | None] = mapped_column(String(16))
     subject: Mapped[str | None] = mapped_column(String(255))
     body: Mapped[str | None] = mapped_column(Text)
     encoding: Mapped[str | None] = mapped_column(String(8))

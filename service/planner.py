@@ -29,15 +29,19 @@ from .domain.planning import (
     plan_notices,
     plan_session_reminders,
 )
+from .domain.care import TipRef, plan_aftercare, plan_maintenance, plan_tips
+from .domain.courses import CourseSession, course_state
 from .domain.quiet_hours import QuietHours
-from .models import Appointment, Patient, Reminder, ReminderRule
+from .models import Appointment, Course, Patient, Reminder, ReminderRule, Tip
+from .rendering import language_of
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
 NOTICE_KINDS = ("confirmation", "change_notice", "cancellation_notice")
+LIFESTYLE_CATEGORIES = ("diet", "exercise", "water", "circulation")
 UNWANTED = "unwanted: "  # prefix of reasons the planner writes; only such rows may come back to life
-LOOKBACK = timedelta(days=3)
+LOOKBACK = timedelta(days=5)  # covers the aftercare check-in (2 days) and its staleness (2 more)
 
 
 @dataclass
@@ -74,18 +78,99 @@ def window_of(settings: Settings) -> QuietHours:
 
 def wanted_for_patient(session: Session, patient: Patient, settings: Settings, now: datetime) -> list[Wanted]:
     zone = ZoneInfo(patient.timezone or settings.clinic_timezone)
+    window = window_of(settings)
     appointments = session.execute(
         select(Appointment).where(Appointment.patient_id == patient.id, Appointment.starts_at >= now - LOOKBACK)
     ).scalars().all()
     snapshots = [SessionSnapshot(a.id, a.starts_at, a.status, a.slot_changed_at) for a in appointments]
     reach = reach_of(patient)
-    wanted = plan_session_reminders(snapshots, session_rules(session), reach, zone, window_of(settings))
+    wanted = plan_session_reminders(snapshots, session_rules(session), reach, zone, window)
     told = _notified_starts(session, [a.id for a in appointments])
     debounce = timedelta(minutes=settings.confirmation_debounce_minutes)
     for snap in snapshots:
         if snap.starts_at > now:
             wanted.extend(plan_notices(NoticeState(snap, told.get(snap.appointment_id)), reach, debounce))
+    for appt in appointments:
+        wanted.extend(plan_aftercare(course_session(appt), reach, zone, window))
+    wanted.extend(wanted_for_courses(session, patient, settings, reach, zone, now))
     return wanted
+
+
+def course_session(appt: Appointment) -> CourseSession:
+    return CourseSession(appt.id, appt.starts_at, appt.starts_at + timedelta(minutes=appt.duration_minutes), appt.status)
+
+
+def wanted_for_courses(
+    session: Session, patient: Patient, settings: Settings, reach: Reach, zone: ZoneInfo, now: datetime
+) -> list[Wanted]:
+    """Tips while a course runs, maintenance once it is over; course progress is saved for staff to see."""
+    courses = session.execute(select(Course).where(Course.patient_id == patient.id).order_by(Course.id)).scalars().all()
+    if not courses:
+        return []
+    sessions_by_course: dict[int, list[CourseSession]] = {c.id: [] for c in courses}
+    future_booked = False
+    for appt in session.execute(select(Appointment).where(Appointment.patient_id == patient.id)).scalars():
+        future_booked |= appt.status == "booked" and appt.starts_at > now
+        if appt.course_id in sessions_by_course:
+            sessions_by_course[appt.course_id].append(course_session(appt))
+    states = {
+        c.id: course_state(sessions_by_course[c.id], c.sessions_planned, now, zone, interval_months=settings.maintenance_interval_months)
+        for c in courses
+    }
+    library = tip_library(session, patient.language)
+    assigned, last_sent = _tips_seen(session, patient.id)
+    wanted: list[Wanted] = []
+    for course in courses:
+        state = states[course.id]
+        course.started_at = state.first_session_at or course.started_at
+        course.completed_at = state.completed_at
+        course.maintenance_due_on = state.maintenance_due_on
+        if state.active:
+            wanted.extend(plan_tips(course.id, state, library, assigned.get(course.id, {}), last_sent, reach, zone, now))
+        superseded = any(
+            other.id != course.id
+            and other.area.strip().lower() == course.area.strip().lower()
+            and states[other.id].first_session_at is not None
+            and state.last_session_at is not None
+            and states[other.id].first_session_at > state.last_session_at  # type: ignore[operator]
+            for other in courses
+        )
+        wanted.extend(plan_maintenance(course.id, state.maintenance_due_on, superseded=superseded,
+                                       future_session_booked=future_booked, reach=reach, zone=zone))
+    return wanted
+
+
+def tip_library(session: Session, language: str | None) -> list[TipRef]:
+    """Active lifestyle tips in the patient's language (English when the clinic has none in it), in library order."""
+    for lang in dict.fromkeys((language_of(language), "en")):
+        rows = session.execute(
+            select(Tip.id, Tip.category)
+            .where(Tip.active.is_(True), Tip.language == lang, Tip.category.in_(LIFESTYLE_CATEGORIES))
+            .order_by(Tip.position, Tip.id)
+        ).all()
+        if rows:
+            return [TipRef(tip_id, category) for tip_id, category in rows]
+    return []
+
+
+def _tips_seen(session: Session, patient_id: int) -> tuple[dict[int, dict[int, int]], dict[int, datetime]]:
+    """Which tip each planned week got (per course), and when each tip last reached this patient."""
+    assigned: dict[int, dict[int, int]] = {}
+    last_sent: dict[int, datetime] = {}
+    rows = session.execute(
+        select(Reminder.course_id, Reminder.context, Reminder.status, Reminder.sent_at)
+        .where(Reminder.patient_id == patient_id, Reminder.kind == "tip")
+    ).all()
+    for course_id, context, status, sent_at in rows:
+        variables = (context or {}).get("variables", {})
+        tip_id, week = variables.get("tip_id"), variables.get("week")
+        if tip_id is None:
+            continue
+        if status in ("pending", "sending", "sent", "delivered") and course_id is not None and week is not None:
+            assigned.setdefault(course_id, {})[int(week)] = int(tip_id)
+        if status in ("sent", "delivered") and sent_at is not None:
+            last_sent[int(tip_id)] = max(sent_at, last_sent.get(int(tip_id), sent_at))
+    return assigned, last_sent
 
 
 def _notified_starts(session: Session, appointment_ids: list[int]) -> dict[int, datetime]:
@@ -114,6 +199,10 @@ def _insert_ignoring_duplicates(session: Session, values: dict[str, object]) -> 
 
 
 def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:
+    if row.kind.startswith("maintenance"):
+        return UNWANTED + "a session is booked, or a newer course has started"
+    if row.kind == "tip":
+        return UNWANTED + "the course is over"
     appt = appointments.get(row.appointment_id or -1)
     if appt is not None and appt.status != "booked":
         return UNWANTED + f"the session is {appt.status.replace('_', '-')}"
@@ -151,7 +240,7 @@ def plan_patient(session: Session, patient: Patient, settings: Settings, now: da
                     "expires_at": w.expires_at,
                     "status": "pending",
                     "attempts": 0,
-                    "context": {"appointments": [list(a) for a in w.appointments]},
+                    "context": {"appointments": [list(a) for a in w.appointments], "variables": dict(w.variables)},
                     "created_at": now,
                     "updated_at": now,
                 },
@@ -178,6 +267,23 @@ def plan_patient(session: Session, patient: Patient, settings: Settings, now: da
         for row in stale:
             row.status, row.status_reason = "cancelled", _why_unwanted(row, appointments)
             result.cancelled += 1
+    return result
+
+
+def plan_active(session: Session, settings: Settings, now: datetime) -> PlanResult:
+    """Plan every patient whose plans move with time alone: a course running (tips, completion) or a maintenance near."""
+    recent = (now - timedelta(days=40)).date()
+    patient_ids = session.execute(
+        select(Course.patient_id)
+        .where(Course.completed_at.is_(None) | (Course.maintenance_due_on >= recent))
+        .distinct()
+        .order_by(Course.patient_id)
+    ).scalars().all()
+    result = PlanResult()
+    for patient_id in patient_ids:
+        patient = session.get(Patient, patient_id)
+        if patient is not None:
+            result += plan_patient(session, patient, settings, now)
     return result
 
 

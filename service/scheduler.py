@@ -1,14 +1,16 @@
 """APScheduler 3 jobs. All state lives in our tables, so the scheduler keeps no job store of its own.
 
 APScheduler job stores must never be shared between processes; instead every job
-is safe to run twice (claims use SKIP LOCKED and dedupe keys), and exactly one
-process should run this scheduler: `flask --app wsgi scheduler`, or the demo's
-`serve` command in-process.
+is safe to run twice (claims use SKIP LOCKED, dedupe keys, an advisory lock for
+planning), and one process per deployment should run this scheduler:
+`flask --app wsgi scheduler`, or the demo's `serve` command in-process.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -16,24 +18,42 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from . import jobs
 from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
-TICK_SECONDS = 30
+DISPATCH_SECONDS = 30
+PLAN_MINUTES = 5
+RECOVER_SECONDS = 60
+SWEEP_HOUR = 9  # clinic time
 
 
-def run_tick(app: Flask) -> None:
-    from .ticker import tick
-
+def run_job(app: Flask, name: str) -> None:
+    """Run one job in an app context; a failure is logged and the next run tries again."""
+    work: Callable[[datetime], Any] = getattr(jobs, name)
     with app.app_context():
-        report = tick(utcnow())
-        log.info("tick: %s", report.summary())
+        try:
+            result = work(utcnow())
+        except Exception:
+            log.exception("job %s failed; it runs again at its next time", name)
+            return
+        log.info("job %s: %s", name, result)
 
 
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
-    defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": TICK_SECONDS}
+    settings = app.extensions["recall.settings"]
+    defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": DISPATCH_SECONDS}
     cls = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = cls(timezone="UTC", job_defaults=defaults)
-    scheduler.add_job(run_tick, "interval", seconds=TICK_SECONDS, args=[app], id="tick", replace_existing=True,
-                      next_run_time=utcnow())
+    now = utcnow()
+    scheduler.add_job(run_job, "interval", seconds=DISPATCH_SECONDS, args=[app, "dispatch_due"], id="dispatch",
+                      replace_existing=True, next_run_time=now)
+    scheduler.add_job(run_job, "interval", minutes=PLAN_MINUTES, args=[app, "plan_changes"], id="plan",
+                      replace_existing=True, next_run_time=now)
+    scheduler.add_job(run_job, "interval", seconds=RECOVER_SECONDS, args=[app, "recover_leases"], id="recover",
+                      replace_existing=True)
+    # The daily sweep at 09:00 clinic time, and once at start so a restart after 09:00 misses nothing.
+    scheduler.add_job(run_job, "cron", hour=SWEEP_HOUR, timezone=settings.clinic_timezone, args=[app, "plan_sweep"],
+                      id="sweep", replace_existing=True, misfire_grace_time=3 * 3600)
+    scheduler.add_job(run_job, "date", run_date=now, args=[app, "plan_sweep"], id="sweep-at-start", replace_existing=True)
     return scheduler

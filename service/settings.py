@@ -114,6 +114,10 @@ class Settings:
     quiet_hours: tuple[int, int] = (8, 21)
     confirmation_debounce_minutes: int = 3
     dispatch_batch_size: int = 100
+    dispatch_concurrency: int = 8
+    sms_daily_cap: int = 5000
+    max_messages_per_day: int = 1
+    maintenance_interval_months: int = 12
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, instance_path: Path | None = None) -> Settings:
@@ -210,6 +214,12 @@ class Settings:
                 "CONFIRMATION_DEBOUNCE_MINUTES", get("CONFIRMATION_DEBOUNCE_MINUTES"), 3, minimum=0
             ),
             dispatch_batch_size=_int("DISPATCH_BATCH_SIZE", get("DISPATCH_BATCH_SIZE"), 100, minimum=1),
+            dispatch_concurrency=_int("DISPATCH_CONCURRENCY", get("DISPATCH_CONCURRENCY"), 8, minimum=1),
+            sms_daily_cap=_int("SMS_DAILY_CAP", get("SMS_DAILY_CAP"), 5000, minimum=0),
+            max_messages_per_day=_int("MAX_MESSAGES_PER_DAY", get("MAX_MESSAGES_PER_DAY"), 1, minimum=0),
+            maintenance_interval_months=_int(
+                "MAINTENANCE_INTERVAL_MONTHS", get("MAINTENANCE_INTERVAL_MONTHS"), 12, minimum=1
+            ),
         )
 
     @property

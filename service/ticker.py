@@ -1,15 +1,13 @@
-"""One planning and dispatch cycle: what `reminders tick` and the scheduler's job both run."""
+"""One full cycle, as `reminders tick` runs it: plan what changed, sweep time-driven plans, send what is due."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
-
-from .dispatcher import DispatchReport, Dispatcher
-from .extensions import db
-from .planner import PlanResult, plan_changed
+from .dispatcher import DispatchReport
+from .jobs import dispatch_due, plan_changes, plan_sweep
+from .planner import PlanResult
 
 
 @dataclass(frozen=True)
@@ -26,9 +24,7 @@ class TickReport:
 
 
 def tick(now: datetime) -> TickReport:
-    app = current_app
-    settings = app.extensions["recall.settings"]
-    plan = plan_changed(db.session, settings, now)
-    db.session.commit()
-    dispatcher = Dispatcher(db.session, app.extensions["recall.senders"], settings, pacer=app.extensions["recall.pacer"])
-    return TickReport(plan=plan, dispatch=dispatcher.run(now))
+    plan = PlanResult()
+    plan += plan_changes(now) or PlanResult()
+    plan += plan_sweep(now) or PlanResult()
+    return TickReport(plan=plan, dispatch=dispatch_due(now))

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from service import create_app
+from service.content.seed import seed_tips
 from service.extensions import db
 from service.settings import Settings
 from tests.fakes.smtp_server import FakeSmtp
@@ -123,6 +124,8 @@ def app(settings: Settings) -> Iterator[object]:
             db.create_all()
         else:
             _empty_tables()
+        seed_tips(db.session)  # what migration 0002 does on a real database
+        db.session.commit()
     yield app
     with app.app_context():
         db.session.remove()

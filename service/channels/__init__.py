@@ -19,6 +19,8 @@ class SendResult:
     retry_after_seconds: float | None = None
     # The provider says this recipient has opted out (Twilio 21610): stop, and remember it.
     recipient_opted_out: bool = False
+    # The request may have reached the provider (a read timeout): resend only once its status callback had time to say.
+    ambiguous: bool = False
 
 
 @dataclass(frozen=True)

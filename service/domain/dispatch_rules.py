@@ -59,13 +59,15 @@ def decide(
     zone: ZoneInfo,
     window: QuietHours,
     now: datetime,
+    allowed_statuses: tuple[str, ...] = ("booked",),
 ) -> Decision:
+    """Send, or why not. `allowed_statuses`: what the named sessions may be (aftercare also follows a completed one)."""
     for session in sessions:
         if session.current_status is None:
             return Cancel("the session no longer exists")
         if session.current_status == "cancelled":
             return Cancel("the session was cancelled")
-        if session.current_status != "booked":
+        if session.current_status not in allowed_statuses:
             return Cancel(f"the session is {session.current_status.replace('_', '-')}")
         if session.current_start != session.planned_start:
             return Cancel("the session was moved; a reminder for the new time replaces this one")

@@ -83,6 +83,7 @@ class Wanted:
     appointment_id: int | None = None
     course_id: int | None = None
     appointments: tuple[tuple[int, str], ...] = field(default=())  # (id, UTC ISO start) named in it
+    variables: dict[str, object] = field(default_factory=dict)  # facts fixed at planning (a week's tip, a due date)
 
 
 def _digest(parts: list[str]) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from service.dispatcher import Dispatcher
 from service.extensions import db
+from service.jobs import dispatch_due
 from service.models import Patient, Reminder, SendAttempt
 from tests.fakes.twilio_api import FakeResponse, twilio_error
 from tests.helpers import book, booking, post_booking, tick
@@ -78,8 +79,8 @@ def test_a_cancellation_committed_after_planning_but_before_sending_is_seen_by_t
 
         db.session.execute(select(Appointment)).scalar_one().status = "cancelled"
         db.session.commit()
-
-    tick(app, starts - timedelta(hours=24))
+        # Dispatch alone (no planning pass first): only the dispatcher's own re-read can stop the send.
+        dispatch_due(starts - timedelta(hours=24))
 
     assert fake_twilio.messages == []
     sent_or_not = {r.kind: (r.status, r.status_reason) for r in reminders(app)}

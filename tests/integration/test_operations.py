@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from service import create_app
+from service.content.tips import SHIPPED_TIPS
 from service.extensions import db
 from tests.conftest import make_settings
 
@@ -68,6 +69,10 @@ def test_migrations_build_exactly_the_schema_the_models_describe(database_url, t
             with db.engine.connect() as conn:
                 diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
             assert diff == []
+            # A new clinic starts with the shipped tip library in both languages, ready to edit.
+            by_language = dict(db.session.execute(text("SELECT language, COUNT(*) FROM tip GROUP BY language")).all())
+            assert by_language == {"en": len(SHIPPED_TIPS), "fr": len(SHIPPED_TIPS)}
+            db.session.remove()
             db.engine.dispose()
     finally:
         if admin is not None:
@@ -138,4 +143,4 @@ def test_the_demo_server_answers_health_with_the_scheduler_running(tmp_path):
         proc.terminate()
         output = proc.communicate(timeout=10)[0]
     assert "scheduler: running in-process" in output
-    assert "tick: planned" in output
+    assert "job dispatch_due: DispatchReport(" in output and "job plan_changes: PlanResult(" in output

@@ -1,0 +1,65 @@
+"""The background jobs, each a plain function of `now`: what the scheduler runs and `reminders tick` chains.
+
+On PostgreSQL the planning jobs take a transaction-level advisory lock, so when
+several instances run a scheduler only one plans at a time (the others skip);
+dispatch needs no such lock, its claims use SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from .dispatcher import DispatchReport, Dispatcher
+from .extensions import db
+from .planner import PlanResult, plan_active, plan_changed
+
+log = logging.getLogger(__name__)
+PLANNING_LOCK = 0x5245_4341  # "RECA": one number for every planning job
+
+
+def _with_planning_lock(session: Session, work: Callable[[], PlanResult]) -> PlanResult | None:
+    if session.get_bind().dialect.name == "postgresql":
+        got = session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": PLANNING_LOCK}).scalar_one()
+        if not got:
+            session.rollback()
+            log.info("planning skipped: another instance is planning")
+            return None
+    try:
+        result = work()
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return result
+
+
+def plan_changes(now: datetime) -> PlanResult | None:
+    """Every 5 minutes: patients whose sessions changed and are not yet planned (a webhook's own planning failed)."""
+    settings = current_app.extensions["recall.settings"]
+    return _with_planning_lock(db.session, lambda: plan_changed(db.session, settings, now))
+
+
+def plan_sweep(now: datetime) -> PlanResult | None:
+    """Daily: courses that ended by time alone, next week's tips, maintenance reminders."""
+    settings = current_app.extensions["recall.settings"]
+    return _with_planning_lock(db.session, lambda: plan_active(db.session, settings, now))
+
+
+def dispatcher() -> Dispatcher:
+    app = current_app
+    return Dispatcher(db.session, app.extensions["recall.senders"], app.extensions["recall.settings"],
+                      pacer=app.extensions["recall.pacer"])
+
+
+def recover_leases(now: datetime) -> int:
+    return dispatcher().recover_expired(now)
+
+
+def dispatch_due(now: datetime) -> DispatchReport:
+    return dispatcher().run(now)
