@@ -72,7 +72,8 @@ DEFAULT_TEMPLATES: dict[tuple[str, str, str], tuple[str | None, str]] = {
         "Hello {{ first_name }},\n\n"
         "This is a reminder of your appointment{{ 's' if session_count > 1 }} at {{ clinic_name }} on "
         + _SESSION_TIMES_EN
-        + ".\n\nA session takes about 10 minutes. If you need to change the time, please call us on "
+        + ".{% if course_progress is defined %} This will be {{ course_progress }} of your course.{% endif %}"
+        "\n\nA session takes about 10 minutes. If you need to change the time, please call us on "
         "{{ clinic_phone }}.\n\nThe invitation attached adds it to your calendar.\n\n{{ clinic_name }}",
     ),
     ("session_reminder", "email", "fr"): (
@@ -80,7 +81,8 @@ DEFAULT_TEMPLATES: dict[tuple[str, str, str], tuple[str | None, str]] = {
         "Bonjour {{ first_name }},\n\n"
         "Nous vous rappelons votre rendez-vous chez {{ clinic_name }} le "
         + _SESSION_TIMES_FR
-        + ".\n\nUne séance dure environ 10 minutes. Pour changer d'horaire, appelez-nous au "
+        + ".{% if course_progress is defined %} Ce sera la {{ course_progress }} de votre cure.{% endif %}"
+        "\n\nUne séance dure environ 10 minutes. Pour changer d'horaire, appelez-nous au "
         "{{ clinic_phone }}.\n\nL'invitation jointe l'ajoute à votre agenda.\n\n{{ clinic_name }}",
     ),
 }
