@@ -29,8 +29,10 @@ def build_mime(spec: EmailMessageSpec, mail_from: str, *, message_id: str) -> Em
         msg.add_alternative(spec.html, subtype="html")
     if spec.ics:
         # RFC 6047: an iMIP part names its METHOD; the attachment copy helps clients that only read attachments.
-        msg.add_alternative(spec.ics, maintype="text", subtype="calendar", params={"method": "PUBLISH"})
-        msg.add_attachment(spec.ics, maintype="text", subtype="calendar", filename="session.ics")
+        # As text with charset=utf-8: a clinic called "Lumière" must not arrive as "LumiÃ¨re" in the calendar.
+        ics = spec.ics.decode("utf-8")
+        msg.add_alternative(ics, subtype="calendar", charset="utf-8", params={"method": "PUBLISH"})
+        msg.add_attachment(ics, subtype="calendar", charset="utf-8", filename="session.ics")
     return msg
 
 

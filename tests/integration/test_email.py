@@ -1,0 +1,89 @@
+"""The session email: text and HTML, a calendar entry that opens right, and an unsubscribe link that works."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+from sqlalchemy import select
+
+from service.extensions import db
+from service.models import Patient, Reminder
+from tests.helpers import booking, post_booking, tick
+
+PARIS = ZoneInfo("Europe/Paris")
+EMAIL_ONLY = {"phone": None, "sms_consent": False, "email": "camille@example.test", "email_consent": True}
+
+
+def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
+    day = datetime.now(PARIS).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+
+
+def with_course(body: dict, planned: int) -> dict:
+    body["appointment"]["course"] = {"id": "c1", "sessions_planned": planned}
+    return body
+
+
+def the_48h_email(app, client, smtp_server, **patient):
+    first, second = paris(3), paris(10)
+    post_booking(client, with_course(booking(first, event_id="b1", appointment_id="a1", **{**EMAIL_ONLY, **patient}), 6))
+    post_booking(client, with_course(booking(second, event_id="b2", appointment_id="a2", **{**EMAIL_ONLY, **patient}), 6))
+    tick(app, paris(1, 10))  # the confirmations
+    smtp_server.received.clear()
+    tick(app, second - timedelta(hours=48))
+    (mail,) = smtp_server.received
+    return second, mail.message
+
+
+def test_the_session_email_carries_a_calendar_event_for_the_right_time_and_the_course_progress(app, client, smtp_server):
+    starts, message = the_48h_email(app, client, smtp_server, language="en")
+
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "4:45 PM" in text and "session 2 of 6" in text and "Clinique Lumière" in text
+    assert "session 2 of 6" in html and "<p>" in html
+    (part,) = [p for p in message.walk() if p.get_content_type() == "text/calendar" and p.get_filename() is None]
+    assert part.get_param("method") == "PUBLISH"
+    (event,) = Calendar.from_ical(part.get_content()).walk("VEVENT")
+    assert event.decoded("dtstart") == starts and event.decoded("dtend") == starts + timedelta(minutes=10)
+    assert str(event["uid"]).startswith("appointment-") and event.get("dtstamp") is not None
+    assert str(event["location"]) == "Clinique Lumière" and "+33 1 42 86 82 00" in str(event["description"])
+    assert [p.get_filename() for p in message.walk() if p.get_filename()] == ["session.ics"]
+
+
+def test_one_click_unsubscribe_stops_email_and_a_get_changes_nothing(app, client, smtp_server):
+    _, message = the_48h_email(app, client, smtp_server, language="fr")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = message["List-Unsubscribe"].strip("<>")
+    assert link.startswith("https://recall.clinic.test/unsubscribe/")
+    assert link in message.get_body(("plain",)).get_content()
+    path = link.removeprefix("https://recall.clinic.test")
+
+    page = client.get(path)  # a mail scanner prefetching the link
+    assert page.status_code == 200 and b"<form method=post" in page.data
+    with app.app_context():
+        assert db.session.execute(select(Patient.email_unsubscribed_at)).scalar_one() is None
+
+    done = client.post(path, data={"List-Unsubscribe": "One-Click"})  # the mail provider, no cookie, no CSRF token
+    assert done.status_code == 200 and b"no longer receive emails" in done.data
+    with app.app_context():
+        assert db.session.execute(select(Patient.email_unsubscribed_at)).scalar_one() is not None
+        pending_email = db.session.execute(
+            select(Reminder).where(Reminder.channel == "email", Reminder.status == "pending")
+        ).scalars().all()
+    smtp_server.received.clear()
+    for days in (9, 10, 11, 17):
+        tick(app, paris(days, 10))
+    assert smtp_server.received == []  # nothing more by email, whatever was already planned
+    assert pending_email  # there was something planned that the unsubscribe stopped
+
+
+def test_a_tampered_unsubscribe_link_is_refused_and_changes_nothing(app, client, smtp_server):
+    _, message = the_48h_email(app, client, smtp_server)
+    path = message["List-Unsubscribe"].strip("<>").removeprefix("https://recall.clinic.test")
+    assert client.post(path[:-2] + "xx").status_code == 404
+    assert client.post("/unsubscribe/not-a-token").status_code == 404
+    with app.app_context():
+        assert db.session.execute(select(Patient.email_unsubscribed_at)).scalar_one() is None
