@@ -33,6 +33,7 @@ def build_senders(settings: Settings) -> dict[str, Any]:
             messaging_service_sid=settings.twilio_messaging_service_sid,
             api_base_url=settings.twilio_api_base_url,
             status_callback_base=settings.public_base_url,
+            timeout_seconds=settings.twilio_timeout_seconds,
         )
     if settings.smtp_configured:
         from .channels.smtp_email import SmtpEmailSender

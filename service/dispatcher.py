@@ -19,8 +19,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +45,8 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 AFTERCARE_KINDS = ("aftercare", "aftercare_checkin")
+RECONCILE_WAIT = timedelta(minutes=5)  # Twilio's status callback normally arrives within seconds
+CAP_RETRY = timedelta(hours=1)
 
 
 def worker_name() -> str:
@@ -83,6 +87,7 @@ class Dispatcher:
         self.worker = worker or worker_name()
         self.pacer = pacer or Pacer(settings.sms_rate_per_second)
         self.retry = retry or RetryPolicy()
+        self.budget = SmsBudget(settings.sms_daily_cap, 0)
 
     @property
     def lease(self) -> timedelta:
@@ -211,6 +216,11 @@ class Dispatcher:
             reminder.next_attempt_at = decision.until
             return "deferred"
         assert isinstance(decision, Send)
+        if decision.channel is Channel.SMS and not self.budget.take():
+            log.warning("daily SMS cap of %s reached; reminder %s waits", self.settings.sms_daily_cap, reminder.id)
+            self._finish(reminder, "pending", f"deferred: the daily SMS cap ({self.settings.sms_daily_cap}) is reached")
+            reminder.next_attempt_at = now + CAP_RETRY
+            return "deferred"
         reminder.channel = decision.channel.value
         ordered = sorted(appointments, key=lambda a: a.starts_at)
         try:
@@ -224,6 +234,8 @@ class Dispatcher:
         attempt = SendAttempt(reminder_id=reminder.id, number=reminder.attempts, started_at=now)
         self.session.add(attempt)
         result = self._send(reminder, patient, composed)
+        if reminder.channel == "sms" and not result.ok:
+            self.budget.give_back()
         attempt.finished_at = now
         return self._record(reminder, patient, attempt, result, now=now, may_fall_back=True)
 
@@ -296,10 +308,15 @@ class Dispatcher:
             patient.sms_opted_out_at = patient.sms_opted_out_at or now
         if result.retryable:
             retry_after = timedelta(seconds=result.retry_after_seconds) if result.retry_after_seconds else None
+            if result.ambiguous:
+                # The provider may have taken it: give its status callback (carrying our id) time to say so first.
+                retry_after = max(retry_after or RECONCILE_WAIT, RECONCILE_WAIT)
             at = self.retry.next_attempt(attempts=reminder.attempts, now=now, expires_at=reminder.expires_at, retry_after=retry_after)
             if at is not None:
-                attempt.outcome = "retry"
-                self._finish(reminder, "pending", f"retrying after {why}")
+                attempt.outcome = "unknown" if result.ambiguous else "retry"
+                reason = f"no answer ({why}); waiting for the status callback before trying again" if result.ambiguous \
+                    else f"retrying after {why}"
+                self._finish(reminder, "pending", reason[:255])
                 reminder.next_attempt_at = at
                 return "retried"
         attempt.outcome = "failed"
@@ -320,12 +337,61 @@ class Dispatcher:
 
     # -- the loop ---------------------------------------------------------------
 
+    def sms_sent_since(self, since: datetime) -> int:
+        return int(self.session.execute(
+            select(func.count()).select_from(Reminder).where(Reminder.sent_at >= since, Reminder.channel == "sms")
+        ).scalar_one())
+
+    def concurrency(self) -> int:
+        # SQLite has one writer and a send holds it: threads would only queue behind each other.
+        return 1 if self.session.get_bind().dialect.name == "sqlite" else self.settings.dispatch_concurrency
+
+    def _deliver_apart(self, bind: Any, reminder_id: int, now: datetime) -> str:
+        """Deliver on a session of this thread's own, sharing the pacer, the cap and the lease owner's name."""
+        with Session(bind=bind) as own:
+            twin = Dispatcher(own, self.senders, self.settings, worker=self.worker, pacer=self.pacer, retry=self.retry)
+            twin.budget = self.budget
+            return twin.deliver(reminder_id, now)
+
     def run(self, now: datetime, *, max_batches: int = 1000) -> DispatchReport:
+        """Drain what is due: claim a batch, send it through a bounded pool, repeat until nothing is due."""
         report = DispatchReport(recovered=self.recover_expired(now))
-        for _ in range(max_batches):
-            ids = self.claim(now, self.settings.dispatch_batch_size)
-            for reminder_id in ids:
-                report.count(self.deliver(reminder_id, now))
-            if not ids:
-                break
+        self.budget = SmsBudget(self.settings.sms_daily_cap, self.sms_sent_since(now - timedelta(days=1)))
+        self.session.commit()
+        workers = self.concurrency()
+        bind = self.session.get_bind()  # read here: Flask's scoped session is not reachable from pool threads
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") if workers > 1 else None
+        try:
+            for _ in range(max_batches):
+                ids = self.claim(now, self.settings.dispatch_batch_size)
+                if not ids:
+                    break
+                if pool is None:
+                    outcomes = [self.deliver(reminder_id, now) for reminder_id in ids]
+                else:
+                    outcomes = list(pool.map(lambda reminder_id: self._deliver_apart(bind, reminder_id, now), ids))
+                for outcome in outcomes:
+                    report.count(outcome)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
         return report
+
+
+class SmsBudget:
+    """The daily SMS cap (0: none), shared by a run's threads: a runaway loop cannot text the whole list twice."""
+
+    def __init__(self, cap: int, used: int) -> None:
+        self.cap, self.used = cap, used
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.cap and self.used >= self.cap:
+                return False
+            self.used += 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            self.used -= 1

@@ -219,7 +219,7 @@ class SendAttempt(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    outcome: Mapped[str] = mapped_column(String(16), default="started")  # started|sent|retry|failed
+    outcome: Mapped[str] = mapped_column(String(16), default="started")  # started|sent|retry|unknown|failed
     error_code: Mapped[str | None] = mapped_column(String(32))
     error_message: Mapped[str | None] = mapped_column(String(500))
 

@@ -102,6 +102,7 @@ class Settings:
     twilio_from_number: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_api_base_url: str | None = None
+    twilio_timeout_seconds: float = 10.0
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_username: str | None = None
@@ -200,6 +201,7 @@ class Settings:
             twilio_from_number=from_number,
             twilio_messaging_service_sid=service_sid,
             twilio_api_base_url=_url("TWILIO_API_BASE_URL", get("TWILIO_API_BASE_URL")),
+            twilio_timeout_seconds=_number("TWILIO_TIMEOUT_SECONDS", get("TWILIO_TIMEOUT_SECONDS"), 10.0, minimum=0.1),
             smtp_host=smtp_host,
             smtp_port=_int("SMTP_PORT", get("SMTP_PORT"), 587, minimum=1),
             smtp_username=(get("SMTP_USERNAME") or "").strip() or None,

@@ -102,6 +102,7 @@ def settings(database_url: str, fake_twilio: FakeTwilio, smtp_server: FakeSmtp) 
         twilio_auth_token=AUTH_TOKEN,
         twilio_from_number=FROM_NUMBER,
         twilio_api_base_url=fake_twilio.base_url,
+        twilio_timeout_seconds=0.5,
         smtp_host="127.0.0.1",
         smtp_port=smtp_server.port,
         smtp_starttls=False,

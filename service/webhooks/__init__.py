@@ -6,7 +6,8 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from ..timeutil import utcnow
-from . import generic
+from ..extensions import db
+from . import generic, twilio_status
 from .errors import PayloadError, SignatureError
 from .intake import accept, record_rejected
 
@@ -37,3 +38,24 @@ def generic_booking() -> ResponseReturnValue:
         return error_response(400, exc.message, exc.details)
     body, status = accept(generic.SOURCE, event.event_id, event.type.value, raw, [event], settings, now)
     return jsonify(body), status
+
+
+@bp.post("/twilio/status")
+def twilio_status_callback() -> ResponseReturnValue:
+    """Delivery receipts; `?reminder=<id>` names our reminder. 403 on a bad signature (Twilio's convention)."""
+    settings = current_app.extensions["recall.settings"]
+    if not (settings.twilio_auth_token and settings.public_base_url):
+        return error_response(503, "status callbacks are off: TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL must be set")
+    url = twilio_status.public_url(settings.public_base_url, request.path, request.query_string)
+    try:
+        twilio_status.verify(settings.twilio_auth_token, url, request.form, request.headers.get(twilio_status.SIGNATURE_HEADER))
+    except SignatureError as exc:
+        return error_response(403, str(exc))
+    reminder_id = request.args.get("reminder", type=int)
+    try:
+        outcome = twilio_status.record_status(db.session, request.form, reminder_id, utcnow())
+    except PayloadError as exc:
+        db.session.rollback()
+        return error_response(400, exc.message, exc.details)
+    db.session.commit()
+    return jsonify({"status": outcome}), 200

@@ -28,8 +28,13 @@ FROM_NUMBER = "+15005550006"
 @dataclass
 class FakeResponse:
     status: int
-    body: dict[str, Any]
+    body: dict[str, Any] | None  # None: accept the message as usual, only answer late (`delay`)
     delay: float = 0.0  # seconds before answering (a value above the client's timeout makes it time out)
+
+
+def accepted_late(delay: float) -> FakeResponse:
+    """Twilio took the message but the answer never reached the client in time: the ambiguous case."""
+    return FakeResponse(201, None, delay)
 
 
 def twilio_error(code: int, status: int = 400, message: str = "error") -> FakeResponse:
@@ -88,7 +93,7 @@ class FakeTwilio:
             scripted = self.script.popleft() if self.script else None
         if self.latency:
             time.sleep(self.latency)
-        if scripted is not None:
+        if scripted is not None and scripted.body is not None:
             if scripted.delay:
                 time.sleep(scripted.delay)
             return self._json(scripted.status, scripted.body)
@@ -104,6 +109,8 @@ class FakeTwilio:
         }
         with self._lock:
             self.messages.append(message)
+        if scripted is not None and scripted.delay:
+            time.sleep(scripted.delay)
         return self._json(201, message)
 
     @staticmethod

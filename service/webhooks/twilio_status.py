@@ -1,0 +1,99 @@
+"""Twilio's status callbacks: what happened to each SMS after Twilio took it.
+
+The callback URL carries our reminder id (`?reminder=<id>`), which is what closes
+the one window the outbox cannot: Twilio accepted a message but our process never
+recorded the answer (a timeout, a crash). The first callback for such a reminder
+settles it as sent, so it is not sent again.
+
+Twilio signs the URL it called. Behind a proxy that is not the URL Flask sees, so
+the signature is checked against `PUBLIC_BASE_URL` + the path and query received.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
+
+from ..domain.planning import Channel
+from ..models import DeliveryEvent, Patient, Reminder
+from ..planner import reach_of
+from .errors import PayloadError, SignatureError
+
+log = logging.getLogger(__name__)
+SIGNATURE_HEADER = "X-Twilio-Signature"
+# How far along a message is; a callback never moves a reminder back down this scale.
+RANK = {"accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3,
+        "delivered": 4, "undelivered": 4, "failed": 4, "read": 5, "canceled": 4}
+FAILED = ("undelivered", "failed")
+OPTED_OUT = "21610"
+
+
+def public_url(base_url: str, path: str, query: bytes) -> str:
+    return base_url + path + (("?" + query.decode("latin-1")) if query else "")
+
+
+def verify(auth_token: str, url: str, form: Mapping[str, str], signature: str | None) -> None:
+    if not signature:
+        raise SignatureError(f"missing {SIGNATURE_HEADER} header")
+    if not RequestValidator(auth_token).validate(url, dict(form), signature):
+        raise SignatureError(f"{SIGNATURE_HEADER} does not match {url} and the parameters posted")
+
+
+def record_status(session: Session, form: Mapping[str, str], reminder_id: int | None, now: datetime) -> str:
+    """Store the callback and move the reminder forward; returns what was done, for the response and the logs."""
+    sid = form.get("MessageSid") or form.get("SmsSid")
+    status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+    if not sid or not status:
+        raise PayloadError("MessageSid and MessageStatus are required", [f"received: {sorted(form)}"])
+    if status not in RANK:
+        raise PayloadError(f"unknown MessageStatus {status!r}", [f"expected one of {sorted(RANK)}"])
+    error_code = form.get("ErrorCode") or None
+    reminder = _find(session, reminder_id, sid)
+    session.add(DeliveryEvent(reminder_id=reminder.id if reminder else None, provider_message_id=sid, status=status,
+                              error_code=error_code, received_at=now))
+    if reminder is None:
+        return "recorded"
+    if reminder.provider_message_id is None and reminder.channel == "sms" and reminder.status in ("pending", "sending"):
+        # An ambiguous send reached Twilio after all: settle it, never send it again.
+        reminder.provider_message_id, reminder.provider = sid, "twilio"
+        reminder.status, reminder.sent_at = "sent", reminder.sent_at or now
+        reminder.status_reason = "confirmed by Twilio's status callback after an unanswered request"
+        reminder.leased_by = reminder.lease_until = None
+        log.info("reminder %s reconciled from a status callback", reminder.id)
+    if reminder.provider_message_id != sid:
+        return "recorded"  # a callback for an earlier message of this reminder (it has since gone another way)
+    if RANK[status] <= RANK.get(reminder.provider_status or "", 0):
+        return "recorded"  # out of order: never move backwards
+    reminder.provider_status = status
+    if status in ("delivered", "read") and reminder.status == "sent":
+        reminder.status = "delivered"
+    elif status in FAILED and reminder.status in ("sent", "delivered"):
+        return _undelivered(session, reminder, status, error_code, now)
+    return "updated"
+
+
+def _find(session: Session, reminder_id: int | None, sid: str) -> Reminder | None:
+    query = select(Reminder).with_for_update()
+    query = query.where(Reminder.id == reminder_id) if reminder_id else query.where(Reminder.provider_message_id == sid)
+    return session.execute(query).scalar_one_or_none()
+
+
+def _undelivered(session: Session, reminder: Reminder, status: str, error_code: str | None, now: datetime) -> str:
+    why = f"SMS {status}" + (f" (Twilio {error_code})" if error_code else "")
+    patient = session.get(Patient, reminder.patient_id)
+    if patient is not None and error_code == OPTED_OUT:
+        patient.sms_opted_out_at = patient.sms_opted_out_at or now
+    still_useful = reminder.expires_at is None or now < reminder.expires_at
+    if patient is not None and reminder.appointment_id is not None and still_useful and reach_of(patient).allows(Channel.EMAIL):
+        # Same row: the patient gets this reminder once, by email now.
+        reminder.channel, reminder.status, reminder.next_attempt_at = "email", "pending", now
+        reminder.status_reason = f"email fallback: {why}"
+        reminder.provider_message_id = reminder.provider_status = None
+        return "fallback"
+    reminder.status, reminder.status_reason = "failed", why
+    return "failed"
