@@ -1,0 +1,72 @@
+"""The scheduler's jobs: one planner at a time across instances, a daily SMS cap, the job layout."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from service.extensions import db
+from service.jobs import PLANNING_LOCK, dispatch_due, plan_changes
+from service.models import Appointment, Reminder
+from service.scheduler import build_scheduler
+from tests.helpers import booking, post_booking
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
+    day = datetime.now(PARIS).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+
+
+def test_while_another_instance_plans_this_one_skips_planning(app, client, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the advisory lock is PostgreSQL's; SQLite has one process")
+    post_booking(client, booking(paris(5)))
+    with app.app_context():
+        db.session.execute(select(Appointment)).scalar_one().needs_planning = True
+        db.session.commit()
+    other = create_engine(database_url)
+    with other.connect() as conn:  # another instance, mid-planning
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PLANNING_LOCK})
+        with app.app_context():
+            assert plan_changes(paris(1)) is None
+            assert db.session.execute(select(Appointment.needs_planning)).scalar_one() is True
+        conn.rollback()
+    other.dispose()
+    with app.app_context():
+        assert plan_changes(paris(1)) is not None
+        assert db.session.execute(select(Appointment.needs_planning)).scalar_one() is False
+
+
+def test_the_daily_sms_cap_holds_the_rest_back_for_later(app, client, fake_twilio, settings):
+    starts = paris(5)
+    for i in range(3):
+        post_booking(client, booking(starts + timedelta(minutes=20 * i), event_id=f"b{i}", appointment_id=f"a{i}",
+                                     id=f"p{i}", phone=f"+3361234567{i}"))
+    app.extensions["recall.settings"] = settings.with_overrides(sms_daily_cap=2)
+    with app.app_context():
+        report = dispatch_due(starts - timedelta(hours=24))
+        held = db.session.execute(
+            select(Reminder).where(Reminder.channel == "sms", Reminder.status == "pending",
+                                   Reminder.status_reason.like("%daily SMS cap (2)%"))
+        ).scalars().all()
+    assert len(fake_twilio.messages) == 2 and report.sent == 2
+    assert len(held) >= 2 and report.deferred == len(held)  # the third patient's 24 h reminder among them
+    assert all(r.next_attempt_at > starts - timedelta(hours=24) for r in held)
+
+
+def test_the_scheduler_runs_dispatch_planning_recovery_and_a_daily_sweep_at_nine_clinic_time(app):
+    scheduler = build_scheduler(app, blocking=False)
+    scheduler.start(paused=True)  # jobs get their defaults once the scheduler starts; paused, nothing runs
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    scheduler.shutdown(wait=False)
+    assert {"dispatch", "plan", "recover", "sweep", "sweep-at-start"} <= set(jobs)
+    assert jobs["dispatch"].trigger.interval == timedelta(seconds=30)
+    assert jobs["plan"].trigger.interval == timedelta(minutes=5)
+    sweep = jobs["sweep"].trigger
+    assert str(sweep.timezone) == "Europe/Paris" and str(sweep.fields[5]) == "9"  # hour field
+    assert all(j.max_instances == 1 and j.coalesce for j in jobs.values())
