@@ -1,0 +1,63 @@
+"""Session reminders at the right local moment: one per day however many sessions, pulled back from the night,
+24 elapsed hours across a clock change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+from tests.helpers import book, booking, post_booking, tick
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
+    day = datetime.now(PARIS).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+
+
+def test_two_sessions_on_one_day_are_named_in_one_reminder(app, client, fake_twilio):
+    first, second = paris(5, 10, 0), paris(5, 10, 30)
+    book(app, client, fake_twilio, booking(first, event_id="b1", appointment_id="a1"))
+    post_booking(client, booking(second, event_id="b2", appointment_id="a2"))
+    tick(app, paris(2, 10))  # the second session's confirmation
+    fake_twilio.messages.clear()
+
+    tick(app, first - timedelta(hours=24))
+    tick(app, second - timedelta(hours=24))
+
+    (sms,) = fake_twilio.messages
+    assert "10:00" in sms["body"] and "10:30" in sms["body"]
+
+
+def test_an_early_session_is_reminded_the_evening_before_not_at_dawn(app, client, fake_twilio):
+    starts = paris(5, 9, 30)  # 2 h before is 07:30, inside quiet hours
+    book(app, client, fake_twilio, booking(starts))
+    tick(app, starts - timedelta(hours=24))  # the 24 h reminder
+    fake_twilio.messages.clear()
+
+    tick(app, paris(4, 20, 0))
+    assert fake_twilio.messages == []
+    tick(app, paris(4, 20, 30))
+    (sms,) = fake_twilio.messages
+    assert "9:30" in sms["body"] or "09:30" in sms["body"]
+    tick(app, starts - timedelta(hours=2))
+    assert len(fake_twilio.messages) == 1  # nothing more at dawn
+
+
+def test_a_session_on_the_morning_clocks_go_forward_is_reminded_24_real_hours_before(app, client, fake_twilio):
+    starts = datetime(2027, 3, 28, 10, 0, tzinfo=PARIS)  # Paris moves to summer time at 02:00 that night
+    post_booking(client, booking(starts, occurred_at=datetime.now(UTC)))
+    tick(app, datetime(2027, 3, 20, 10, 0, tzinfo=PARIS))  # the confirmation
+    tick(app, datetime(2027, 3, 26, 9, 0, tzinfo=PARIS))  # the 48 h reminder (by SMS: no email address)
+    assert len(fake_twilio.messages) == 2
+    fake_twilio.messages.clear()
+
+    tick(app, datetime(2027, 3, 27, 8, 59, tzinfo=PARIS))
+    assert fake_twilio.messages == []
+    tick(app, datetime(2027, 3, 27, 9, 0, tzinfo=PARIS))  # 24 elapsed hours before 10:00 summer time is 09:00 winter time
+    (sms,) = fake_twilio.messages
+    assert "10:00" in sms["body"]
+    assert format_date(starts.date(), format="full", locale="fr") in sms["body"]
