@@ -41,16 +41,17 @@ class Composed:
 
 
 def find_template(session: Session, kind: str, channel: str, language: str) -> tuple[str | None, str]:
-    """The clinic's own template if it has one, else the shipped default; the patient's language first."""
-    for lang in dict.fromkeys((language, "en")):
-        row = session.execute(
-            select(MessageTemplate).where(
-                MessageTemplate.kind == kind, MessageTemplate.channel == channel, MessageTemplate.language == lang
-            )
-        ).scalar_one_or_none()
-        if row is not None:
-            return row.subject, row.body
-    return default_template(kind, channel, language)
+    """The clinic's own template if it has one (for this very kind, else its family), else the shipped default."""
+    for wanted in dict.fromkeys((kind, template_kind(kind))):
+        for lang in dict.fromkeys((language, "en")):
+            row = session.execute(
+                select(MessageTemplate).where(
+                    MessageTemplate.kind == wanted, MessageTemplate.channel == channel, MessageTemplate.language == lang
+                )
+            ).scalar_one_or_none()
+            if row is not None:
+                return row.subject, row.body
+    return default_template(template_kind(kind), channel, language)
 
 
 def patient_zone(patient: Patient, settings: Settings) -> ZoneInfo:
@@ -119,7 +120,7 @@ def compose(
         variables["aftercare_tips"] = aftercare_tips(session, language)
     link = unsubscribe_url(settings.public_base_url, settings.secret_key, patient.id) if channel == "email" else None
     variables["unsubscribe_url"] = variables["manage_url"] = link or ""
-    subject_src, body_src = find_template(session, template_kind(reminder.kind), channel, language)
+    subject_src, body_src = find_template(session, reminder.kind, channel, language)
     text = render_text(body_src, variables)
     if channel == "sms":
         encoding = sms_encoding(text)

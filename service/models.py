@@ -188,7 +188,8 @@ class Reminder(db.Model):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     leased_by: Mapped[str | None] = mapped_column(String(64))
     provider: Mapped[str | None] = mapped_column(String(16))
-    provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # A Twilio SID is 34 characters, an email Message-ID can run past 100 (RFC 5322 sets no small limit).
+    provider_message_id: Mapped[str | None] = mapped_column(String(255), index=True)
     # The provider's latest word on delivery (queued … delivered/undelivered/failed); only ever moves forward.
     provider_status: Mapped[str | None] = mapped_column(String(16))
     subject: Mapped[str | None] = mapped_column(String(255))
@@ -239,6 +240,8 @@ class ReminderRule(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(8))
     offset_minutes: Mapped[int] = mapped_column(Integer)  # before the session start
+    # "HH:MM": a calendar rule, offset_minutes // 1440 days before at this local time ("the day before at 10:00").
+    at_local_time: Mapped[str | None] = mapped_column(String(5))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
     def __repr__(self) -> str:
@@ -282,7 +285,7 @@ class DeliveryEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminder.id", ondelete="CASCADE"), index=True)
-    provider_message_id: Mapped[str] = mapped_column(String(64), index=True)
+    provider_message_id: Mapped[str] = mapped_column(String(255), index=True)
     status: Mapped[str] = mapped_column(String(32))
     error_code: Mapped[str | None] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

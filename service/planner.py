@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -69,7 +69,12 @@ def session_rules(session: Session) -> list[SessionRule]:
     rows = session.execute(select(ReminderRule)).scalars().all()
     if not rows:
         return list(DEFAULT_SESSION_RULES)
-    return [SessionRule(r.kind, Channel(r.channel), timedelta(minutes=r.offset_minutes)) for r in rows if r.enabled]
+    return [
+        SessionRule(r.kind, Channel(r.channel), timedelta(minutes=r.offset_minutes),
+                    time.fromisoformat(r.at_local_time) if r.at_local_time else None)
+        for r in rows
+        if r.enabled
+    ]
 
 
 def window_of(settings: Settings) -> QuietHours:

@@ -32,7 +32,10 @@ class TemplateProblem(ValueError):
 
 
 def template_kind(reminder_kind: str) -> str:
-    return TEMPLATE_KIND.get(reminder_kind, reminder_kind)
+    """The template a reminder kind uses: every session rule ("reminder_…", staff may add their own) shares one."""
+    if reminder_kind in TEMPLATE_KIND:
+        return TEMPLATE_KIND[reminder_kind]
+    return "session_reminder" if reminder_kind.startswith("reminder_") else reminder_kind
 
 
 def language_of(language: str | None) -> str:

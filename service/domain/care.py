@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from .courses import CourseSession, CourseState
 from .planning import Channel, Reach, Wanted, _digest
-from .quiet_hours import QuietHours, next_allowed_at_or_after
+from .quiet_hours import QuietHours, local_moment, next_allowed_at_or_after
 
 AFTERCARE_DELAY = timedelta(hours=2)  # after the session ends
 CHECKIN_DELAY = timedelta(days=2)
@@ -36,14 +36,6 @@ PREFERRED_CHANNEL = {
     "maintenance_due": Channel.SMS,
     "maintenance_overdue": Channel.EMAIL,
 }
-
-
-def local_moment(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """A wall time on a local date as an aware instant (the earlier one in a fold; shifted past a gap)."""
-    naive = datetime.combine(day, at)
-    instant = naive.replace(tzinfo=zone, fold=0)
-    # In a spring-forward gap the wall time does not exist: round-trip through UTC to land just after it.
-    return instant.astimezone(ZoneInfo("UTC")).astimezone(zone)
 
 
 def plan_aftercare(session: CourseSession, reach: Reach, zone: ZoneInfo, window: QuietHours) -> list[Wanted]:

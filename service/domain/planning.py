@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from .quiet_hours import QuietHours, latest_allowed_at_or_before
+from .quiet_hours import QuietHours, latest_allowed_at_or_before, local_moment
 
 
 class Channel(StrEnum):
@@ -29,11 +29,23 @@ class Channel(StrEnum):
 
 @dataclass(frozen=True)
 class SessionRule:
-    """Send `kind` on `channel`, `offset` (elapsed time) before a session starts."""
+    """Send `kind` on `channel`, `offset` (elapsed time) before a session starts.
+
+    With `at_local`, the rule is a calendar one instead: `offset`'s whole days before
+    the session's local date, at that wall time in the patient's zone ("the day
+    before at 10:00"), whatever the clocks do in between.
+    """
 
     kind: str
     channel: Channel
     offset: timedelta
+    at_local: time | None = None
+
+    def due_before(self, starts_at: datetime, zone: ZoneInfo) -> datetime:
+        if self.at_local is None:
+            return starts_at - self.offset
+        local_day = starts_at.astimezone(zone).date() - timedelta(days=self.offset.days)
+        return local_moment(local_day, self.at_local, zone)
 
 
 DEFAULT_SESSION_RULES = (
@@ -142,8 +154,8 @@ def plan_session_reminders(
             channel = reach.pick(rule.channel)
             if channel is None:
                 continue
-            due = latest_allowed_at_or_before(first.starts_at - rule.offset, zone, window)
-            if due < booked_at:
+            due = latest_allowed_at_or_before(rule.due_before(first.starts_at, zone), zone, window)
+            if due < booked_at or due >= first.starts_at:
                 continue
             day_wanted.append(
                 Wanted(

@@ -8,7 +8,7 @@ keeps a 08:00 or 21:00 boundary right on the night clocks change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -83,3 +83,10 @@ def next_allowed_at_or_after(instant: datetime, zone: ZoneInfo, window: QuietHou
         if candidates:
             break
     return min(candidates)
+
+
+def local_moment(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """A wall time on a local date as an aware instant: the earlier one in a fold, just past the jump in a gap."""
+    instant = datetime.combine(day, at).replace(tzinfo=zone, fold=0)
+    # In a spring-forward gap the wall time does not exist; a round trip through UTC lands after the jump.
+    return instant.astimezone(UTC).astimezone(zone)

@@ -87,3 +87,20 @@ def test_a_tampered_unsubscribe_link_is_refused_and_changes_nothing(app, client,
     assert client.post("/unsubscribe/not-a-token").status_code == 404
     with app.app_context():
         assert db.session.execute(select(Patient.email_unsubscribed_at)).scalar_one() is None
+
+
+def test_an_email_with_a_long_message_id_is_recorded_and_never_sent_twice(app, client, smtp_server, settings):
+    from service import build_senders
+
+    long_domain = "rappels." + "clinique-lumiere-" * 4 + "paris.test"  # Message-IDs take the sender's domain
+    app.extensions["recall.senders"] = build_senders(settings.with_overrides(mail_from=f"Clinique <r@{long_domain}>"))
+    starts = paris(5)
+    post_booking(client, booking(starts, **EMAIL_ONLY))
+    tick(app, starts - timedelta(hours=48))
+    tick(app, starts - timedelta(hours=40))  # well after any lease would have expired
+
+    assert len(smtp_server.received) == 2  # the confirmation and the 48 h reminder, once each
+    with app.app_context():
+        ids = db.session.execute(select(Reminder.provider_message_id).where(Reminder.channel == "email")
+                                 .where(Reminder.status == "sent")).scalars().all()
+    assert len(ids) == 2 and all(len(i) > 64 and long_domain in i for i in ids)

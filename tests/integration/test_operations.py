@@ -72,6 +72,9 @@ def test_migrations_build_exactly_the_schema_the_models_describe(database_url, t
             # A new clinic starts with the shipped tip library in both languages, ready to edit.
             by_language = dict(db.session.execute(text("SELECT language, COUNT(*) FROM tip GROUP BY language")).all())
             assert by_language == {"en": len(SHIPPED_TIPS), "fr": len(SHIPPED_TIPS)}
+            rules = db.session.execute(text("SELECT kind, channel, offset_minutes FROM reminder_rule ORDER BY id")).all()
+            assert [tuple(r) for r in rules] == [("reminder_48h", "email", 2880), ("reminder_24h", "sms", 1440),
+                                                  ("reminder_2h", "sms", 120)]
             db.session.remove()
             db.engine.dispose()
     finally:

@@ -61,3 +61,25 @@ def test_a_session_on_the_morning_clocks_go_forward_is_reminded_24_real_hours_be
     (sms,) = fake_twilio.messages
     assert "10:00" in sms["body"]
     assert format_date(starts.date(), format="full", locale="fr") in sms["body"]
+
+
+def test_the_clinics_own_rules_decide_what_is_sent(app, client, fake_twilio):
+    from service.extensions import db
+    from service.models import ReminderRule
+
+    with app.app_context():  # as staff would in the admin: no 2 h SMS, and one the day before at 18:00
+        db.session.add_all([
+            ReminderRule(kind="reminder_24h", channel="sms", offset_minutes=1440, enabled=True),
+            ReminderRule(kind="reminder_2h", channel="sms", offset_minutes=120, enabled=False),
+            ReminderRule(kind="reminder_evening", channel="sms", offset_minutes=1440, at_local_time="18:00", enabled=True),
+        ])
+        db.session.commit()
+    starts = paris(5, 9, 0)
+    book(app, client, fake_twilio, booking(starts))
+
+    tick(app, starts - timedelta(hours=24))
+    tick(app, paris(4, 18, 0))
+    tick(app, starts - timedelta(hours=2))
+
+    bodies = [m["body"] for m in fake_twilio.messages]
+    assert len(bodies) == 2 and all("09:00" in b for b in bodies)  # 24 h and the evening before; no 2 h

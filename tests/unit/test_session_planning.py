@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.domain.planning import DEFAULT_SESSION_RULES, Channel, Reach, SessionSnapshot, plan_session_reminders
+from service.domain.planning import DEFAULT_SESSION_RULES, Channel, Reach, SessionRule, SessionSnapshot, plan_session_reminders
 from service.domain.quiet_hours import QuietHours
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -102,3 +102,32 @@ def test_notices_confirm_once_announce_moves_and_cancel_only_what_was_announced(
     assert plan_notices(NoticeState(cancelled, None), BOTH, debounce) == []
     (notice,) = plan_notices(NoticeState(cancelled, cancelled.starts_at), BOTH, debounce)
     assert notice.kind == "cancellation_notice"
+
+
+def test_a_day_before_at_10_rule_goes_out_at_10_local_whatever_the_clocks_did_overnight():
+    rule = SessionRule("reminder_day_before", Channel.SMS, timedelta(days=1), time(10, 0))
+    starts = datetime(2026, 3, 30, 9, 0, tzinfo=PARIS)  # the day before is the spring-forward Sunday
+    (w,) = plan_session_reminders([session(starts)], [rule], BOTH, PARIS, WINDOW)
+    assert w.due_at.astimezone(PARIS) == datetime(2026, 3, 29, 10, 0, tzinfo=PARIS)
+    assert starts - w.due_at == timedelta(hours=23)  # not 24: a calendar rule, not an elapsed one
+
+
+def test_a_calendar_rule_that_would_fall_after_the_session_is_not_wanted():
+    rule = SessionRule("reminder_same_day", Channel.SMS, timedelta(0), time(18, 0))
+    assert plan_session_reminders([session(datetime(2026, 3, 12, 10, 0, tzinfo=PARIS))], [rule], BOTH, PARIS, WINDOW) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    starts=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)),
+    zone=st.sampled_from([ZoneInfo(z) for z in ("Europe/Paris", "America/New_York", "Australia/Sydney",
+                                                "America/Santiago", "Pacific/Chatham", "Asia/Tehran")]),
+    days=st.integers(1, 3),
+    hour=st.integers(8, 20),
+)
+def test_calendar_rules_land_on_the_right_local_date_inside_the_window_and_before_the_session(starts, zone, days, hour):
+    rule = SessionRule("reminder_days_before", Channel.SMS, timedelta(days=days), time(hour, 0))
+    for w in plan_session_reminders([session(starts)], [rule], BOTH, zone, WINDOW):
+        local = w.due_at.astimezone(zone)
+        assert local.date() == starts.astimezone(zone).date() - timedelta(days=days)
+        assert WINDOW.allows(w.due_at, zone) and w.due_at < starts
