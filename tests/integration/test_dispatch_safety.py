@@ -215,3 +215,18 @@ def test_two_dispatchers_on_postgresql_send_each_reminder_once(app, client, fake
     assert len(reminder_ids) == expected
     assert len(set(reminder_ids)) == expected  # each reminder reached Twilio exactly once
     assert {r.status for r in reminders(app) if r.channel == "sms" and r.kind not in CAPPED_KINDS} == {"sent"}
+
+
+def test_after_an_outage_a_late_reminder_goes_if_still_useful_and_is_skipped_with_a_reason_if_not(app, client, fake_twilio):
+    starts = paris(10)
+    book(app, client, fake_twilio, booking(starts))
+
+    tick(app, starts - timedelta(hours=5))  # down since before the 24 h reminder: still worth sending
+    (late,) = fake_twilio.messages
+    assert "16:45" in late["body"]
+    fake_twilio.messages.clear()
+
+    tick(app, starts + timedelta(minutes=5))  # down again through the 2 h reminder, back after the session began
+    assert fake_twilio.messages == []
+    row = next(r for r in reminders(app) if r.kind == "reminder_2h")
+    assert row.status == "skipped" and row.status_reason == "too late to be useful"
