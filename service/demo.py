@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from .domain.events import AppointmentInfo, BookingEvent, CourseInfo, EventType, PatientInfo
 from .content.seed import seed_tips
+from .domain.events import AppointmentInfo, BookingEvent, CourseInfo, EventType, PatientInfo
 from .extensions import db
 from .ingest import apply_booking_event
 from .models import Appointment, Course, WebhookEvent

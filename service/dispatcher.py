@@ -37,10 +37,10 @@ from .domain.dispatch_rules import Cancel, Decision, Defer, NamedSession, RetryP
 from .domain.frequency import DayLoad, day_bounds, is_capped, rank, wait_for_free_day
 from .domain.planning import Channel
 from .messages import compose
-from .rendering import TemplateProblem
 from .models import Appointment, Patient, Reminder, SendAttempt
 from .pacing import Pacer
 from .planner import reach_of, window_of
+from .rendering import TemplateProblem
 from .settings import Settings
 
 log = logging.getLogger(__name__)

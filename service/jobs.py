@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from .dispatcher import DispatchReport, Dispatcher
+from .dispatcher import Dispatcher, DispatchReport
 from .extensions import db
 from .planner import PlanResult, plan_active, plan_changed
 

@@ -13,8 +13,8 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .domain.sms_encoding import sms_encoding
 from .domain.courses import CourseSession, progress
+from .domain.sms_encoding import sms_encoding
 from .models import Appointment, Course, MessageTemplate, Patient, Reminder, Tip
 from .rendering import (
     TemplateProblem,

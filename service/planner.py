@@ -18,6 +18,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .domain.care import TipRef, plan_aftercare, plan_maintenance, plan_tips
+from .domain.courses import CourseSession, course_state
 from .domain.planning import (
     DEFAULT_SESSION_RULES,
     Channel,
@@ -29,8 +31,6 @@ from .domain.planning import (
     plan_notices,
     plan_session_reminders,
 )
-from .domain.care import TipRef, plan_aftercare, plan_maintenance, plan_tips
-from .domain.courses import CourseSession, course_state
 from .domain.quiet_hours import QuietHours
 from .models import Appointment, Course, Patient, Reminder, ReminderRule, Tip
 from .rendering import language_of

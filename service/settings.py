@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 
 ENVIRONMENTS = ("development", "test", "production")
-DEV_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused outside development
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 
 
 class ConfigError(ValueError):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -72,7 +71,7 @@ class SmtpEmailSender:
             return self._failure(message.to, str(code), text, retryable=code < 500)
         except smtplib.SMTPResponseException as exc:
             return self._failure(message.to, str(exc.smtp_code), exc.smtp_error, retryable=exc.smtp_code < 500)
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             return self._failure(message.to, "connection", str(exc).encode(), retryable=True)
         log.info("smtp accepted email %s to %s", message_id, mask_email(message.to))
         return SendResult(ok=True, provider="smtp", provider_message_id=message_id.strip("<>"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from ..timeutil import utcnow
 from ..extensions import db
+from ..timeutil import utcnow
 from . import generic, twilio_status
 from .errors import PayloadError, SignatureError
 from .intake import accept, record_rejected
