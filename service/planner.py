@@ -254,11 +254,15 @@ def plan_patient(session: Session, patient: Patient, settings: Settings, now: da
         elif row.status == "cancelled" and (row.status_reason or "").startswith(UNWANTED):
             row.status, row.status_reason = "pending", None
             row.due_at = row.next_attempt_at = w.due_at
-            row.channel = w.channel.value
+            row.channel, row.expires_at = w.channel.value, w.expires_at
             result.updated += 1
-        elif row.status == "pending" and (row.due_at, row.channel) != (w.due_at, w.channel.value) and row.attempts == 0:
+        elif row.status == "pending" and row.attempts == 0 and (
+            (row.due_at, row.channel, row.expires_at) != (w.due_at, w.channel.value, w.expires_at)
+        ):
+            # Moved, or switched channel (an opt-out): the expiry moves too, so that two reminders on one
+            # channel never go out together.
             row.due_at = row.next_attempt_at = w.due_at
-            row.channel = w.channel.value
+            row.channel, row.expires_at = w.channel.value, w.expires_at
             result.updated += 1
 
     stale = [r for r in rows if r.status == "pending" and r.dedupe_key not in wanted]

@@ -1,4 +1,4 @@
-"""SMS through the official Twilio client: the only module that imports `twilio`."""
+"""SMS through the official Twilio client: the only module that sends with `twilio` (webhooks/twilio_* read its callbacks)."""
 
 from __future__ import annotations
 

@@ -169,3 +169,23 @@ DEFAULT_TEMPLATES.update({
         "Quatre à six semaines de séances prolongent vos résultats.\n\nPour prendre rendez-vous, appelez-nous au "
         "{{ clinic_phone }}. C'est notre dernier rappel à ce sujet.")),
 })
+
+# Answers to patients' SMS replies (TwiML). No answer to STOP or START: Twilio sends its own.
+DEFAULT_TEMPLATES.update({
+    ("reply_help", "sms", "en"): (None, "{{ clinic_name }} appointment reminders. Questions or changes: call {{ clinic_phone }}."
+                                  " Reply C to confirm your next appointment, R to ask us to move it." + _STOP_EN),
+    ("reply_help", "sms", "fr"): (None, "{{ clinic_name }}, rappels de rendez-vous. Questions ou changement : {{ clinic_phone }}."
+                                  " Répondez C pour confirmer, R pour le déplacer." + _STOP_FR),
+    ("reply_confirm", "sms", "en"): (None, "{{ clinic_name }}: thank you, your appointment on " + _SESSION_TIMES_EN
+                                     + " is confirmed."),
+    ("reply_confirm", "sms", "fr"): (None, "{{ clinic_name }} : merci, votre rendez-vous du " + _SESSION_TIMES_FR
+                                     + " est confirmé."),
+    ("reply_reschedule", "sms", "en"): (None, "{{ clinic_name }}: noted, we will call you to find a new time. You can also"
+                                        " call us on {{ clinic_phone }}."),
+    ("reply_reschedule", "sms", "fr"): (None, "{{ clinic_name }} : c'est noté, nous vous rappelons pour trouver un autre"
+                                        " horaire. Vous pouvez aussi appeler le {{ clinic_phone }}."),
+    ("reply_no_session", "sms", "en"): (None, "{{ clinic_name }}: we found no upcoming appointment to confirm. Questions:"
+                                        " {{ clinic_phone }}."),
+    ("reply_no_session", "sms", "fr"): (None, "{{ clinic_name }} : aucun rendez-vous à venir à confirmer. Questions :"
+                                        " {{ clinic_phone }}."),
+})

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from ..extensions import db
 from ..timeutil import utcnow
-from . import generic, twilio_status
+from . import generic, twilio_inbound, twilio_status
 from .errors import PayloadError, SignatureError
 from .intake import accept, record_rejected
 
@@ -59,3 +59,23 @@ def twilio_status_callback() -> ResponseReturnValue:
         return error_response(400, exc.message, exc.details)
     db.session.commit()
     return jsonify({"status": outcome}), 200
+
+
+@bp.post("/twilio/inbound")
+def twilio_inbound_message() -> ResponseReturnValue:
+    """Patients' replies; answered with TwiML. 403 on a bad signature."""
+    settings = current_app.extensions["recall.settings"]
+    if not (settings.twilio_auth_token and settings.public_base_url):
+        return error_response(503, "inbound SMS is off: TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL must be set")
+    url = twilio_status.public_url(settings.public_base_url, request.path, request.query_string)
+    try:
+        twilio_status.verify(settings.twilio_auth_token, url, request.form, request.headers.get(twilio_status.SIGNATURE_HEADER))
+    except SignatureError as exc:
+        return error_response(403, str(exc))
+    try:
+        reply = twilio_inbound.handle_inbound(db.session, request.form, settings, utcnow())
+    except PayloadError as exc:
+        db.session.rollback()
+        return error_response(400, exc.message, exc.details)
+    db.session.commit()
+    return twilio_inbound.twiml(reply), 200, {"Content-Type": "text/xml; charset=utf-8"}

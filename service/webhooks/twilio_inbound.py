@@ -1,0 +1,117 @@
+"""Patients' SMS replies: opt out and in, help, confirm, ask to reschedule, or anything else for staff to read.
+
+Every reply is kept as an `InboundMessage`. STOP and START take effect at once and
+re-plan the patient, so pending SMS move to email where the patient allows it.
+Answers go back as TwiML; their texts are templates (`reply_help`, `reply_confirm`,
+`reply_reschedule`). STOP and START get no answer from us: Twilio sends its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.twiml.messaging_response import MessagingResponse
+
+from ..contacts import ContactError, mask_phone, normalise_phone
+from ..domain.replies import Intent, classify
+from ..messages import base_variables, find_template, patient_zone
+from ..models import Appointment, AuditEvent, InboundMessage, Patient
+from ..planner import plan_patient
+from ..rendering import language_of, render_text, session_variables
+from ..settings import Settings
+from .errors import PayloadError
+
+log = logging.getLogger(__name__)
+
+
+def handle_inbound(session: Session, form: Mapping[str, str], settings: Settings, now: datetime) -> str | None:
+    """Apply a reply; returns the text to answer with, or None for no answer."""
+    sid = form.get("MessageSid") or form.get("SmsSid")
+    sender = form.get("From")
+    if not sid or not sender:
+        raise PayloadError("MessageSid and From are required", [f"received: {sorted(form)}"])
+    if session.execute(select(InboundMessage.id).where(InboundMessage.provider_message_id == sid)).first():
+        return None  # Twilio retried a delivery we already handled
+    try:
+        number = normalise_phone(sender, settings.clinic_region)
+    except ContactError:
+        number = sender
+    patients = list(session.execute(select(Patient).where(Patient.phone == number).order_by(Patient.id)).scalars())
+    body = form.get("Body") or ""
+    intent = classify(body)
+    message = InboundMessage(provider_message_id=sid, patient_id=patients[0].id if patients else None,
+                             from_number=number, body=body[:2000], intent=intent.value, received_at=now)
+    session.add(message)
+    log.info("sms reply %s from %s: %s", sid, mask_phone(number), intent.value)
+    if not patients:
+        return None
+    patient = patients[0]
+    if intent is Intent.STOP:
+        for p in patients:  # the number opted out, whoever shares it
+            _set_opt_out(session, p, now, stopped=True)
+        message.handled_at, message.handled_by = now, "system"
+        return None
+    if intent is Intent.START:
+        for p in patients:
+            _set_opt_out(session, p, now, stopped=False)
+        message.handled_at, message.handled_by = now, "system"
+        return None
+    if intent is Intent.HELP:
+        message.handled_at, message.handled_by = now, "system"
+        return _reply(session, "reply_help", patient, settings, None)
+    if intent is Intent.CONFIRM:
+        upcoming = _next_session(session, patient, now)
+        if upcoming is None:
+            return _reply(session, "reply_no_session", patient, settings, None)
+        upcoming.confirmed_at = now
+        message.handled_at, message.handled_by = now, "system"
+        return _reply(session, "reply_confirm", patient, settings, upcoming)
+    if intent is Intent.RESCHEDULE:
+        return _reply(session, "reply_reschedule", patient, settings, _next_session(session, patient, now))
+    return None  # kept for staff, unanswered until they call or write back
+
+
+def twiml(reply: str | None) -> str:
+    """`<Response><Message>…</Message></Response>`, or an empty `<Response/>` for no answer."""
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
+    return str(response)
+
+
+def _set_opt_out(session: Session, patient: Patient, now: datetime, *, stopped: bool) -> None:
+    if stopped:
+        patient.sms_opted_out_at = patient.sms_opted_out_at or now
+    else:
+        patient.sms_opted_out_at = None
+        # Texting START is an explicit request for texts.
+        patient.sms_consent, patient.sms_consent_at, patient.sms_consent_source = True, now, "sms:START"
+    session.add(AuditEvent(at=now, actor="patient:sms", action="opt-out" if stopped else "opt-in", entity="patient",
+                           entity_id=str(patient.id), details={"channel": "sms"}))
+    session.flush()
+    from flask import current_app  # the settings of the app serving this webhook
+
+    plan_patient(session, patient, current_app.extensions["recall.settings"], now)
+
+
+def _next_session(session: Session, patient: Patient, now: datetime) -> Appointment | None:
+    return session.execute(
+        select(Appointment)
+        .where(Appointment.patient_id == patient.id, Appointment.status == "booked", Appointment.starts_at > now)
+        .order_by(Appointment.starts_at)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _reply(session: Session, kind: str, patient: Patient, settings: Settings, appointment: Appointment | None) -> str:
+    language = language_of(patient.language)
+    variables: dict[str, Any] = base_variables(patient, settings)
+    if appointment is not None:
+        variables.update(session_variables([appointment.starts_at], patient_zone(patient, settings), language))
+    _, body = find_template(session, kind, "sms", language)
+    return render_text(body, variables)
