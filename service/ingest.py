@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .domain.courses import CourseSummary, attach_session
-from .domain.events import STATUS_AFTER, BookingEvent, EventType, PatientInfo
+from .domain.events import STATUS_AFTER, BookingEvent, EventType, PatientInfo, StatusEvent
 from .models import Appointment, Course, Patient, PatientExternalId
 from .planner import plan_patient
 from .settings import Settings
@@ -155,12 +155,21 @@ def apply_booking_event(session: Session, event: BookingEvent, settings: Setting
         appt.course = course
     session.flush()
 
+    if event.replaced_by_external_id:
+        appt.replaced_by_external_id = event.replaced_by_external_id
     if event.replaces_external_id:
         old = session.execute(
             select(Appointment).where(Appointment.source == event.source, Appointment.external_id == event.replaces_external_id)
+            .with_for_update()
         ).scalar_one_or_none()
-        if old is not None and old.status == "booked":
-            old.status, old.slot_changed_at, old.needs_planning = "cancelled", now, True
+        if old is not None and old.id != appt.id:
+            # One change, told once: the old booking ends without a cancellation notice, the new one gets a change notice.
+            appt.replaces_id = old.id
+            old.replaced_by_external_id = info.external_id
+            if appt.course_id is None and info.course is None:
+                appt.course_id = old.course_id
+            if old.status == "booked":
+                old.status, old.slot_changed_at, old.needs_planning = "cancelled", now, True
 
     # Plan now, so the answer to the webhook already reflects the reminders; on a planning bug
     # the appointment is still saved and `needs_planning` lets the next tick try again.
@@ -171,3 +180,27 @@ def apply_booking_event(session: Session, event: BookingEvent, settings: Setting
     except Exception:
         log.exception("planning failed for appointment %s; the next tick retries", appt.id)
     return IngestResult("processed", appt.id, patient.id)
+
+
+def apply_status_event(session: Session, event: StatusEvent, settings: Settings, now: datetime) -> IngestResult:
+    """Mark a known appointment (no-show, completed, cancelled); an unknown one is the sender's mistake to see."""
+    appt = session.execute(
+        select(Appointment).where(Appointment.source == event.source, Appointment.external_id == event.external_id)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if appt is None:
+        raise LookupError(f"no appointment {event.external_id!r} from {event.source} is known here")
+    if appt.last_event_at is not None and event.occurred_at < appt.last_event_at:
+        return IngestResult("stale", appt.id, appt.patient_id, "a newer event for this appointment was already applied")
+    status = STATUS_AFTER[event.type]
+    if (appt.status == "booked") != (status == "booked"):
+        appt.slot_changed_at = now
+    appt.status, appt.last_event_at, appt.needs_planning = status, event.occurred_at, True
+    session.flush()
+    try:
+        with session.begin_nested():
+            plan_patient(session, appt.patient, settings, now)
+        appt.needs_planning = False
+    except Exception:
+        log.exception("planning failed for appointment %s; the next tick retries", appt.id)
+    return IngestResult("processed", appt.id, appt.patient_id)

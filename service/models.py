@@ -144,6 +144,9 @@ class Appointment(db.Model):
     slot_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The booking system's clock for the newest event applied; older events never overwrite newer ones.
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A reschedule that came as a new booking: the appointment this one replaces, and on the old one, its successor.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id", ondelete="SET NULL"))
+    replaced_by_external_id: Mapped[str | None] = mapped_column(String(255))
     # Set when something changed that the planner has not yet turned into reminders.
     needs_planning: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -90,11 +90,17 @@ def wanted_for_patient(session: Session, patient: Patient, settings: Settings, n
     snapshots = [SessionSnapshot(a.id, a.starts_at, a.status, a.slot_changed_at) for a in appointments]
     reach = reach_of(patient)
     wanted = plan_session_reminders(snapshots, session_rules(session), reach, zone, window)
-    told = _notified_starts(session, [a.id for a in appointments])
+    predecessors = {a.id: a.replaces_id for a in appointments if a.replaces_id}
+    told = _notified_starts(session, [a.id for a in appointments] + list(predecessors.values()))
     debounce = timedelta(minutes=settings.confirmation_debounce_minutes)
+    successors = {a.id for a in appointments if a.replaced_by_external_id}
     for snap in snapshots:
-        if snap.starts_at > now:
-            wanted.extend(plan_notices(NoticeState(snap, told.get(snap.appointment_id)), reach, debounce))
+        if snap.starts_at <= now or (snap.status == "cancelled" and snap.appointment_id in successors):
+            continue  # a booking replaced by a new one is not "cancelled" to the patient: the new one's notice says it moved
+        notified = told.get(snap.appointment_id)
+        if notified is None and snap.appointment_id in predecessors:
+            notified = told.get(predecessors[snap.appointment_id])  # what the patient knows is the old booking
+        wanted.extend(plan_notices(NoticeState(snap, notified), reach, debounce))
     for appt in appointments:
         wanted.extend(plan_aftercare(course_session(appt), reach, zone, window))
     wanted.extend(wanted_for_courses(session, patient, settings, reach, zone, now))

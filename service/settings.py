@@ -110,6 +110,12 @@ class Settings:
     smtp_starttls: bool = True
     mail_from: str | None = None
     booking_webhook_secret: str | None = field(default=None, repr=False)
+    calcom_webhook_secret: str | None = field(default=None, repr=False)
+    calendly_webhook_signing_key: str | None = field(default=None, repr=False)
+    acuity_user_id: str | None = None
+    acuity_api_key: str | None = field(default=None, repr=False)
+    acuity_api_base_url: str = "https://acuityscheduling.com/api/v1"
+    fhir_webhook_token: str | None = field(default=None, repr=False)
     scheduler_enabled: bool = True
     sms_rate_per_second: float = 1.0
     quiet_hours: tuple[int, int] = (8, 21)
@@ -209,6 +215,12 @@ class Settings:
             smtp_starttls=_bool("SMTP_STARTTLS", get("SMTP_STARTTLS"), True),
             mail_from=mail_from,
             booking_webhook_secret=(get("BOOKING_WEBHOOK_SECRET") or "").strip() or None,
+            calcom_webhook_secret=(get("CALCOM_WEBHOOK_SECRET") or "").strip() or None,
+            calendly_webhook_signing_key=(get("CALENDLY_WEBHOOK_SIGNING_KEY") or "").strip() or None,
+            acuity_user_id=(get("ACUITY_USER_ID") or "").strip() or None,
+            acuity_api_key=(get("ACUITY_API_KEY") or "").strip() or None,
+            acuity_api_base_url=_url("ACUITY_API_BASE_URL", get("ACUITY_API_BASE_URL")) or "https://acuityscheduling.com/api/v1",
+            fhir_webhook_token=(get("FHIR_WEBHOOK_TOKEN") or "").strip() or None,
             scheduler_enabled=_bool("SCHEDULER_ENABLED", get("SCHEDULER_ENABLED"), True),
             sms_rate_per_second=_number("SMS_RATE_PER_SECOND", get("SMS_RATE_PER_SECOND"), 1.0, minimum=0.01),
             quiet_hours=_hour_range("QUIET_HOURS", get("QUIET_HOURS"), (8, 21)),

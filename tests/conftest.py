@@ -65,6 +65,11 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         clinic_region="FR",
         public_base_url="https://recall.clinic.test",
         booking_webhook_secret=WEBHOOK_SECRET,
+        calcom_webhook_secret="cal-test-secret",
+        calendly_webhook_signing_key="calendly-test-signing-key",
+        acuity_user_id="11145481",
+        acuity_api_key="acuity-test-api-key",
+        fhir_webhook_token="fhir-test-bearer-token",
         scheduler_enabled=False,
         sms_rate_per_second=1000.0,
     )

@@ -68,3 +68,16 @@ class BookingEvent:
     patient: PatientInfo
     # For a reschedule that arrives as a new booking (Cal.com, Calendly): the booking it replaces.
     replaces_external_id: str | None = None
+    # For the old half of such a reschedule (Calendly's cancel with `rescheduled: true`): the booking replacing it.
+    replaced_by_external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """A booking system saying only what became of a known appointment (a no-show mark), without its details."""
+
+    source: str
+    event_id: str
+    type: EventType
+    occurred_at: datetime
+    external_id: str

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from ..extensions import db
 from ..timeutil import utcnow
-from . import generic, twilio_inbound, twilio_status
+from . import calcom, generic, twilio_inbound, twilio_status
+from .delivery import Delivery
 from .errors import PayloadError, SignatureError
 from .intake import accept, record_rejected
 
@@ -21,6 +24,34 @@ def error_response(status: int, message: str, details: list[str] | None = None) 
 @bp.errorhandler(SignatureError)
 def _unauthorised(exc: SignatureError) -> ResponseReturnValue:
     return error_response(401, str(exc))
+
+
+def booking_delivery(source: str, secret: str | None, setting: str, verify: Callable[[bytes], None],
+                     parse: Callable[[bytes], Delivery]) -> ResponseReturnValue:
+    """Verify over the raw bytes, parse, store, apply, answer: the same steps for every booking system."""
+    if not secret:
+        return error_response(503, f"the {source} webhook is off: {setting} is not set")
+    raw = request.get_data(cache=True)
+    now = utcnow()
+    verify(raw)
+    try:
+        delivery = parse(raw)
+    except PayloadError as exc:
+        record_rejected(source, raw, "; ".join([exc.message, *exc.details]), now)
+        return error_response(422, exc.message, exc.details)
+    body, status = accept(source, delivery.event_id, delivery.event_type, raw, delivery.events,
+                          current_app.extensions["recall.settings"], now, ignored=delivery.ignored,
+                          warnings=delivery.warnings)
+    return jsonify(body), status
+
+
+@bp.post("/calcom")
+def calcom_booking() -> ResponseReturnValue:
+    settings = current_app.extensions["recall.settings"]
+    secret = settings.calcom_webhook_secret
+    return booking_delivery(calcom.SOURCE, secret, "CALCOM_WEBHOOK_SECRET",
+                            lambda raw: calcom.verify(request.headers, raw, secret or ""),
+                            lambda raw: calcom.parse(raw, region=settings.clinic_region))
 
 
 @bp.post("/generic")

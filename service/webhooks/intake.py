@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..domain.events import BookingEvent
+from ..domain.events import BookingEvent, StatusEvent
 from ..extensions import db
-from ..ingest import apply_booking_event
+from ..ingest import apply_booking_event, apply_status_event
 from ..models import WebhookEvent
 from ..settings import Settings
 
@@ -35,8 +35,9 @@ def record_rejected(source: str, raw: bytes, error: str, now: datetime) -> None:
         db.session.rollback()
 
 
-def accept(source: str, event_id: str, event_type: str | None, raw: bytes, events: list[BookingEvent],
-           settings: Settings, now: datetime) -> tuple[dict[str, object], int]:
+def accept(source: str, event_id: str, event_type: str | None, raw: bytes, events: list[BookingEvent | StatusEvent],
+           settings: Settings, now: datetime, *, ignored: str | None = None,
+           warnings: list[str] | None = None) -> tuple[dict[str, object], int]:
     """Apply the events of one delivery in one transaction; a repeated event id changes nothing."""
     seen = db.session.execute(
         select(WebhookEvent.outcome).where(WebhookEvent.source == source, WebhookEvent.event_id == event_id)
@@ -44,18 +45,31 @@ def accept(source: str, event_id: str, event_type: str | None, raw: bytes, event
     if seen is not None:
         return {"status": "duplicate", "event_id": event_id}, 200
     record = WebhookEvent(source=source, event_id=event_id, event_type=event_type,
-                          payload=raw.decode("utf-8", "replace"), outcome="processed", received_at=now)
+                          payload=raw.decode("utf-8", "replace"), outcome="processed", received_at=now,
+                          error="; ".join(warnings)[:2000] if warnings else None)
+    if ignored:
+        record.outcome, record.error = "ignored", ignored
     db.session.add(record)
     try:
         db.session.flush()  # the unique (source, event_id) claims this delivery before any work
-        results = [apply_booking_event(db.session, e, settings, now) for e in events]
+        results = [
+            apply_status_event(db.session, e, settings, now) if isinstance(e, StatusEvent)
+            else apply_booking_event(db.session, e, settings, now)
+            for e in events
+        ]
         if results and all(r.outcome == "stale" for r in results):
             record.outcome, record.error = "ignored", "older than what was already applied"
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return {"status": "duplicate", "event_id": event_id}, 200
+    except LookupError as exc:  # a status for an appointment never booked here
+        db.session.rollback()
+        record_rejected(source, raw, str(exc), now)
+        return {"error": str(exc), "details": []}, 422
     body: dict[str, object] = {"status": record.outcome, "event_id": event_id}
     if results:
         body["appointment_ids"] = [r.appointment_id for r in results]
+    if warnings:
+        body["warnings"] = warnings
     return body, 200

@@ -1,0 +1,111 @@
+"""Cal.com: `X-Cal-Signature-256` is the hex HMAC-SHA256 of the raw body with `CALCOM_WEBHOOK_SECRET`.
+
+BOOKING_CREATED, BOOKING_RESCHEDULED (a new booking `uid` replacing `rescheduleUid`)
+and BOOKING_CANCELLED become domain events; every other trigger is acknowledged and
+ignored. Cal.com has no delivery id, so deliveries are told apart by
+(trigger, booking uid, createdAt).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
+from .delivery import Delivery, digest_id, email_or_warning, instant, language_of_locale, phone_or_warning, split_name
+from .errors import PayloadError, SignatureError
+from .signatures import hmac_sha256_hex, matches
+
+SOURCE = "calcom"
+SIGNATURE_HEADER = "X-Cal-Signature-256"
+TYPES = {"BOOKING_CREATED": EventType.BOOKED, "BOOKING_RESCHEDULED": EventType.RESCHEDULED,
+         "BOOKING_CANCELLED": EventType.CANCELLED}
+PHONE_FIELDS = ("attendeePhoneNumber", "phone", "phoneNumber", "smsReminderNumber")
+
+
+def verify(headers: Any, raw: bytes, secret: str) -> None:
+    given = (headers.get(SIGNATURE_HEADER) or "").strip()
+    if not given or given == "no-secret-provided":
+        raise SignatureError(f"missing {SIGNATURE_HEADER} header (set the webhook's secret in Cal.com)")
+    if not matches(hmac_sha256_hex(secret, raw), given.lower()):
+        raise SignatureError(f"{SIGNATURE_HEADER} does not match the body")
+
+
+def _zone(value: object) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return value
+
+
+def _response(responses: dict[str, Any], name: str) -> object:
+    field = responses.get(name)
+    return field.get("value") if isinstance(field, dict) else field
+
+
+def parse(raw: bytes, *, region: str) -> Delivery:
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError("the body is not valid JSON", [str(exc)]) from None
+    if not isinstance(body, dict) or not isinstance(body.get("payload"), dict):
+        raise PayloadError("payload is missing", ["payload: expected the booking object"])
+    trigger = str(body.get("triggerEvent") or "")
+    payload: dict[str, Any] = body["payload"]
+    created = body.get("createdAt")
+    event_id = digest_id(trigger, payload.get("uid") or payload.get("bookingUid"), created)
+    if trigger not in TYPES:
+        return Delivery(event_id, trigger or "unknown", [], ignored=f"{trigger or 'an event without triggerEvent'} is not used")
+    uid = payload.get("uid")
+    if not uid:
+        raise PayloadError("payload.uid is missing", ["payload.uid: the booking's uid"])
+    attendees = payload.get("attendees")
+    if not isinstance(attendees, list) or not attendees or not isinstance(attendees[0], dict):
+        raise PayloadError("payload.attendees is missing", ["payload.attendees[0]: the patient who booked"])
+    attendee: dict[str, Any] = attendees[0]
+    starts = instant(payload.get("startTime"), "payload.startTime")
+    ends = instant(payload.get("endTime"), "payload.endTime") if payload.get("endTime") else None
+    warnings: list[str] = []
+    responses = payload.get("responses") if isinstance(payload.get("responses"), dict) else {}
+    reminder_number = payload.get("smsReminderNumber")
+    raw_phone = attendee.get("phoneNumber") or reminder_number or next(
+        (v for v in (_response(responses, f) for f in PHONE_FIELDS) if v), None)
+    phone = phone_or_warning(raw_phone, region, "attendee phone", warnings)
+    first, last = split_name(attendee.get("name"))
+    zone = _zone(attendee.get("timeZone"))
+    area = _response(responses, "area")
+    patient = PatientInfo(
+        external_id=None,  # Cal.com has no person id: the patient is found by phone or email
+        first_name=first or "there",
+        last_name=last,
+        phone=phone,
+        email=email_or_warning(attendee.get("email"), "attendee email", warnings),
+        timezone=zone,
+        language=language_of_locale((attendee.get("language") or {}).get("locale")
+                                    if isinstance(attendee.get("language"), dict) else attendee.get("language")),
+        # Asking for an SMS reminder number is asking for text reminders; the address was given to book.
+        sms_consent=True if (phone and reminder_number) else None,
+        email_consent=True if attendee.get("email") else None,
+    )
+    kind = TYPES[trigger]
+    old_uid = payload.get("rescheduleUid") or payload.get("fromReschedule")
+    return Delivery(event_id, trigger, [BookingEvent(
+        source=SOURCE,
+        event_id=event_id,
+        type=kind,
+        occurred_at=instant(created, "createdAt") if created else starts,
+        appointment=AppointmentInfo(
+            external_id=str(uid),
+            starts_at=starts,
+            duration_minutes=max(1, int((ends - starts).total_seconds() // 60)) if ends else int(payload.get("length") or 10),
+            treatment=str(payload.get("type") or payload.get("eventTitle") or "mesotherapy")[:100],
+            area=str(area or "")[:100],
+            timezone=zone,
+        ),
+        patient=patient,
+        replaces_external_id=str(old_uid) if (kind is EventType.RESCHEDULED and old_uid and old_uid != uid) else None,
+    )], warnings=warnings)

@@ -1,0 +1,69 @@
+"""What every booking-system adapter hands back: the domain events in one delivery, and what it had to drop."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..contacts import ContactError, normalise_email, normalise_phone
+from ..domain.events import BookingEvent, StatusEvent
+from .errors import PayloadError
+
+
+@dataclass(frozen=True)
+class Delivery:
+    event_id: str  # the provider's id for this delivery, or a hash of what identifies it
+    event_type: str
+    events: list[BookingEvent | StatusEvent]
+    ignored: str | None = None  # why nothing is done (an event type Recall does not use)
+    warnings: list[str] = field(default_factory=list)  # what was dropped but did not stop the booking
+
+
+def digest_id(*parts: object) -> str:
+    return "sha256:" + hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:40]
+
+
+def instant(value: object, where: str) -> datetime:
+    """An aware datetime from ISO 8601 (with Z, +01:00 or +0100), or a PayloadError naming the field."""
+    if not isinstance(value, str) or not value:
+        raise PayloadError(f"{where} is missing", [f"{where}: expected an ISO 8601 date-time"])
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise PayloadError(f"{where} is not an ISO 8601 date-time", [f"{where}: {value!r}"]) from None
+    if parsed.tzinfo is None:
+        raise PayloadError(f"{where} has no UTC offset", [f"{where}: {value!r}"])
+    return parsed
+
+
+def split_name(full: str | None) -> tuple[str, str]:
+    parts = (full or "").strip().split(None, 1)
+    return (parts[0], parts[1]) if len(parts) == 2 else ((parts[0], "") if parts else ("", ""))
+
+
+def phone_or_warning(raw: object, region: str, where: str, warnings: list[str]) -> str | None:
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    try:
+        return normalise_phone(raw, region)
+    except ContactError as exc:
+        warnings.append(f"{where}: {exc}; booked without it")
+        return None
+
+
+def email_or_warning(raw: object, where: str, warnings: list[str]) -> str | None:
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    try:
+        return normalise_email(raw)
+    except ContactError as exc:
+        warnings.append(f"{where}: {exc}; booked without it")
+        return None
+
+
+def language_of_locale(locale: object) -> str | None:
+    if not isinstance(locale, str) or not locale:
+        return None
+    return locale.replace("_", "-").split("-")[0].lower()
