@@ -49,3 +49,20 @@ def calendly_signature(raw: bytes, *, key: str = CALENDLY_KEY, at: int | None = 
 
 def acuity_signature(raw: bytes, *, key: str = ACUITY_KEY) -> str:
     return base64.b64encode(hmac.new(key.encode(), raw, hashlib.sha256).digest()).decode()
+
+
+def calendly(name: str, starts: datetime | None = None, *, created: datetime | None = None, minutes: int = 10) -> dict:
+    body = load(f"calendly/{name}.json")
+    body["created_at"] = iso(created or datetime.now(UTC))
+    if starts is not None:
+        body["payload"]["scheduled_event"]["start_time"] = iso(starts)
+        body["payload"]["scheduled_event"]["end_time"] = iso(starts + timedelta(minutes=minutes))
+    return body
+
+
+def post_calendly(client: Any, body: dict | bytes, *, key: str = CALENDLY_KEY, at: int | None = None,
+                  signature: str | None = None) -> Any:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    sig = signature if signature is not None else calendly_signature(raw, key=key, at=at)
+    return client.post("/webhooks/calendly", data=raw,
+                       headers={"Content-Type": "application/json", "Calendly-Webhook-Signature": sig})

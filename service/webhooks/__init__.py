@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from ..extensions import db
 from ..timeutil import utcnow
-from . import calcom, generic, twilio_inbound, twilio_status
+from . import calcom, calendly, generic, twilio_inbound, twilio_status
 from .delivery import Delivery
 from .errors import PayloadError, SignatureError
 from .intake import accept, record_rejected
@@ -52,6 +52,15 @@ def calcom_booking() -> ResponseReturnValue:
     return booking_delivery(calcom.SOURCE, secret, "CALCOM_WEBHOOK_SECRET",
                             lambda raw: calcom.verify(request.headers, raw, secret or ""),
                             lambda raw: calcom.parse(raw, region=settings.clinic_region))
+
+
+@bp.post("/calendly")
+def calendly_booking() -> ResponseReturnValue:
+    settings = current_app.extensions["recall.settings"]
+    key = settings.calendly_webhook_signing_key
+    return booking_delivery(calendly.SOURCE, key, "CALENDLY_WEBHOOK_SIGNING_KEY",
+                            lambda raw: calendly.verify(request.headers, raw, key or "", utcnow()),
+                            lambda raw: calendly.parse(raw, region=settings.clinic_region))
 
 
 @bp.post("/generic")
