@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from ..extensions import db
 from ..timeutil import utcnow
-from . import calcom, calendly, generic, twilio_inbound, twilio_status
+from . import acuity, calcom, calendly, generic, twilio_inbound, twilio_status
 from .delivery import Delivery
 from .errors import PayloadError, SignatureError
 from .intake import accept, record_rejected
@@ -61,6 +61,33 @@ def calendly_booking() -> ResponseReturnValue:
     return booking_delivery(calendly.SOURCE, key, "CALENDLY_WEBHOOK_SIGNING_KEY",
                             lambda raw: calendly.verify(request.headers, raw, key or "", utcnow()),
                             lambda raw: calendly.parse(raw, region=settings.clinic_region))
+
+
+@bp.post("/acuity")
+def acuity_booking() -> ResponseReturnValue:
+    """Acuity posts only ids: verify, then fetch the appointment's current state from Acuity's API."""
+    settings = current_app.extensions["recall.settings"]
+    if not (settings.acuity_api_key and settings.acuity_user_id):
+        return error_response(503, "the acuity webhook is off: ACUITY_USER_ID and ACUITY_API_KEY must be set")
+    raw = request.get_data(cache=True)
+    now = utcnow()
+    acuity.verify(request.headers, raw, settings.acuity_api_key)
+    try:
+        action, appointment_id = acuity.read_form(raw)
+        delivery = acuity.ignored(raw, action) or acuity.to_delivery(
+            action,
+            acuity.fetch(settings.acuity_api_base_url, settings.acuity_user_id, settings.acuity_api_key, appointment_id),
+            region=settings.clinic_region,
+            now=now,
+        )
+    except PayloadError as exc:
+        record_rejected(acuity.SOURCE, raw, "; ".join([exc.message, *exc.details]), now)
+        return error_response(422, exc.message, exc.details)
+    except acuity.UpstreamError as exc:
+        return error_response(502, f"{exc}; nothing was stored, please retry")
+    body, status = accept(acuity.SOURCE, delivery.event_id, delivery.event_type, raw, delivery.events, settings, now,
+                          ignored=delivery.ignored, warnings=delivery.warnings)
+    return jsonify(body), status
 
 
 @bp.post("/generic")

@@ -1,0 +1,119 @@
+"""Acuity Scheduling: a form post carrying only ids, signed with `X-Acuity-Signature`
+(base64 HMAC-SHA256 of the raw body with `ACUITY_API_KEY`).
+
+The appointment itself is fetched from Acuity's API (`ACUITY_API_BASE_URL`, Basic auth
+`ACUITY_USER_ID:ACUITY_API_KEY`), so what we apply is always Acuity's current state:
+the overlapping `changed` action and out-of-order deliveries cannot make us go back.
+A delivery is identified by the state fetched, so a repeat (or `changed` echoing `rescheduled`) changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import requests
+
+from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
+from .delivery import Delivery, digest_id, email_or_warning, instant, phone_or_warning
+from .errors import PayloadError, SignatureError
+
+SOURCE = "acuity"
+SIGNATURE_HEADER = "X-Acuity-Signature"
+ACTIONS = {"scheduled": EventType.BOOKED, "rescheduled": EventType.RESCHEDULED, "canceled": EventType.CANCELLED,
+           "changed": EventType.BOOKED}
+
+
+class UpstreamError(Exception):
+    """Acuity's API did not give us the appointment; the delivery should be retried later."""
+
+
+def verify(headers: Any, raw: bytes, api_key: str) -> None:
+    given = (headers.get(SIGNATURE_HEADER) or "").strip()
+    if not given:
+        raise SignatureError(f"missing {SIGNATURE_HEADER} header")
+    expected = base64.b64encode(hmac.new(api_key.encode(), raw, hashlib.sha256).digest()).decode()
+    if not hmac.compare_digest(expected.encode(), given.encode()):
+        raise SignatureError(f"{SIGNATURE_HEADER} does not match the body")
+
+
+def read_form(raw: bytes) -> tuple[str, str]:
+    try:
+        form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8"), strict_parsing=False).items()}
+    except UnicodeDecodeError:
+        raise PayloadError("the body is not a form", ["expected action=…&id=…"]) from None
+    action, appointment_id = form.get("action", ""), form.get("id", "")
+    if not action or not appointment_id.isdigit():
+        raise PayloadError("action and a numeric id are required", [f"received: {sorted(form)}"])
+    return action, appointment_id
+
+
+def fetch(base_url: str, user_id: str, api_key: str, appointment_id: str, *, timeout: float = 8.0) -> dict[str, Any]:
+    url = f"{base_url.rstrip('/')}/appointments/{appointment_id}"
+    try:
+        response = requests.get(url, auth=(user_id, api_key), timeout=timeout, headers={"Accept": "application/json"})
+    except requests.RequestException as exc:
+        raise UpstreamError(f"could not reach Acuity for appointment {appointment_id}: {type(exc).__name__}") from None
+    if response.status_code == 404:
+        raise PayloadError(f"Acuity has no appointment {appointment_id}", [f"id: {appointment_id}"])
+    if response.status_code != 200:
+        raise UpstreamError(f"Acuity answered {response.status_code} for appointment {appointment_id}")
+    try:
+        data = response.json()
+    except ValueError:
+        raise UpstreamError(f"Acuity's answer for appointment {appointment_id} is not JSON") from None
+    if not isinstance(data, dict):
+        raise UpstreamError(f"Acuity's answer for appointment {appointment_id} is not an appointment")
+    return data
+
+
+def ignored(raw: bytes, action: str) -> Delivery | None:
+    """Actions Recall does not use (order.completed) are acknowledged without asking Acuity anything."""
+    return None if action in ACTIONS else Delivery(digest_id(raw), action, [], ignored=f"{action} is not used")
+
+
+def to_delivery(action: str, appt: dict[str, Any], *, region: str, now: Any) -> Delivery:
+    # Keyed on the state fetched, not the action: `changed` repeating what `rescheduled` said is a duplicate.
+    event_id = digest_id(appt.get("id"), json.dumps(appt, sort_keys=True, default=str))
+    starts = instant(appt.get("datetime"), "appointment.datetime")
+    warnings: list[str] = []
+    zone = appt.get("timezone") or appt.get("calendarTimezone")
+    try:
+        zone = zone if isinstance(zone, str) and zone and ZoneInfo(zone) else None
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = None
+    duration = str(appt.get("duration") or "10")
+    phone = phone_or_warning(appt.get("phone"), region, "appointment.phone", warnings)
+    kind = EventType.CANCELLED if appt.get("canceled") else ACTIONS[action]
+    if appt.get("noShow") is True:
+        kind = EventType.NO_SHOW
+    return Delivery(event_id, action, [BookingEvent(
+        source=SOURCE,
+        event_id=event_id,
+        type=kind,
+        occurred_at=now,  # the state fetched just now is Acuity's newest
+        appointment=AppointmentInfo(
+            external_id=str(appt.get("id")),
+            starts_at=starts,
+            duration_minutes=int(duration) if duration.isdigit() and int(duration) > 0 else 10,
+            treatment=str(appt.get("type") or "mesotherapy")[:100],
+            area=str(appt.get("category") or "")[:100],
+            timezone=zone,
+        ),
+        patient=PatientInfo(
+            external_id=None,
+            first_name=str(appt.get("firstName") or "there"),
+            last_name=str(appt.get("lastName") or ""),
+            phone=phone,
+            email=email_or_warning(appt.get("email"), "appointment.email", warnings),
+            timezone=zone,
+            language=None,
+            sms_consent=None,  # Acuity says nothing about consent: staff record it
+            email_consent=True if appt.get("email") else None,
+        ),
+    )], warnings=warnings)
