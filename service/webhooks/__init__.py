@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from ..extensions import db
 from ..timeutil import utcnow
-from . import acuity, calcom, calendly, generic, twilio_inbound, twilio_status
+from . import acuity, calcom, calendly, fhir, generic, twilio_inbound, twilio_status
 from .delivery import Delivery
 from .errors import PayloadError, SignatureError
 from .intake import accept, record_rejected
@@ -87,6 +87,34 @@ def acuity_booking() -> ResponseReturnValue:
         return error_response(502, f"{exc}; nothing was stored, please retry")
     body, status = accept(acuity.SOURCE, delivery.event_id, delivery.event_type, raw, delivery.events, settings, now,
                           ignored=delivery.ignored, warnings=delivery.warnings)
+    return jsonify(body), status
+
+
+@bp.post("/fhir")
+def fhir_appointment() -> ResponseReturnValue:
+    """FHIR R4 Appointment or Bundle; every error is an OperationOutcome."""
+    settings = current_app.extensions["recall.settings"]
+
+    def outcome(status: int, code: str, message: str, details: list[str] | None = None) -> ResponseReturnValue:
+        return jsonify(fhir.operation_outcome(code, message, details)), status, {"Content-Type": "application/fhir+json"}
+
+    if not settings.fhir_webhook_token:
+        return outcome(503, "transient", "the FHIR webhook is off: FHIR_WEBHOOK_TOKEN is not set")
+    try:
+        fhir.verify(request.headers, settings.fhir_webhook_token)
+    except SignatureError as exc:
+        return outcome(401, "security", str(exc))
+    raw = request.get_data(cache=True)
+    now = utcnow()
+    try:
+        delivery = fhir.parse(raw, region=settings.clinic_region, now=now)
+    except PayloadError as exc:
+        record_rejected(fhir.SOURCE, raw, "; ".join([exc.message, *exc.details]), now)
+        return outcome(422, "invalid", exc.message, exc.details)
+    body, status = accept(fhir.SOURCE, delivery.event_id, delivery.event_type, raw, delivery.events, settings, now,
+                          ignored=delivery.ignored, warnings=delivery.warnings)
+    if status >= 400:
+        return outcome(status, "not-found", str(body.get("error")))
     return jsonify(body), status
 
 

@@ -1,0 +1,148 @@
+"""HL7 FHIR R4 `Appointment` resources (alone or in a `Bundle`), authenticated with a bearer token.
+
+The patient's phone, email and language come from the Patient participant, found
+contained in the Appointment (`#ref`) or as an entry of the same Bundle
+(`Patient/<id>` or its `fullUrl`). Errors are answered as an `OperationOutcome`, the
+form a FHIR client expects.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from datetime import datetime
+from typing import Any
+
+from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
+from .delivery import Delivery, digest_id, email_or_warning, instant, language_of_locale, phone_or_warning
+from .errors import PayloadError, SignatureError
+
+SOURCE = "fhir"
+STATUSES = {"booked": EventType.BOOKED, "cancelled": EventType.CANCELLED, "fulfilled": EventType.COMPLETED,
+            "noshow": EventType.NO_SHOW, "entered-in-error": EventType.CANCELLED}
+
+
+def verify(headers: Any, token: str) -> None:
+    given = (headers.get("Authorization") or "").strip()
+    scheme, _, value = given.partition(" ")
+    if scheme.lower() != "bearer" or not value:
+        raise SignatureError("missing Authorization: Bearer <FHIR_WEBHOOK_TOKEN>")
+    if not hmac.compare_digest(value.strip().encode(), token.encode()):
+        raise SignatureError("the bearer token is not the one configured")
+
+
+def operation_outcome(code: str, diagnostics: str, details: list[str] | None = None) -> dict[str, Any]:
+    issues = [{"severity": "error", "code": code, "diagnostics": diagnostics}]
+    issues += [{"severity": "error", "code": code, "diagnostics": d} for d in (details or [])]
+    return {"resourceType": "OperationOutcome", "issue": issues}
+
+
+def _resources(body: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The Appointments, and every Patient reachable by reference, from a resource or a Bundle."""
+    kind = body.get("resourceType")
+    if kind == "Appointment":
+        return [body], {}
+    if kind != "Bundle":
+        raise PayloadError(f"expected an Appointment or a Bundle, got resourceType {kind!r}", ["resourceType"])
+    appointments, patients = [], {}
+    for index, entry in enumerate(body.get("entry") or []):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            raise PayloadError(f"Bundle.entry[{index}] has no resource", [f"entry[{index}].resource"])
+        if resource.get("resourceType") == "Appointment":
+            appointments.append(resource)
+        elif resource.get("resourceType") == "Patient":
+            for key in (f"Patient/{resource.get('id')}", entry.get("fullUrl")):
+                if key:
+                    patients[str(key)] = resource
+    if not appointments:
+        raise PayloadError("the Bundle holds no Appointment", ["entry[].resource.resourceType"])
+    return appointments, patients
+
+
+def _patient_of(appt: dict[str, Any], bundled: dict[str, dict[str, Any]], where: str) -> dict[str, Any]:
+    contained = {f"#{r.get('id')}": r for r in appt.get("contained") or [] if r.get("resourceType") == "Patient"}
+    for index, participant in enumerate(appt.get("participant") or []):
+        reference = str(((participant or {}).get("actor") or {}).get("reference") or "")
+        if reference.startswith("#") or reference.startswith("Patient/") or "/Patient/" in reference:
+            found = contained.get(reference) or bundled.get(reference) or bundled.get(
+                "Patient/" + reference.rsplit("/Patient/", 1)[-1].removeprefix("Patient/"))
+            if found is None:
+                raise PayloadError(
+                    f"{where}.participant[{index}] refers to {reference} but that Patient is neither contained nor in the Bundle",
+                    [f"{where}.participant[{index}].actor.reference: include the Patient so its telecom can be read"])
+            return found
+    raise PayloadError(f"{where} has no Patient participant", [f"{where}.participant[].actor.reference: Patient/…"])
+
+
+def _telecom(patient: dict[str, Any], *systems: str) -> str | None:
+    points = [t for t in patient.get("telecom") or [] if isinstance(t, dict) and t.get("system") in systems and t.get("value")]
+    points.sort(key=lambda t: (t.get("use") != "mobile", t.get("rank") or 99))
+    return str(points[0]["value"]) if points else None
+
+
+def _language(patient: dict[str, Any]) -> str | None:
+    for comm in patient.get("communication") or []:
+        language = (comm or {}).get("language") or {}
+        for coding in language.get("coding") or []:
+            if coding.get("code"):
+                return language_of_locale(coding["code"])
+        if language.get("text"):
+            return language_of_locale(language["text"])
+    return None
+
+
+def parse(raw: bytes, *, region: str, now: datetime) -> Delivery:
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError("the body is not valid JSON", [str(exc)]) from None
+    if not isinstance(body, dict):
+        raise PayloadError("the body is not a FHIR resource", ["resourceType"])
+    appointments, bundled = _resources(body)
+    events, warnings, skipped = [], [], []
+    for index, appt in enumerate(appointments):
+        where = "Appointment" if body.get("resourceType") == "Appointment" else f"Bundle.entry[{index}].Appointment"
+        status = appt.get("status")
+        if not appt.get("id"):
+            raise PayloadError(f"{where}.id is missing", [f"{where}.id"])
+        if status not in STATUSES:
+            skipped.append(f"{where} {appt['id']} has status {status!r}, which changes no reminder")
+            continue
+        starts = instant(appt.get("start"), f"{where}.start")
+        ends = instant(appt.get("end"), f"{where}.end") if appt.get("end") else None
+        minutes = appt.get("minutesDuration") or (int((ends - starts).total_seconds() // 60) if ends else 10)
+        patient = _patient_of(appt, bundled, where)
+        name = (patient.get("name") or [{}])[0] or {}
+        phone = phone_or_warning(_telecom(patient, "sms", "phone"), region, f"{where} patient telecom phone", warnings)
+        meta = appt.get("meta") or {}
+        events.append(BookingEvent(
+            source=SOURCE,
+            event_id=digest_id(appt["id"], meta.get("versionId"), meta.get("lastUpdated"), status, appt.get("start")),
+            type=STATUSES[status],
+            occurred_at=instant(meta["lastUpdated"], f"{where}.meta.lastUpdated") if meta.get("lastUpdated") else now,
+            appointment=AppointmentInfo(
+                external_id=str(appt["id"]),
+                starts_at=starts,
+                duration_minutes=max(1, int(minutes)),
+                treatment=str(((appt.get("appointmentType") or {}).get("text")) or "mesotherapy")[:100],
+                area="",
+                timezone=None,
+            ),
+            patient=PatientInfo(
+                external_id=str(patient.get("id")) if patient.get("id") else None,
+                first_name=str((name.get("given") or ["there"])[0]),
+                last_name=str(name.get("family") or ""),
+                phone=phone,
+                email=email_or_warning(_telecom(patient, "email"), f"{where} patient telecom email", warnings),
+                timezone=None,
+                language=_language(patient),
+                sms_consent=None,  # FHIR carries no messaging consent here: staff record it
+                email_consent=None,
+            ),
+        ))
+    event_id = digest_id(*(e.event_id for e in events)) if events else digest_id(raw)
+    kind = "Bundle" if body.get("resourceType") == "Bundle" else f"Appointment.{appointments[0].get('status')}"
+    if not events:
+        return Delivery(event_id, kind, [], ignored="; ".join(skipped))
+    return Delivery(event_id, kind, events, warnings=warnings + skipped)
