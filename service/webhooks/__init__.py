@@ -100,11 +100,11 @@ def fhir_appointment() -> ResponseReturnValue:
 
     if not settings.fhir_webhook_token:
         return outcome(503, "transient", "the FHIR webhook is off: FHIR_WEBHOOK_TOKEN is not set")
+    raw = request.get_data(cache=True)  # first, so an oversized body is a 413 like everywhere else
     try:
         fhir.verify(request.headers, settings.fhir_webhook_token)
     except SignatureError as exc:
         return outcome(401, "security", str(exc))
-    raw = request.get_data(cache=True)
     now = utcnow()
     try:
         delivery = fhir.parse(raw, region=settings.clinic_region, now=now)
