@@ -2,12 +2,68 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
-from flask_admin import Admin
+from flask_admin import Admin, expose
 from flask_admin.theme import Bootstrap4Theme
+
+from service.models import (
+    Appointment,
+    AuditEvent,
+    Course,
+    InboundMessage,
+    MessageTemplate,
+    Patient,
+    Reminder,
+    ReminderRule,
+    Tip,
+    User,
+    WebhookEvent,
+)
+from service.timeutil import utcnow
+
+from .security import ProtectedIndexView
+
+
+class DashboardView(ProtectedIndexView):
+    @expose("/")
+    def index(self) -> Any:
+        from .dashboard import build_dashboard
+        from .views import local_time, settings
+
+        return self.render("admin/index.html", dash=build_dashboard(settings(), utcnow()), local_time=local_time)
 
 
 def init_admin(app: Flask) -> Admin:
-    admin = Admin(app, name=app.extensions["recall.settings"].clinic_name, url="/admin", theme=Bootstrap4Theme())
+    from .imports import PatientImportView
+    from .views import (
+        AppointmentView,
+        AuditView,
+        CourseView,
+        PatientView,
+        ReminderView,
+        ReplyView,
+        RuleView,
+        TemplateEditorView,
+        TipView,
+        UserView,
+        WebhookEventView,
+    )
+
+    admin = Admin(app, name=app.extensions["recall.settings"].clinic_name, url="/admin", theme=Bootstrap4Theme(),
+                  index_view=DashboardView(name="Dashboard", url="/admin"))
+    admin.add_view(PatientView(Patient, name="Patients", endpoint="patient"))
+    admin.add_view(PatientImportView(name="Import patients", endpoint="patient_import", category="Patients"))
+    admin.add_view(AppointmentView(Appointment, name="Sessions", endpoint="appointment"))
+    admin.add_view(CourseView(Course, name="Courses", endpoint="course"))
+    admin.add_view(ReminderView(Reminder, name="Outbox", endpoint="reminder"))
+    admin.add_view(ReplyView(InboundMessage, name="Replies", endpoint="inboundmessage"))
+    admin.add_view(TemplateEditorView(MessageTemplate, name="Templates", endpoint="messagetemplate", category="Settings"))
+    admin.add_view(RuleView(ReminderRule, name="Reminder rules", endpoint="reminderrule", category="Settings"))
+    admin.add_view(TipView(Tip, name="Tips", endpoint="tip", category="Settings"))
+    admin.add_view(UserView(User, name="Users", endpoint="user", category="Settings"))
+    admin.add_view(AuditView(AuditEvent, name="Audit trail", endpoint="auditevent", category="Settings"))
+    admin.add_view(WebhookEventView(WebhookEvent, name="Webhook log", endpoint="webhookevent", category="Settings"))
     app.extensions["recall.admin"] = admin
     return admin

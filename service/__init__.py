@@ -6,17 +6,20 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from .channels.console import ConsoleTransport
-from .extensions import db, migrate
+from .extensions import db, limiter, migrate
 from .pacing import Pacer
 from .settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 MAX_BODY_BYTES = 1024 * 1024
+# Flask-Admin's pages use inline scripts and styles; nothing is loaded from another origin.
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
 
 
 def build_senders(settings: Settings) -> dict[str, Any]:
@@ -70,8 +73,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.database_url.startswith("sqlite:///") and ":memory:" not in settings.database_url:
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
+    secure_cookies = settings.environment == "production"
     app.config.update(
         SECRET_KEY=settings.secret_key,
+        CLINIC_NAME=settings.clinic_name,
+        # Health data behind these cookies: not readable by scripts, not sent cross-site, HTTPS-only in production.
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure_cookies,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
@@ -83,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
+    limiter.init_app(app)
 
     from . import models  # noqa: F401 - register the tables with the metadata
     from .health import bp as health_bp
@@ -94,7 +110,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(unsubscribe_bp)
 
     from admin import init_admin
+    from admin.auth import init_auth
 
+    init_auth(app)
     init_admin(app)
 
     from .cli import register_cli
@@ -107,6 +125,19 @@ def create_app(settings: Settings | None = None) -> Flask:
         if exc.code == 413:
             return jsonify({"error": f"the body is larger than {MAX_BODY_BYTES // 1024} KiB", "details": []}), 413
         return exc
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Content-Security-Policy", CSP)
+        if secure_cookies:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.path.startswith(("/admin", "/login")):
+            headers.setdefault("Cache-Control", "no-store")  # patient pages must not linger in shared browsers' caches
+        return response
 
     configure_logging()
     return app

@@ -58,6 +58,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(reminders)
     app.cli.add_command(demo)
     app.cli.add_command(content)
+    app.cli.add_command(users)
 
     @app.cli.command("scheduler")
     def scheduler_command() -> None:
@@ -81,3 +82,26 @@ def register_cli(app: Flask) -> None:
         from werkzeug.serving import run_simple
 
         run_simple(host, port, real_app, threaded=True, use_reloader=False)
+
+
+users = AppGroup("users", help="Staff accounts for the admin panel.")
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "staff"]), default="staff", show_default=True)
+@click.option("--password", help="Prompted for (hidden, twice) when not given.")
+def users_create_command(email: str, role: str, password: str | None) -> None:
+    """Create a staff account; the password is stored as an Argon2id hash."""
+    from admin.auth import create_user
+
+    from .extensions import db
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, password, role, utcnow())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"created {role} {user.email}")

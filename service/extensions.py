@@ -1,5 +1,7 @@
 """Unbound extensions, bound to an app in the factory."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -22,3 +24,5 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 # render_as_batch lets later migrations ALTER tables on SQLite, which has no ALTER COLUMN.
 migrate = Migrate(render_as_batch=True, compare_type=True)
+# Rate limits (failed sign-ins). memory:// counts per process; set RATELIMIT_STORAGE_URI=redis://… with several workers.
+limiter = Limiter(get_remote_address, default_limits=[], headers_enabled=True)

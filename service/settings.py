@@ -116,6 +116,7 @@ class Settings:
     acuity_api_key: str | None = field(default=None, repr=False)
     acuity_api_base_url: str = "https://acuityscheduling.com/api/v1"
     fhir_webhook_token: str | None = field(default=None, repr=False)
+    ratelimit_storage_uri: str = "memory://"
     scheduler_enabled: bool = True
     sms_rate_per_second: float = 1.0
     quiet_hours: tuple[int, int] = (8, 21)
@@ -221,6 +222,7 @@ class Settings:
             acuity_api_key=(get("ACUITY_API_KEY") or "").strip() or None,
             acuity_api_base_url=_url("ACUITY_API_BASE_URL", get("ACUITY_API_BASE_URL")) or "https://acuityscheduling.com/api/v1",
             fhir_webhook_token=(get("FHIR_WEBHOOK_TOKEN") or "").strip() or None,
+            ratelimit_storage_uri=(get("RATELIMIT_STORAGE_URI") or "memory://").strip(),
             scheduler_enabled=_bool("SCHEDULER_ENABLED", get("SCHEDULER_ENABLED"), True),
             sms_rate_per_second=_number("SMS_RATE_PER_SECOND", get("SMS_RATE_PER_SECOND"), 1.0, minimum=0.01),
             quiet_hours=_hour_range("QUIET_HOURS", get("QUIET_HOURS"), (8, 21)),

@@ -1,0 +1,85 @@
+"""The front desk's first screen: today and tomorrow, what goes out in the next hour, how delivery is going."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from service.extensions import db
+from service.models import Appointment, Course, InboundMessage, Patient, Reminder
+
+
+@dataclass
+class Dashboard:
+    today: list[Appointment]
+    tomorrow: list[Appointment]
+    next_hour: list[Reminder]
+    daily: list[tuple[str, int, int, int]]  # (day, sent, delivered, failed) over 30 days
+    delivery_rate: float | None
+    maintenance_due: list[tuple[Patient, date]]
+    unanswered: int
+    opted_out: int
+
+
+def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+
+
+def build_dashboard(settings: Any, now: datetime) -> Dashboard:
+    zone = ZoneInfo(settings.clinic_timezone)
+    today = now.astimezone(zone).date()
+
+    def sessions(day: date) -> list[Appointment]:
+        start, end = _day_bounds(day, zone)
+        return list(db.session.execute(
+            select(Appointment).where(Appointment.starts_at >= start, Appointment.starts_at < end,
+                                      Appointment.status != "cancelled").order_by(Appointment.starts_at)
+        ).scalars())
+
+    next_hour = list(db.session.execute(
+        select(Reminder).where(Reminder.status == "pending", Reminder.next_attempt_at <= now + timedelta(hours=1))
+        .order_by(Reminder.next_attempt_at).limit(50)
+    ).scalars())
+    since = now - timedelta(days=30)
+    rows = db.session.execute(
+        select(Reminder.sent_at, Reminder.status).where(Reminder.sent_at >= since)
+    ).all()
+    per_day: dict[str, Counter[str]] = {}
+    for sent_at, status in rows:
+        per_day.setdefault(sent_at.astimezone(zone).date().isoformat(), Counter())[status] += 1
+    failed_rows = db.session.execute(
+        select(Reminder.updated_at).where(Reminder.status == "failed", Reminder.updated_at >= since)
+    ).scalars().all()
+    for at in failed_rows:
+        per_day.setdefault(at.astimezone(zone).date().isoformat(), Counter())["failed"] += 1
+    days = [(today - timedelta(days=n)).isoformat() for n in range(29, -1, -1)]
+    daily = [(d, sum(per_day.get(d, Counter()).values()) - per_day.get(d, Counter())["failed"],
+              per_day.get(d, Counter())["delivered"], per_day.get(d, Counter())["failed"]) for d in days]
+    sent_total = sum(s for _, s, _, _ in daily)
+    delivered_total = sum(d for _, _, d, _ in daily)
+    month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    booked_ahead = select(Appointment.patient_id).where(Appointment.status == "booked", Appointment.starts_at > now)
+    due = db.session.execute(
+        select(Patient, Course.maintenance_due_on).join(Course, Course.patient_id == Patient.id)
+        .where(Course.maintenance_due_on >= today.replace(day=1), Course.maintenance_due_on < month_end,
+               Patient.id.notin_(booked_ahead))
+        .order_by(Course.maintenance_due_on)
+    ).all()
+    return Dashboard(
+        today=sessions(today),
+        tomorrow=sessions(today + timedelta(days=1)),
+        next_hour=next_hour,
+        daily=daily,
+        delivery_rate=(delivered_total / sent_total) if sent_total else None,
+        maintenance_due=[(p, d) for p, d in due],
+        unanswered=db.session.execute(
+            select(func.count()).select_from(InboundMessage).where(InboundMessage.handled_at.is_(None))).scalar_one(),
+        opted_out=db.session.execute(
+            select(func.count()).select_from(Patient).where(Patient.sms_opted_out_at.is_not(None))).scalar_one(),
+    )

@@ -1,0 +1,135 @@
+"""CSV import of patients: a preview with every row's problems in words, then all rows or none.
+
+Columns: first_name, last_name, phone, email, timezone, language, sms_consent,
+email_consent (yes/no). The file is checked again when the import is confirmed,
+so what was previewed is exactly what is saved.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from wtforms import HiddenField
+
+from service.contacts import ContactError, normalise_email, normalise_phone
+from service.extensions import db
+from service.models import Patient
+from service.timeutil import utcnow
+
+from .security import ProtectedView, audit
+from .validators import TIMEZONES
+
+COLUMNS = ("first_name", "last_name", "phone", "email", "timezone", "language", "sms_consent", "email_consent")
+YES, NO = {"yes", "y", "true", "1", "oui"}, {"no", "n", "false", "0", "non", ""}
+MAX_ROWS = 5000
+
+
+@dataclass
+class Parsed:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, what is wrong)
+
+
+def parse_patients(text: str, region: str, existing_phones: set[str], existing_emails: set[str]) -> Parsed:
+    result = Parsed()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in ("first_name", "phone", "email") if c not in (reader.fieldnames or [])]
+    if reader.fieldnames is None or "first_name" in missing or (("phone" in missing) and ("email" in missing)):
+        result.errors.append((1, f"the header must name first_name and phone or email; expected columns: {', '.join(COLUMNS)}"))
+        return result
+    seen_phones, seen_emails = set(existing_phones), set(existing_emails)
+    for line, raw in enumerate(reader, start=2):
+        if line - 1 > MAX_ROWS:
+            result.errors.append((line, f"more than {MAX_ROWS} rows: split the file"))
+            break
+        row = {k: (v or "").strip() for k, v in raw.items() if k}
+        problems: list[str] = []
+        if not row.get("first_name"):
+            problems.append("first_name is empty")
+        phone = email = None
+        try:
+            phone = normalise_phone(row["phone"], region) if row.get("phone") else None
+        except ContactError as exc:
+            problems.append(f"phone: {exc}")
+        try:
+            email = normalise_email(row["email"]) if row.get("email") else None
+        except ContactError as exc:
+            problems.append(f"email: {exc}")
+        if not phone and not email and not problems:
+            problems.append("a phone or an email is needed to remind this patient")
+        if phone and phone in seen_phones:
+            problems.append(f"phone {phone} is already a patient's (or earlier in this file)")
+        if email and email in seen_emails:
+            problems.append(f"email {email} is already a patient's (or earlier in this file)")
+        zone = row.get("timezone") or None
+        if zone and zone not in TIMEZONES:
+            problems.append(f"timezone {zone!r} is not an IANA zone like Europe/Paris")
+        language = (row.get("language") or "fr").lower()[:2]
+        if language not in ("fr", "en"):
+            problems.append(f"language {row.get('language')!r} must be fr or en")
+        consents = {}
+        for name in ("sms_consent", "email_consent"):
+            value = (row.get(name) or "").lower()
+            if value not in YES | NO:
+                problems.append(f"{name} must be yes or no, not {row.get(name)!r}")
+            consents[name] = value in YES
+        if problems:
+            result.errors.extend((line, p) for p in problems)
+            continue
+        seen_phones.add(phone) if phone else None
+        seen_emails.add(email) if email else None
+        result.rows.append({"first_name": row["first_name"], "last_name": row.get("last_name", ""), "phone": phone,
+                            "email": email, "timezone": zone, "language": language, **consents})
+    return result
+
+
+class UploadForm(FlaskForm):
+    file = FileField("CSV file")
+    content = HiddenField()
+
+
+class PatientImportView(ProtectedView):
+    @expose("/", methods=["GET", "POST"])
+    def index(self) -> Any:
+        form = UploadForm()
+        parsed = text = None
+        if request.method == "POST":
+            if not form.validate_on_submit():
+                flash("The form expired or was not sent from this page; please try again.", "error")
+                return self.render("admin/patient_import.html", form=form, parsed=None, columns=COLUMNS), 400
+            upload = form.file.data
+            text = upload.read().decode("utf-8-sig", "replace") if upload else (form.content.data or "")
+            parsed = self._parse(text)
+            if request.form.get("confirm") == "yes":
+                return self._import(parsed)
+            form.content.data = text
+        return self.render("admin/patient_import.html", form=form, parsed=parsed, columns=COLUMNS)
+
+    def _parse(self, text: str) -> Parsed:
+        phones = set(db.session.execute(select(Patient.phone).where(Patient.phone.is_not(None))).scalars())
+        emails = set(db.session.execute(select(Patient.email).where(Patient.email.is_not(None))).scalars())
+        return parse_patients(text, current_app.extensions["recall.settings"].clinic_region, phones, emails)
+
+    def _import(self, parsed: Parsed) -> Any:
+        if parsed.errors or not parsed.rows:
+            flash("Nothing was imported: the file has problems. Fix them and preview again.", "error")
+            return redirect(url_for(".index"))
+        now, who = utcnow(), f"import:{current_user.email}"
+        for row in parsed.rows:
+            db.session.add(Patient(**row, sms_consent_at=now if row["sms_consent"] else None,
+                                   sms_consent_source=who if row["sms_consent"] else None,
+                                   email_consent_at=now if row["email_consent"] else None,
+                                   email_consent_source=who if row["email_consent"] else None, created_at=now))
+        audit("import", "patient", None, rows=len(parsed.rows))
+        db.session.commit()
+        flash(f"{len(parsed.rows)} patients imported.", "success")
+        return redirect(url_for("patient.index_view"))

@@ -1,0 +1,90 @@
+"""Every admin page needs a signed-in user; some need an admin. Every change is written to the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_admin import AdminIndexView, BaseView
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import FilterConverter
+from flask_admin.form import SecureForm
+from flask_admin.model import filters
+from flask_login import current_user
+
+from service.extensions import db
+from service.models import AuditEvent
+from service.timeutil import utcnow
+
+
+def signed_in() -> bool:
+    return bool(current_user.is_authenticated)
+
+
+def is_admin() -> bool:
+    return bool(current_user.is_authenticated and getattr(current_user, "is_admin", False))
+
+
+def audit(action: str, entity: str, entity_id: object = None, **details: Any) -> None:
+    """Record who did what; the caller commits it with the change itself."""
+    db.session.add(AuditEvent(at=utcnow(), actor=getattr(current_user, "email", "system"), action=action, entity=entity,
+                              entity_id=None if entity_id is None else str(entity_id), details=details or None))
+
+
+class _Guard:
+    admin_only = False
+
+    def is_accessible(self) -> bool:
+        return is_admin() if self.admin_only else signed_in()
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> ResponseReturnValue:
+        if signed_in():  # signed in, but staff on an admin page
+            return "This page is for clinic administrators.", 403
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+class ProtectedIndexView(_Guard, AdminIndexView):
+    pass
+
+
+class ProtectedView(_Guard, BaseView):
+    pass
+
+
+class RecallFilterConverter(FilterConverter):
+    """Our aware-UTC column type filters like any date-time."""
+
+    @filters.convert("utcdatetime")
+    def conv_utc_datetime(self, column: Any, name: str, **kwargs: Any) -> Any:
+        return self.conv_datetime(column, name, **kwargs)
+
+
+class ProtectedModelView(_Guard, ModelView):
+    """CSRF on every form and action (Flask-Admin's SecureForm), an audit row for every change."""
+
+    form_base_class = SecureForm
+    filter_converter = RecallFilterConverter()
+    page_size = 50
+    can_view_details = True
+
+    def __init__(self, model: type, **kwargs: Any) -> None:
+        super().__init__(model, db, **kwargs)
+
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        audit("create" if is_created else "update", model.__tablename__, model.id,
+              fields=sorted(f.name for f in form if f.name != "csrf_token" and f.data != f.object_data))
+        db.session.commit()
+
+    def after_model_delete(self, model: Any) -> None:
+        audit("delete", model.__tablename__, model.id)
+        db.session.commit()
+
+    def _export_data(self) -> Any:
+        audit("export", self.model.__tablename__, None, rows_limit=self.export_max_rows or "all")
+        db.session.commit()
+        return super()._export_data()
+
+
+class AdminModelView(ProtectedModelView):
+    admin_only = True

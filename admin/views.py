@@ -1,0 +1,351 @@
+"""The clinic's tables as Flask-Admin views: declarative settings, small named helpers beside them."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash
+from flask_admin.actions import action
+from flask_admin.model.template import macro
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from wtforms import SelectField
+from wtforms.validators import ValidationError
+
+from service.contacts import mask_phone
+from service.extensions import db
+from service.models import Appointment, Patient, Reminder
+from service.planner import plan_patient
+from service.rendering import SAMPLE_VARIABLES, TemplateProblem, render_text
+from service.timeutil import utcnow
+
+from .security import AdminModelView, ProtectedModelView, audit
+from .validators import LANGUAGES, TIMEZONES, email_address, phone_number, time_zone
+
+
+def settings() -> Any:
+    return current_app.extensions["recall.settings"]
+
+
+def local_time(moment: Any, zone_name: str | None) -> str:
+    if moment is None:
+        return ""
+    zone = ZoneInfo(zone_name or settings().clinic_timezone)
+    return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M")
+
+
+def replan(patient_ids: set[int]) -> None:
+    now = utcnow()
+    for patient_id in patient_ids:
+        patient = db.session.get(Patient, patient_id)
+        if patient is not None:
+            plan_patient(db.session, patient, settings(), now)
+
+
+class PatientView(ProtectedModelView):
+    column_list = ("last_name", "first_name", "phone", "email", "language", "sms_consent", "email_consent",
+                   "sms_opted_out_at", "timezone")
+    column_labels = {"sms_opted_out_at": "SMS opt-out", "sms_consent": "SMS consent", "email_consent": "Email consent"}
+    column_searchable_list = ("first_name", "last_name", "phone", "email")
+    column_filters = ("sms_consent", "email_consent", "sms_opted_out_at", "email_unsubscribed_at", "language")
+    column_default_sort = ("last_name", False)
+    form_columns = ("first_name", "last_name", "phone", "email", "timezone", "language", "sms_consent", "email_consent")
+    form_overrides = {"timezone": SelectField, "language": SelectField}
+    form_args = {
+        "phone": {"validators": [phone_number], "description": "Mobile, national (06 12 34 56 78) or +country format"},
+        "email": {"validators": [email_address]},
+        "timezone": {"choices": [("", "The clinic's")] + [(z, z) for z in TIMEZONES], "validators": [time_zone]},
+        "language": {"choices": LANGUAGES},
+    }
+    column_details_list = (*column_list, "sms_consent_at", "sms_consent_source", "email_consent_at",
+                           "email_consent_source", "email_unsubscribed_at", "created_at")
+    can_export = True
+    details_template = "admin/patient_details.html"
+
+    def search_placeholder(self) -> str:
+        return "Name, phone (any format) or email"
+
+    def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
+        # A phone typed as staff would say it (06 12 34 56 78) finds the E.164 stored.
+        try:
+            from service.contacts import normalise_phone
+
+            search = normalise_phone(search, settings().clinic_region)
+        except Exception:  # noqa: BLE001 - not a phone number: search the text as typed
+            pass
+        return super()._apply_search(query, count_query, joins, count_joins, search)
+
+    def on_model_change(self, form: Any, model: Patient, is_created: bool) -> None:
+        now, who = utcnow(), f"admin:{current_user.email}"
+        model.timezone = model.timezone or None
+        for channel in ("sms", "email"):
+            field = getattr(form, f"{channel}_consent")
+            if is_created or bool(field.data) != bool(field.object_data):
+                setattr(model, f"{channel}_consent_at", now)
+                setattr(model, f"{channel}_consent_source", who)
+
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        replan({model.id})
+        super().after_model_change(form, model, is_created)
+
+    def get_details_context(self, model: Patient) -> dict[str, Any]:
+        from .timeline import patient_timeline
+
+        return {"timeline": patient_timeline(model, settings())}
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        if template == self.details_template and "model" in kwargs:
+            kwargs.update(self.get_details_context(kwargs["model"]))
+        return super().render(template, **kwargs)
+
+
+class CourseView(ProtectedModelView):
+    column_list = ("patient", "area", "kind", "progress", "started_at", "completed_at", "maintenance_due_on")
+    column_filters = ("kind", "area", "maintenance_due_on", "completed_at")
+    column_searchable_list = ("area",)
+    form_columns = ("patient", "area", "treatment", "kind", "sessions_planned")
+    form_choices = {"kind": [("initial", "Initial course"), ("maintenance", "Yearly maintenance")]}
+
+    def _progress(self, context: Any, model: Any, name: str) -> str:
+        done = sum(1 for a in model.appointments if a.status == "completed" or (a.status == "booked" and a.starts_at <= utcnow()))
+        return f"{done} of {model.sessions_planned}" if model.sessions_planned else f"{done} done"
+
+    column_formatters = {"progress": _progress, "patient": lambda v, c, m, n: m.patient.full_name}
+
+
+def _session_status_action(status: str, label: str) -> Any:
+    def run(self: Any, ids: list[str]) -> None:
+        rows = db.session.execute(select(Appointment).where(Appointment.id.in_([int(i) for i in ids]))).scalars().all()
+        now = utcnow()
+        for appt in rows:
+            if (appt.status == "booked") != (status == "booked"):
+                appt.slot_changed_at = now
+            appt.status = status
+            appt.last_event_at = max(appt.last_event_at or now, now)
+            audit(status, "appointment", appt.id)
+        db.session.flush()
+        replan({a.patient_id for a in rows})
+        db.session.commit()
+        flash(f"{len(rows)} session(s) {label}; their reminders were re-planned.", "success")
+
+    return run
+
+
+class AppointmentView(ProtectedModelView):
+    column_list = ("starts_at", "patient", "course", "area", "status", "confirmed_at", "source")
+    column_labels = {"starts_at": "Session (local time)", "confirmed_at": "Confirmed by the patient"}
+    column_filters = ("status", "starts_at", "area", "source", "confirmed_at")
+    column_default_sort = ("starts_at", False)
+    can_create = False  # sessions come from the booking system
+    form_columns = ("status", "area", "duration_minutes")
+    form_choices = {"status": [("booked", "Booked"), ("completed", "Attended"), ("no_show", "No-show"),
+                               ("cancelled", "Cancelled")]}
+    column_formatters = {
+        "starts_at": lambda v, c, m, n: local_time(m.starts_at, m.timezone),
+        "patient": lambda v, c, m, n: m.patient.full_name,
+        "course": lambda v, c, m, n: f"{m.course.area or 'course'} #{m.course.id}" if m.course else "",
+    }
+
+    action_cancel = action("cancel", "Cancel", "Cancel the selected sessions? Their reminders stop.")(
+        _session_status_action("cancelled", "cancelled"))
+    action_attended = action("attended", "Mark attended")(_session_status_action("completed", "marked attended"))
+    action_no_show = action("no_show", "Mark no-show")(_session_status_action("no_show", "marked no-show"))
+
+    def on_model_change(self, form: Any, model: Appointment, is_created: bool) -> None:
+        if form.status.data != form.status.object_data:
+            model.slot_changed_at = utcnow()
+
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        replan({model.patient_id})
+        super().after_model_change(form, model, is_created)
+
+
+class ReminderView(ProtectedModelView):
+    column_list = ("due_at", "patient", "kind", "channel", "status", "status_reason", "provider_status", "attempts",
+                   "segments")
+    column_labels = {"due_at": "Due (patient's time)", "status_reason": "Why", "provider_status": "Delivery"}
+    column_filters = ("status", "channel", "kind", "due_at", "provider_status")
+    column_default_sort = ("due_at", True)
+    can_create = can_edit = can_delete = False
+    column_details_exclude_list = ("body",)  # the text is on the patient's page for those who need it
+    column_formatters = {
+        "due_at": lambda v, c, m, n: local_time(m.due_at, m.patient.timezone),
+        "patient": lambda v, c, m, n: f"{m.patient.full_name} ({mask_phone(m.patient.phone)})",
+    }
+
+    def _set(self, ids: list[str], allowed: tuple[str, ...], change: Any, message: str) -> None:
+        rows = db.session.execute(select(Reminder).where(Reminder.id.in_([int(i) for i in ids]))).scalars().all()
+        done = 0
+        for row in rows:
+            if row.status in allowed:
+                change(row)
+                audit(message, "reminder", row.id)
+                done += 1
+        db.session.commit()
+        flash(f"{done} of {len(rows)} reminder(s) {message}." + ("" if done == len(rows) else
+              " The others were not in a state that allows it."), "success" if done else "warning")
+
+    @action("retry", "Retry", "Try the selected failed or skipped reminders again?")
+    def action_retry(self, ids: list[str]) -> None:
+        def change(row: Reminder) -> None:
+            row.status, row.status_reason, row.next_attempt_at, row.attempts = "pending", "retry asked by staff", utcnow(), 0
+        self._set(ids, ("failed", "skipped", "cancelled"), change, "queued again")
+
+    @action("cancel", "Cancel", "Cancel the selected reminders? They will not be sent.")
+    def action_cancel(self, ids: list[str]) -> None:
+        def change(row: Reminder) -> None:
+            row.status, row.status_reason = "cancelled", f"cancelled by {current_user.email}"
+        self._set(ids, ("pending",), change, "cancelled")
+
+    @action("send_now", "Send now", "Send the selected reminders at the next dispatch (within 30 s)?")
+    def action_send_now(self, ids: list[str]) -> None:
+        def change(row: Reminder) -> None:
+            row.next_attempt_at = utcnow()
+        self._set(ids, ("pending",), change, "moved to the next dispatch (quiet hours and consent still apply)")
+
+
+def template_check(form: Any, field: Any) -> None:
+    """A template that does not render with a sample patient cannot be saved."""
+    extras = {"aftercare_tips": ["Drink water."], "due_date": "23 March 2027"}
+    try:
+        render_text(field.data or "", {**SAMPLE_VARIABLES, **extras})
+    except TemplateProblem as exc:
+        raise ValidationError(f"{exc}. Variables you can use: {', '.join(sorted({*SAMPLE_VARIABLES, *extras}))}") from None
+
+
+class TemplateView(AdminModelView):
+    column_list = ("kind", "channel", "language", "subject", "updated_at")
+    column_filters = ("kind", "channel", "language")
+    form_columns = ("kind", "channel", "language", "subject", "body")
+    form_choices = {"channel": [("sms", "SMS"), ("email", "Email")], "language": LANGUAGES}
+    form_args = {"body": {"validators": [template_check]}, "subject": {"validators": [template_check]}}
+    create_template = edit_template = "admin/template_edit.html"
+
+
+class RuleView(AdminModelView):
+    column_list = ("kind", "channel", "offset_minutes", "at_local_time", "enabled")
+    column_labels = {"offset_minutes": "Minutes before the session", "at_local_time": "At local time (HH:MM)"}
+    form_choices = {"channel": [("sms", "SMS"), ("email", "Email")]}
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if not model.kind.startswith("reminder_"):
+            raise ValidationError("A session rule's kind starts with reminder_ (e.g. reminder_evening).")
+        if model.at_local_time:
+            from datetime import time
+
+            try:
+                time.fromisoformat(model.at_local_time)
+            except ValueError:
+                raise ValidationError("At local time must look like 18:00.") from None
+            if model.offset_minutes % 1440:
+                raise ValidationError("With a local time, the offset must be whole days (1440 = the day before).")
+
+
+class TipView(AdminModelView):
+    column_list = ("position", "category", "language", "text", "active")
+    column_filters = ("category", "language", "active")
+    column_default_sort = ("position", False)
+    form_choices = {"category": [(c, c) for c in ("aftercare", "diet", "exercise", "water", "circulation")],
+                    "language": LANGUAGES}
+
+
+class ReplyView(ProtectedModelView):
+    column_list = ("received_at", "patient", "body", "intent", "next_session", "handled_at", "handled_by")
+    column_filters = ("intent", "handled_at", "received_at")
+    column_default_sort = ("received_at", True)
+    can_create = can_edit = False
+    column_formatters = {
+        "patient": lambda v, c, m, n: (Markup('<a href="{}">{}</a>').format(
+            f"/admin/patient/details/?id={m.patient_id}", db.session.get(Patient, m.patient_id).full_name)
+            if m.patient_id else mask_phone(m.from_number)),
+        "next_session": lambda v, c, m, n: _next_session(m.patient_id),
+    }
+
+    @action("handled", "Mark handled")
+    def action_handled(self, ids: list[str]) -> None:
+        from service.models import InboundMessage
+
+        rows = db.session.execute(select(InboundMessage).where(InboundMessage.id.in_([int(i) for i in ids]))).scalars().all()
+        for row in rows:
+            row.handled_at, row.handled_by = utcnow(), current_user.email
+            audit("handled", "inbound_message", row.id)
+        db.session.commit()
+        flash(f"{len(rows)} repl{'y' if len(rows) == 1 else 'ies'} marked handled.", "success")
+
+
+def _next_session(patient_id: int | None) -> str:
+    if patient_id is None:
+        return ""
+    appt = db.session.execute(
+        select(Appointment).where(Appointment.patient_id == patient_id, Appointment.status == "booked",
+                                  Appointment.starts_at > utcnow()).order_by(Appointment.starts_at).limit(1)
+    ).scalar_one_or_none()
+    return local_time(appt.starts_at, appt.timezone) if appt else "none booked"
+
+
+class UserView(AdminModelView):
+    column_list = ("email", "role", "active", "last_login_at", "created_at")
+    column_exclude_list = ("password_hash",)
+    form_columns = ("email", "role", "active")
+    form_choices = {"role": [("staff", "Staff"), ("admin", "Admin")]}
+    can_create = False  # `flask --app wsgi users create` sets the password; nobody types one into a web form
+
+
+class AuditView(AdminModelView):
+    column_list = ("at", "actor", "action", "entity", "entity_id", "details")
+    column_filters = ("actor", "action", "entity", "at")
+    column_default_sort = ("at", True)
+    can_create = can_edit = can_delete = False
+
+
+class WebhookEventView(AdminModelView):
+    column_list = ("received_at", "source", "event_type", "outcome", "error")
+    column_filters = ("source", "outcome", "received_at")
+    column_default_sort = ("received_at", True)
+    can_create = can_edit = can_delete = False
+    column_formatters = {"error": lambda v, c, m, n: escape((m.error or "")[:200])}
+
+
+__all__ = ["AppointmentView", "AuditView", "CourseView", "PatientView", "ReminderView", "ReplyView", "RuleView",
+           "TemplateView", "TipView", "UserView", "WebhookEventView", "macro"]
+
+
+def _preview_json() -> Any:
+    from flask import jsonify, request
+
+    from service.domain.sms_encoding import sms_encoding
+
+    variables = {**SAMPLE_VARIABLES, "clinic_name": settings().clinic_name, "aftercare_tips": ["Drink water."],
+                 "due_date": "23 March 2027"}
+    try:
+        text = render_text(request.form.get("body", ""), variables)
+        subject = render_text(request.form.get("subject", ""), variables) if request.form.get("subject") else ""
+    except TemplateProblem as exc:
+        return jsonify({"error": str(exc)})
+    out: dict[str, Any] = {"text": text, "subject": subject, "length": len(text)}
+    if request.form.get("channel", "sms") == "sms":
+        encoding = sms_encoding(text)
+        out.update(encoding=encoding.encoding, segments=encoding.segments)
+    return jsonify(out)
+
+
+def _with_sample(view: Any, template: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    if template == "admin/template_edit.html":
+        kwargs["sample"] = {**SAMPLE_VARIABLES, "aftercare_tips": ["…"], "due_date": "23 March 2027"}
+    return kwargs
+
+
+from flask_admin import expose  # noqa: E402 - kept beside its only user
+
+
+class TemplateEditorView(TemplateView):
+    """Live preview while typing: the text a sample patient would get, its SMS encoding and segments."""
+
+    @expose("/preview", methods=["POST"])
+    def preview(self) -> Any:
+        return _preview_json()
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        return super().render(template, **_with_sample(self, template, kwargs))
