@@ -175,13 +175,13 @@ class ReminderView(ProtectedModelView):
         "patient": lambda v, c, m, n: f"{m.patient.full_name} ({mask_phone(m.patient.phone)})",
     }
 
-    def _set(self, ids: list[str], allowed: tuple[str, ...], change: Any, message: str) -> None:
+    def _set(self, ids: list[str], allowed: tuple[str, ...], change: Any, name: str, message: str) -> None:
         rows = db.session.execute(select(Reminder).where(Reminder.id.in_([int(i) for i in ids]))).scalars().all()
         done = 0
         for row in rows:
             if row.status in allowed:
                 change(row)
-                audit(message, "reminder", row.id)
+                audit(name, "reminder", row.id)
                 done += 1
         db.session.commit()
         flash(f"{done} of {len(rows)} reminder(s) {message}." + ("" if done == len(rows) else
@@ -191,19 +191,19 @@ class ReminderView(ProtectedModelView):
     def action_retry(self, ids: list[str]) -> None:
         def change(row: Reminder) -> None:
             row.status, row.status_reason, row.next_attempt_at, row.attempts = "pending", "retry asked by staff", utcnow(), 0
-        self._set(ids, ("failed", "skipped", "cancelled"), change, "queued again")
+        self._set(ids, ("failed", "skipped", "cancelled"), change, "retry", "queued again")
 
     @action("cancel", "Cancel", "Cancel the selected reminders? They will not be sent.")
     def action_cancel(self, ids: list[str]) -> None:
         def change(row: Reminder) -> None:
             row.status, row.status_reason = "cancelled", f"cancelled by {current_user.email}"
-        self._set(ids, ("pending",), change, "cancelled")
+        self._set(ids, ("pending",), change, "cancel", "cancelled")
 
     @action("send_now", "Send now", "Send the selected reminders at the next dispatch (within 30 s)?")
     def action_send_now(self, ids: list[str]) -> None:
         def change(row: Reminder) -> None:
             row.next_attempt_at = utcnow()
-        self._set(ids, ("pending",), change, "moved to the next dispatch (quiet hours and consent still apply)")
+        self._set(ids, ("pending",), change, "send-now", "moved to the next dispatch (quiet hours and consent still apply)")
 
 
 def template_check(form: Any, field: Any) -> None:
