@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_ENV := RECALL_ENV=development CLINIC_NAME="$${CLINIC_NAME:-Clinique Lumière}" CLINIC_PHONE="$${CLINIC_PHONE:-+33142868200}" BOOKING_WEBHOOK_SECRET="$${BOOKING_WEBHOOK_SECRET:-demo-webhook-secret}"
 
-.PHONY: install test demo bench lint clean
+.PHONY: install test demo bench lint clean chromium screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
+# The browser test drives Debian's Chromium (Playwright never downloads a browser here); install it when we can.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "chromium could not be installed: the browser test will skip"; \
+	  else echo "chromium is missing and cannot be installed here: the browser test will skip"; fi; }
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+screenshots: $(STAMP) chromium
+	RECALL_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/browser
 
 demo: $(STAMP)
 	$(DEMO_ENV) $(BIN)/flask --app wsgi db upgrade

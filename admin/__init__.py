@@ -53,8 +53,8 @@ def init_admin(app: Flask) -> Admin:
 
     admin = Admin(app, name=app.extensions["recall.settings"].clinic_name, url="/admin", theme=Bootstrap4Theme(),
                   index_view=DashboardView(name="Dashboard", url="/admin"))
-    admin.add_view(PatientView(Patient, name="Patients", endpoint="patient"))
-    admin.add_view(PatientImportView(name="Import patients", endpoint="patient_import", category="Patients"))
+    admin.add_view(PatientView(Patient, name="All patients", endpoint="patient", category="Patients"))
+    admin.add_view(PatientImportView(name="Import from CSV", endpoint="patient_import", category="Patients"))
     admin.add_view(AppointmentView(Appointment, name="Sessions", endpoint="appointment"))
     admin.add_view(CourseView(Course, name="Courses", endpoint="course"))
     admin.add_view(ReminderView(Reminder, name="Outbox", endpoint="reminder"))

@@ -61,8 +61,12 @@ def build_dashboard(settings: Any, now: datetime) -> Dashboard:
     days = [(today - timedelta(days=n)).isoformat() for n in range(29, -1, -1)]
     daily = [(d, sum(per_day.get(d, Counter()).values()) - per_day.get(d, Counter())["failed"],
               per_day.get(d, Counter())["delivered"], per_day.get(d, Counter())["failed"]) for d in days]
-    sent_total = sum(s for _, s, _, _ in daily)
+    # The rate over what a provider reported on: console sends and mail have no receipts, and are not "undelivered".
     delivered_total = sum(d for _, _, d, _ in daily)
+    reported = db.session.execute(
+        select(func.count()).select_from(Reminder).where(Reminder.sent_at >= since, Reminder.provider_status.in_(
+            ("delivered", "read", "undelivered", "failed")))
+    ).scalar_one()
     month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
     booked_ahead = select(Appointment.patient_id).where(Appointment.status == "booked", Appointment.starts_at > now)
     due = db.session.execute(
@@ -76,7 +80,7 @@ def build_dashboard(settings: Any, now: datetime) -> Dashboard:
         tomorrow=sessions(today + timedelta(days=1)),
         next_hour=next_hour,
         daily=daily,
-        delivery_rate=(delivered_total / sent_total) if sent_total else None,
+        delivery_rate=(delivered_total / reported) if reported else None,
         maintenance_due=[(p, d) for p, d in due],
         unanswered=db.session.execute(
             select(func.count()).select_from(InboundMessage).where(InboundMessage.handled_at.is_(None))).scalar_one(),

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.form import SecureForm
+from flask_admin.model import typefmt
 from flask_admin.model import filters
 from flask_login import current_user
 
 from service.extensions import db
 from service.models import AuditEvent
 from service.timeutil import utcnow
+
+
+def clinic_time(value: datetime) -> str:
+    """Times as the front desk reads them: the clinic's wall clock, to the minute."""
+    zone = ZoneInfo(current_app.extensions["recall.settings"].clinic_timezone)
+    return value.astimezone(zone).strftime("%a %d %b %Y %H:%M") if value.tzinfo else value.strftime("%a %d %b %Y %H:%M")
 
 
 def signed_in() -> bool:
@@ -65,6 +74,7 @@ class ProtectedModelView(_Guard, ModelView):
 
     form_base_class = SecureForm
     filter_converter = RecallFilterConverter()
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: lambda view, value, name: clinic_time(value)}
     page_size = 50
     can_view_details = True
 

@@ -19,10 +19,14 @@ from service.extensions import db
 from service.models import Appointment, Patient, Reminder
 from service.planner import plan_patient
 from service.rendering import SAMPLE_VARIABLES, TemplateProblem, render_text
+from service.content.templates import DEFAULT_TEMPLATES
 from service.timeutil import utcnow
 
 from .security import AdminModelView, ProtectedModelView, audit
 from .validators import LANGUAGES, TIMEZONES, email_address, phone_number, time_zone
+
+
+TEMPLATE_KINDS = sorted({kind for kind, _, _ in DEFAULT_TEMPLATES})
 
 
 def settings() -> Any:
@@ -219,7 +223,8 @@ class TemplateView(AdminModelView):
     column_list = ("kind", "channel", "language", "subject", "updated_at")
     column_filters = ("kind", "channel", "language")
     form_columns = ("kind", "channel", "language", "subject", "body")
-    form_choices = {"channel": [("sms", "SMS"), ("email", "Email")], "language": LANGUAGES}
+    form_choices = {"kind": [(k, k.replace("_", " ")) for k in TEMPLATE_KINDS],
+                    "channel": [("sms", "SMS"), ("email", "Email")], "language": LANGUAGES}
     form_args = {"body": {"validators": [template_check]}, "subject": {"validators": [template_check]}}
     create_template = edit_template = "admin/template_edit.html"
 

@@ -1,0 +1,120 @@
+"""The panel in a real browser: Playwright driving Debian's Chromium against a live server on 127.0.0.1.
+
+Set RECALL_SCREENSHOTS_DIR (make screenshots does) to refresh docs/screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from admin.auth import create_user
+from service import create_app
+from service.extensions import db
+from service.timeutil import utcnow
+from tests.conftest import make_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+ADMIN = ("owner@clinique.test", "staple battery horse")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed here and could not be (make test runs "
+                                                      "apt-get install chromium where it can): the browser test cannot run"),
+]
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[str]:
+    app = create_app(make_settings(f"sqlite:///{tmp_path / 'live.sqlite3'}", sms_rate_per_second=1000.0))
+    with app.app_context():
+        from service.content.seed import seed_tips
+        from service.demo import seed_demo
+        from service.ticker import tick
+
+        db.create_all()
+        seed_tips(db.session)
+        create_user(*ADMIN, role="admin", now=utcnow())
+        db.session.commit()
+        seed_demo(utcnow())
+        tick(utcnow() - timedelta(days=1))  # some history for the dashboard and the timeline
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def page(live_server: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, base_url=live_server)
+        page.set_default_timeout(15000)
+        yield page
+        browser.close()
+
+
+def shoot(page: Any, name: str, tmp_path: Path) -> None:
+    target = tmp_path / name
+    page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 10_000  # a real picture, not an empty page
+    folder = os.environ.get("RECALL_SCREENSHOTS_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        shutil.copy(target, Path(folder) / name)
+
+
+def test_sign_in_create_a_patient_and_edit_a_template_with_live_preview(page, tmp_path):
+    from playwright.sync_api import expect
+
+    page.goto("/admin/patient/")
+    assert "/login" in page.url  # not signed in: sent to the login page
+    page.fill("#email", ADMIN[0])
+    page.fill("#password", ADMIN[1])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/patient/")
+    page.goto("/admin/")
+    assert page.locator("text=Today at Clinique Lumière").is_visible()
+    shoot(page, "dashboard.png", tmp_path)
+
+    page.goto("/admin/patient/new/")
+    page.fill("#first_name", "Jeanne")
+    page.fill("#last_name", "Roux")
+    page.fill("#phone", "06 55 44 33 22")
+    page.click("input[type=submit][value='Save']")
+    page.wait_for_url("**/admin/patient/")
+    row = page.locator("tr", has_text="Roux")
+    assert "+33655443322" in row.inner_text()  # typed national, shown in E.164
+
+    page.goto("/admin/patient/")
+    page.locator("tr", has_text="Martin").locator("a[title='View Record']").first.click()
+    page.wait_for_selector("#timeline")
+    assert page.locator("#timeline").inner_text().strip()
+    shoot(page, "patient.png", tmp_path)
+
+    page.goto("/admin/messagetemplate/new/")
+    preview, meta, error = page.locator("#preview"), page.locator("#preview-meta"), page.locator("#preview-error")
+    page.fill("#body", "{{ clinic_name }}: see you at {{ session_time }}. Reply STOP to opt out")
+    expect(preview).to_contain_text("Clinique Lumière: see you at")  # (no eval: the page's CSP forbids it)
+    expect(meta).to_contain_text("GSM-7 · 1 segment")
+    page.fill("#body", "{{ clinic_name }} ✨ {{ session_time }}")
+    expect(meta).to_contain_text("UCS-2")
+    page.fill("#body", "{{ clinic_name }} {{ sesion_time }}")
+    expect(error).to_contain_text("sesion_time")
+    page.fill("#body", "{{ clinic_name }}: see you at {{ session_time }}. Reply STOP to opt out")
+    expect(error).to_have_text("")
+    expect(preview).to_contain_text("see you at")
+    shoot(page, "template-editor.png", tmp_path)
