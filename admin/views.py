@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash
 from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.template import macro
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import select, update
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
 from service.contacts import mask_phone
 from service.extensions import db
-from service.models import Appointment, Patient, Reminder
+from service.models import Appointment, Course, Patient, Reminder
 from service.planner import plan_patient
 from service.rendering import SAMPLE_VARIABLES, TemplateProblem, render_text
 from service.content.templates import DEFAULT_TEMPLATES
@@ -48,12 +50,43 @@ def replan(patient_ids: set[int]) -> None:
             plan_patient(db.session, patient, settings(), now)
 
 
+class _PatientFilter(BaseSQLAFilter):
+    """A yes/no question about a patient, answered by a SQL condition."""
+
+    def __init__(self, name: str, condition: Any) -> None:
+        super().__init__(Patient.id, name, options=(("1", "Yes"), ("0", "No")))
+        self.condition = condition
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        return query.filter(self.condition() if value == "1" else ~self.condition())
+
+    def operation(self) -> str:
+        return "is"
+
+
+def _active_course() -> Any:
+    return Patient.id.in_(select(Course.patient_id).where(Course.completed_at.is_(None)))
+
+
+def _maintenance_due() -> Any:
+    soon = (utcnow() + timedelta(days=30)).date()
+    booked = select(Appointment.patient_id).where(Appointment.status == "booked", Appointment.starts_at > utcnow())
+    return Patient.id.in_(select(Course.patient_id).where(Course.maintenance_due_on <= soon)) & Patient.id.notin_(booked)
+
+
 class PatientView(ProtectedModelView):
     column_list = ("last_name", "first_name", "phone", "email", "language", "sms_consent", "email_consent",
                    "sms_opted_out_at", "timezone")
     column_labels = {"sms_opted_out_at": "SMS opt-out", "sms_consent": "SMS consent", "email_consent": "Email consent"}
     column_searchable_list = ("first_name", "last_name", "phone", "email")
-    column_filters = ("sms_consent", "email_consent", "sms_opted_out_at", "email_unsubscribed_at", "language")
+    column_filters = (
+        "sms_consent", "email_consent",
+        _PatientFilter("Opted out of SMS", lambda: Patient.sms_opted_out_at.is_not(None)),
+        _PatientFilter("Unsubscribed from email", lambda: Patient.email_unsubscribed_at.is_not(None)),
+        _PatientFilter("Active course", _active_course),
+        _PatientFilter("Maintenance due within 30 days, nothing booked", _maintenance_due),
+        "language",
+    )
     column_default_sort = ("last_name", False)
     form_columns = ("first_name", "last_name", "phone", "email", "timezone", "language", "sms_consent", "email_consent")
     form_overrides = {"timezone": SelectField, "language": SelectField}
@@ -246,6 +279,11 @@ class RuleView(AdminModelView):
                 raise ValidationError("At local time must look like 18:00.") from None
             if model.offset_minutes % 1440:
                 raise ValidationError("With a local time, the offset must be whole days (1440 = the day before).")
+
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        # Every session ahead is planned again by the next planning run (within 5 minutes).
+        db.session.execute(update(Appointment).where(Appointment.starts_at > utcnow()).values(needs_planning=True))
+        super().after_model_change(form, model, is_created)
 
 
 class TipView(AdminModelView):

@@ -150,3 +150,30 @@ def test_the_dashboard_shows_todays_sessions_and_what_needs_a_look(app, client, 
     page = staff.get("/admin/").get_data(as_text=True)
     assert "Camille Martin" in page and "not confirmed" in page
     assert "unanswered repl" in page and "Messages, last 30 days" in page
+
+
+def test_patients_can_be_filtered_by_opt_out_and_active_course(app, client, staff):
+    post_booking(client, booking(paris(5)))
+    new_patient(staff, first_name="Nora", last_name="Petit", email="nora@example.test")
+    with app.app_context():
+        db.session.execute(select(Patient).where(Patient.first_name == "Nora")).scalar_one().sms_opted_out_at = \
+            datetime.now(PARIS)
+        db.session.commit()
+    listing = staff.get("/admin/patient/").get_data(as_text=True)
+    assert "Opted out of SMS" in listing and "Active course" in listing
+    view = next(v for v in app.extensions["recall.admin"]._views if getattr(v, "endpoint", "") == "patient")
+    index = {f.name: i for i, f in enumerate(view._filters)}
+    opted = staff.get("/admin/patient/", query_string={f"flt0_{index['Opted out of SMS']}": "1"}).get_data(as_text=True)
+    assert "Petit" in opted and "Martin" not in opted
+    active = staff.get("/admin/patient/", query_string={f"flt0_{index['Active course']}": "1"}).get_data(as_text=True)
+    assert "Martin" in active and "Petit" not in active
+
+
+def test_changing_a_rule_replans_every_session_ahead(app, client, admin_client):
+    post_booking(client, booking(paris(5)))
+    token = csrf_token(admin_client.get("/admin/reminderrule/new/").get_data(as_text=True))
+    admin_client.post("/admin/reminderrule/new/", data={"kind": "reminder_evening", "channel": "sms",
+                                                        "offset_minutes": "1440", "at_local_time": "18:00",
+                                                        "enabled": "y", "csrf_token": token})
+    with app.app_context():
+        assert db.session.execute(select(Appointment.needs_planning)).scalar_one() is True
