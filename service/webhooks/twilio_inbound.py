@@ -53,12 +53,12 @@ def handle_inbound(session: Session, form: Mapping[str, str], settings: Settings
     patient = patients[0]
     if intent is Intent.STOP:
         for p in patients:  # the number opted out, whoever shares it
-            _set_opt_out(session, p, now, stopped=True)
+            _set_opt_out(session, p, settings, now, stopped=True)
         message.handled_at, message.handled_by = now, "system"
         return None
     if intent is Intent.START:
         for p in patients:
-            _set_opt_out(session, p, now, stopped=False)
+            _set_opt_out(session, p, settings, now, stopped=False)
         message.handled_at, message.handled_by = now, "system"
         return None
     if intent is Intent.HELP:
@@ -84,7 +84,7 @@ def twiml(reply: str | None) -> str:
     return str(response)
 
 
-def _set_opt_out(session: Session, patient: Patient, now: datetime, *, stopped: bool) -> None:
+def _set_opt_out(session: Session, patient: Patient, settings: Settings, now: datetime, *, stopped: bool) -> None:
     if stopped:
         patient.sms_opted_out_at = patient.sms_opted_out_at or now
     else:
@@ -94,9 +94,7 @@ def _set_opt_out(session: Session, patient: Patient, now: datetime, *, stopped: 
     session.add(AuditEvent(at=now, actor="patient:sms", action="opt-out" if stopped else "opt-in", entity="patient",
                            entity_id=str(patient.id), details={"channel": "sms"}))
     session.flush()
-    from flask import current_app  # the settings of the app serving this webhook
-
-    plan_patient(session, patient, current_app.extensions["recall.settings"], now)
+    plan_patient(session, patient, settings, now)
 
 
 def _next_session(session: Session, patient: Patient, now: datetime) -> Appointment | None:
