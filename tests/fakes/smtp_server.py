@@ -39,10 +39,11 @@ class _Handler:
 
 
 class FakeSmtp:
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
         self.handler = _Handler()
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self._running = False
 
     @property
     def received(self) -> list[Received]:
@@ -53,7 +54,10 @@ class FakeSmtp:
 
     def start(self) -> FakeSmtp:
         self.controller.start()
+        self._running = True
         return self
 
     def stop(self) -> None:
-        self.controller.stop()
+        if self._running:  # a fault test may have stopped it already
+            self.controller.stop()
+            self._running = False

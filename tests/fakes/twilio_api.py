@@ -48,8 +48,16 @@ class FakeTwilio:
     messages: list[dict[str, str]] = field(default_factory=list)
     requests: list[dict[str, str]] = field(default_factory=list)
     script: deque[FakeResponse] = field(default_factory=deque)
+    # Fault injection: this share of requests fail at random (seeded), and these numbers are always invalid.
+    chaos_rate: float = 0.0
+    chaos_seed: int = 0
+    timeout_delay: float = 1.0  # how late a "timeout" answers; above the client's timeout
+    invalid_numbers: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        import random
+
+        self._rng = random.Random(self.chaos_seed)
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._server = make_server(self.host, 0, self._wsgi, threaded=True)
@@ -91,6 +99,15 @@ class FakeTwilio:
         with self._lock:
             self.requests.append(form)
             scripted = self.script.popleft() if self.script else None
+            if scripted is None and form.get("To") in self.invalid_numbers:
+                scripted = twilio_error(21211, 400, "The 'To' number is not a valid phone number.")
+            elif scripted is None and self.chaos_rate and self._rng.random() < self.chaos_rate:
+                scripted = self._rng.choice([
+                    FakeResponse(500, {"code": 20500, "message": "Internal Server Error", "status": 500}),
+                    FakeResponse(503, {"code": 20503, "message": "Service Unavailable", "status": 503}),
+                    twilio_error(20429, 429, "Too Many Requests"),
+                    accepted_late(self.timeout_delay),  # taken, but the answer comes too late: ambiguous
+                ])
         if self.latency:
             time.sleep(self.latency)
         if scripted is not None and scripted.body is not None:
