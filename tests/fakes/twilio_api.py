@@ -53,6 +53,7 @@ class FakeTwilio:
     chaos_seed: int = 0
     timeout_delay: float = 1.0  # how late a "timeout" answers; above the client's timeout
     invalid_numbers: set[str] = field(default_factory=set)
+    answer_delay: float = 0.0  # seconds between taking a message and answering: the window a crash can fall into
 
     def __post_init__(self) -> None:
         import random
@@ -128,6 +129,8 @@ class FakeTwilio:
             self.messages.append(message)
         if scripted is not None and scripted.delay:
             time.sleep(scripted.delay)
+        if self.answer_delay:
+            time.sleep(self.answer_delay)
         return self._json(201, message)
 
     @staticmethod
