@@ -12,8 +12,7 @@ from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.form import SecureForm
-from flask_admin.model import typefmt
-from flask_admin.model import filters
+from flask_admin.model import filters, typefmt
 from flask_login import current_user
 
 from service.extensions import db

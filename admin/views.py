@@ -17,16 +17,15 @@ from wtforms import SelectField
 from wtforms.validators import ValidationError
 
 from service.contacts import mask_phone
+from service.content.templates import DEFAULT_TEMPLATES
 from service.extensions import db
 from service.models import Appointment, Course, Patient, Reminder
 from service.planner import plan_patient
 from service.rendering import SAMPLE_VARIABLES, TemplateProblem, render_text
-from service.content.templates import DEFAULT_TEMPLATES
 from service.timeutil import utcnow
 
 from .security import AdminModelView, ProtectedModelView, audit
 from .validators import LANGUAGES, TIMEZONES, email_address, phone_number, time_zone
-
 
 TEMPLATE_KINDS = sorted({kind for kind, _, _ in DEFAULT_TEMPLATES})
 
@@ -110,7 +109,7 @@ class PatientView(ProtectedModelView):
             from service.contacts import normalise_phone
 
             search = normalise_phone(search, settings().clinic_region)
-        except Exception:  # noqa: BLE001 - not a phone number: search the text as typed
+        except Exception:
             pass
         return super()._apply_search(query, count_query, joins, count_joins, search)
 

@@ -20,6 +20,7 @@ from .domain.events import STATUS_AFTER, BookingEvent, EventType, PatientInfo, S
 from .models import Appointment, Course, Patient, PatientExternalId
 from .planner import plan_patient
 from .settings import Settings
+from .textclean import storable
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,12 @@ def upsert_patient(session: Session, source: str, info: PatientInfo, now: dateti
     if patient is None:
         patient = Patient(first_name=info.first_name, last_name=info.last_name, created_at=now)
         session.add(patient)
-    patient.first_name = info.first_name or patient.first_name
-    patient.last_name = info.last_name or patient.last_name or ""
+    patient.first_name = storable((info.first_name or patient.first_name)[:100]) or ""
+    patient.last_name = storable((info.last_name or patient.last_name or "")[:100]) or ""
     patient.phone = info.phone or patient.phone
     patient.email = info.email or patient.email
     patient.timezone = info.timezone or patient.timezone
-    patient.language = info.language or patient.language or "en"
+    patient.language = storable((info.language or patient.language or "en")[:8]) or "en"
     # Consent is recorded with when and how; an opt-out (STOP) is separate and only START undoes it.
     if info.sms_consent is not None and info.sms_consent != bool(patient.sms_consent):
         patient.sms_consent, patient.sms_consent_at, patient.sms_consent_source = info.sms_consent, now, f"webhook:{source}"
@@ -145,8 +146,8 @@ def apply_booking_event(session: Session, event: BookingEvent, settings: Setting
     appt.starts_at = starts_at
     appt.timezone = zone_name
     appt.local_starts_at = starts_at.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)
-    appt.duration_minutes = info.duration_minutes
-    appt.treatment, appt.area = info.treatment, info.area
+    appt.duration_minutes = max(1, min(600, info.duration_minutes))
+    appt.treatment, appt.area = storable(info.treatment[:100]) or "", storable(info.area[:100]) or ""
     appt.status = status
     appt.last_event_at = event.occurred_at
     appt.needs_planning = True

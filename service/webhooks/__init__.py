@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from ..extensions import db
+from ..textclean import storable
 from ..timeutil import utcnow
 from . import acuity, calcom, calendly, fhir, generic, twilio_inbound, twilio_status
 from .delivery import Delivery
@@ -147,8 +148,9 @@ def twilio_status_callback() -> ResponseReturnValue:
     except SignatureError as exc:
         return error_response(403, str(exc))
     reminder_id = request.args.get("reminder", type=int)
+    form = {k: storable(v) or "" for k, v in request.form.items()}  # checked as received, stored without NULs
     try:
-        outcome = twilio_status.record_status(db.session, request.form, reminder_id, utcnow())
+        outcome = twilio_status.record_status(db.session, form, reminder_id, utcnow())
     except PayloadError as exc:
         db.session.rollback()
         return error_response(400, exc.message, exc.details)
@@ -168,7 +170,8 @@ def twilio_inbound_message() -> ResponseReturnValue:
     except SignatureError as exc:
         return error_response(403, str(exc))
     try:
-        reply = twilio_inbound.handle_inbound(db.session, request.form, settings, utcnow())
+        form = {k: storable(v) or "" for k, v in request.form.items()}
+        reply = twilio_inbound.handle_inbound(db.session, form, settings, utcnow())
     except PayloadError as exc:
         db.session.rollback()
         return error_response(400, exc.message, exc.details)

@@ -15,12 +15,12 @@ import hmac
 import json
 from typing import Any
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
-from .delivery import Delivery, digest_id, email_or_warning, instant, phone_or_warning
+from ..textclean import known_zone
+from .delivery import Delivery, bounded, digest_id, email_or_warning, instant, phone_or_warning, shape_checked
 from .errors import PayloadError, SignatureError
 
 SOURCE = "acuity"
@@ -42,6 +42,7 @@ def verify(headers: Any, raw: bytes, api_key: str) -> None:
         raise SignatureError(f"{SIGNATURE_HEADER} does not match the body")
 
 
+@shape_checked
 def read_form(raw: bytes) -> tuple[str, str]:
     try:
         form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8"), strict_parsing=False).items()}
@@ -63,12 +64,13 @@ def fetch(base_url: str, user_id: str, api_key: str, appointment_id: str, *, tim
         raise PayloadError(f"Acuity has no appointment {appointment_id}", [f"id: {appointment_id}"])
     if response.status_code != 200:
         raise UpstreamError(f"Acuity answered {response.status_code} for appointment {appointment_id}")
+    # Acuity answered, but with something we cannot read: keep it for staff (422) rather than ask for retries.
     try:
         data = response.json()
     except ValueError:
-        raise UpstreamError(f"Acuity's answer for appointment {appointment_id} is not JSON") from None
+        raise PayloadError(f"Acuity's answer for appointment {appointment_id} is not JSON", ["GET /appointments/{id}"]) from None
     if not isinstance(data, dict):
-        raise UpstreamError(f"Acuity's answer for appointment {appointment_id} is not an appointment")
+        raise PayloadError(f"Acuity's answer for appointment {appointment_id} is not an appointment", [str(data)[:200]])
     return data
 
 
@@ -77,16 +79,13 @@ def ignored(raw: bytes, action: str) -> Delivery | None:
     return None if action in ACTIONS else Delivery(digest_id(raw), action, [], ignored=f"{action} is not used")
 
 
+@shape_checked
 def to_delivery(action: str, appt: dict[str, Any], *, region: str, now: Any) -> Delivery:
     # Keyed on the state fetched, not the action: `changed` repeating what `rescheduled` said is a duplicate.
     event_id = digest_id(appt.get("id"), json.dumps(appt, sort_keys=True, default=str))
     starts = instant(appt.get("datetime"), "appointment.datetime")
     warnings: list[str] = []
-    zone = appt.get("timezone") or appt.get("calendarTimezone")
-    try:
-        zone = zone if isinstance(zone, str) and zone and ZoneInfo(zone) else None
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = None
+    zone = known_zone(appt.get("timezone")) or known_zone(appt.get("calendarTimezone"))
     duration = str(appt.get("duration") or "10")
     phone = phone_or_warning(appt.get("phone"), region, "appointment.phone", warnings)
     kind = EventType.CANCELLED if appt.get("canceled") else ACTIONS[action]
@@ -98,7 +97,7 @@ def to_delivery(action: str, appt: dict[str, Any], *, region: str, now: Any) -> 
         type=kind,
         occurred_at=now,  # the state fetched just now is Acuity's newest
         appointment=AppointmentInfo(
-            external_id=str(appt.get("id")),
+            external_id=bounded(appt.get("id"), 255, "appointment.id"),
             starts_at=starts,
             duration_minutes=int(duration) if duration.isdigit() and int(duration) > 0 else 10,
             treatment=str(appt.get("type") or "mesotherapy")[:100],

@@ -10,10 +10,20 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
-from .delivery import Delivery, digest_id, email_or_warning, instant, language_of_locale, phone_or_warning, split_name
+from ..textclean import known_zone
+from .delivery import (
+    Delivery,
+    bounded,
+    digest_id,
+    email_or_warning,
+    instant,
+    language_of_locale,
+    phone_or_warning,
+    shape_checked,
+    split_name,
+)
 from .errors import PayloadError, SignatureError
 from .signatures import hmac_sha256_hex, matches
 
@@ -33,13 +43,7 @@ def verify(headers: Any, raw: bytes, secret: str) -> None:
 
 
 def _zone(value: object) -> str | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return value
+    return known_zone(value)
 
 
 def _response(responses: dict[str, Any], name: str) -> object:
@@ -47,6 +51,7 @@ def _response(responses: dict[str, Any], name: str) -> object:
     return field.get("value") if isinstance(field, dict) else field
 
 
+@shape_checked
 def parse(raw: bytes, *, region: str) -> Delivery:
     try:
         body = json.loads(raw)
@@ -99,7 +104,7 @@ def parse(raw: bytes, *, region: str) -> Delivery:
         type=kind,
         occurred_at=instant(created, "createdAt") if created else starts,
         appointment=AppointmentInfo(
-            external_id=str(uid),
+            external_id=bounded(uid, 255, "payload.uid"),
             starts_at=starts,
             duration_minutes=max(1, int((ends - starts).total_seconds() // 60)) if ends else int(payload.get("length") or 10),
             treatment=str(payload.get("type") or payload.get("eventTitle") or "mesotherapy")[:100],
@@ -107,5 +112,5 @@ def parse(raw: bytes, *, region: str) -> Delivery:
             timezone=zone,
         ),
         patient=patient,
-        replaces_external_id=str(old_uid) if (kind is EventType.RESCHEDULED and old_uid and old_uid != uid) else None,
+        replaces_external_id=bounded(old_uid, 255, "payload.rescheduleUid") if (kind is EventType.RESCHEDULED and old_uid and old_uid != uid) else None,
     )], warnings=warnings)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo, StatusEvent
-from .delivery import Delivery, digest_id, email_or_warning, instant, phone_or_warning, split_name
+from ..textclean import known_zone
+from .delivery import Delivery, bounded, digest_id, email_or_warning, instant, phone_or_warning, shape_checked, split_name
 from .errors import PayloadError, SignatureError
 from .signatures import hmac_sha256_hex, matches
 
@@ -39,12 +39,10 @@ def verify(headers: Any, raw: bytes, key: str, now: datetime) -> None:
 
 
 def _zone(value: object) -> str | None:
-    try:
-        return value if isinstance(value, str) and value and ZoneInfo(value) else None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+    return known_zone(value)
 
 
+@shape_checked
 def parse(raw: bytes, *, region: str) -> Delivery:
     try:
         body = json.loads(raw)
@@ -61,7 +59,8 @@ def parse(raw: bytes, *, region: str) -> Delivery:
     if event == "invitee_no_show.created":
         if not invitee_uri or occurred is None:
             raise PayloadError("payload.invitee and created_at are required", ["payload.invitee: the invitee URI"])
-        return Delivery(event_id, event, [StatusEvent(SOURCE, event_id, EventType.NO_SHOW, occurred, str(invitee_uri))])
+        return Delivery(event_id, event, [StatusEvent(SOURCE, event_id, EventType.NO_SHOW, occurred,
+                                                     bounded(invitee_uri, 255, "payload.invitee"))])
     if event not in ("invitee.created", "invitee.canceled"):
         return Delivery(event_id, event or "unknown", [], ignored=f"{event or 'an event without a name'} is not used")
     if not invitee_uri:
@@ -85,7 +84,7 @@ def parse(raw: bytes, *, region: str) -> Delivery:
         type=EventType.CANCELLED if canceled else (EventType.RESCHEDULED if payload.get("old_invitee") else EventType.BOOKED),
         occurred_at=occurred or starts,
         appointment=AppointmentInfo(
-            external_id=str(invitee_uri),
+            external_id=bounded(invitee_uri, 255, "payload.uri"),
             starts_at=starts,
             duration_minutes=max(1, int((ends - starts).total_seconds() // 60)) if ends else 10,
             treatment=str(scheduled.get("name") or "mesotherapy")[:100],
@@ -103,6 +102,6 @@ def parse(raw: bytes, *, region: str) -> Delivery:
             sms_consent=True if phone else None,  # the invitee asked for text reminders at this number
             email_consent=True if payload.get("email") else None,
         ),
-        replaces_external_id=str(payload["old_invitee"]) if not canceled and payload.get("old_invitee") else None,
-        replaced_by_external_id=str(payload["new_invitee"]) if canceled and payload.get("rescheduled") and payload.get("new_invitee") else None,
+        replaces_external_id=bounded(payload["old_invitee"], 255, "payload.old_invitee") if not canceled and payload.get("old_invitee") else None,
+        replaced_by_external_id=bounded(payload["new_invitee"], 255, "payload.new_invitee") if canceled and payload.get("rescheduled") and payload.get("new_invitee") else None,
     )], warnings=warnings)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ParamSpec, TypeVar
 
 from ..contacts import ContactError, normalise_email, normalise_phone
 from ..domain.events import BookingEvent, StatusEvent
 from .errors import PayloadError
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -18,6 +24,31 @@ class Delivery:
     events: list[BookingEvent | StatusEvent]
     ignored: str | None = None  # why nothing is done (an event type Recall does not use)
     warnings: list[str] = field(default_factory=list)  # what was dropped but did not stop the booking
+
+
+def shape_checked(parse: Callable[P, R]) -> Callable[P, R]:
+    """A provider's body in an unexpected shape (a list where an object belongs, a number for a name) is the
+    sender's mistake: answer 422 naming it, never 500. Only parsing is guarded; applying the events is not."""
+
+    @functools.wraps(parse)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return parse(*args, **kwargs)
+        except PayloadError:
+            raise
+        except (TypeError, AttributeError, KeyError, IndexError, ValueError, OverflowError) as exc:
+            raise PayloadError("the body does not have the shape this provider sends",
+                               [f"{type(exc).__name__}: {str(exc)[:200]}"]) from None
+
+    return guarded
+
+
+def bounded(value: object, limit: int, where: str) -> str:
+    """An id we must store whole: too long is an error, not something to cut."""
+    text = str(value)
+    if not text or len(text) > limit or "\x00" in text:
+        raise PayloadError(f"{where} must be 1 to {limit} characters", [f"{where}: {len(text)} characters"])
+    return text
 
 
 def digest_id(*parts: object) -> str:
@@ -35,6 +66,8 @@ def instant(value: object, where: str) -> datetime:
         raise PayloadError(f"{where} is not an ISO 8601 date-time", [f"{where}: {value!r}"]) from None
     if parsed.tzinfo is None:
         raise PayloadError(f"{where} has no UTC offset", [f"{where}: {value!r}"])
+    if not 1970 <= parsed.year <= 2200:
+        raise PayloadError(f"{where} is not a plausible date", [f"{where}: {value!r}"])
     return parsed
 
 

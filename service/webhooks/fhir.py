@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
-from .delivery import Delivery, digest_id, email_or_warning, instant, language_of_locale, phone_or_warning
+from .delivery import Delivery, bounded, digest_id, email_or_warning, instant, language_of_locale, phone_or_warning, shape_checked
 from .errors import PayloadError, SignatureError
 
 SOURCE = "fhir"
@@ -92,6 +92,7 @@ def _language(patient: dict[str, Any]) -> str | None:
     return None
 
 
+@shape_checked
 def parse(raw: bytes, *, region: str, now: datetime) -> Delivery:
     try:
         body = json.loads(raw)
@@ -122,7 +123,7 @@ def parse(raw: bytes, *, region: str, now: datetime) -> Delivery:
             type=STATUSES[status],
             occurred_at=instant(meta["lastUpdated"], f"{where}.meta.lastUpdated") if meta.get("lastUpdated") else now,
             appointment=AppointmentInfo(
-                external_id=str(appt["id"]),
+                external_id=bounded(appt["id"], 255, f"{where}.id"),
                 starts_at=starts,
                 duration_minutes=max(1, int(minutes)),
                 treatment=str(((appt.get("appointmentType") or {}).get("text")) or "mesotherapy")[:100],

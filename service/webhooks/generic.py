@@ -7,12 +7,12 @@ from datetime import datetime
 from functools import cache
 from importlib.resources import files
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jsonschema import Draft202012Validator
 
 from ..contacts import ContactError, normalise_email, normalise_phone
 from ..domain.events import AppointmentInfo, BookingEvent, CourseInfo, EventType, PatientInfo
+from ..textclean import known_zone
 from .errors import PayloadError, SignatureError
 from .signatures import hmac_sha256_hex, matches
 
@@ -84,11 +84,8 @@ def parse(raw: bytes, *, region: str) -> BookingEvent:
     except ContactError as exc:
         raise PayloadError(f"patient.email: {exc}", [f"patient.email: {exc}"]) from None
     zone = pat.get("timezone") or None
-    if zone:
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise PayloadError("patient.timezone is not an IANA time zone", [f"patient.timezone: {zone!r}"]) from None
+    if zone and known_zone(zone) is None:
+        raise PayloadError("patient.timezone is not an IANA time zone", [f"patient.timezone: {zone!r}"[:200]])
 
     course = appt.get("course")
     return BookingEvent(

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..ingest import apply_booking_event, apply_status_event
 from ..models import WebhookEvent
 from ..settings import Settings
+from ..textclean import storable
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,8 @@ def record_rejected(source: str, raw: bytes, error: str, now: datetime) -> None:
     key = body_hash(raw)
     if db.session.execute(select(WebhookEvent.id).where(WebhookEvent.source == source, WebhookEvent.event_id == key)).first():
         return
-    db.session.add(WebhookEvent(source=source, event_id=key, payload=raw.decode("utf-8", "replace"),
-                                outcome="rejected", error=error[:2000], received_at=now))
+    db.session.add(WebhookEvent(source=source, event_id=key, payload=storable(raw.decode("utf-8", "replace")),
+                                outcome="rejected", error=storable(error[:2000]), received_at=now))
     try:
         db.session.commit()
     except IntegrityError:
@@ -44,9 +45,9 @@ def accept(source: str, event_id: str, event_type: str | None, raw: bytes, event
     ).first()
     if seen is not None:
         return {"status": "duplicate", "event_id": event_id}, 200
-    record = WebhookEvent(source=source, event_id=event_id, event_type=event_type,
-                          payload=raw.decode("utf-8", "replace"), outcome="processed", received_at=now,
-                          error="; ".join(warnings)[:2000] if warnings else None)
+    record = WebhookEvent(source=source, event_id=storable(event_id), event_type=storable((event_type or "")[:64]) or None,
+                          payload=storable(raw.decode("utf-8", "replace")), outcome="processed", received_at=now,
+                          error=storable("; ".join(warnings)[:2000]) if warnings else None)
     if ignored:
         record.outcome, record.error = "ignored", ignored
     db.session.add(record)

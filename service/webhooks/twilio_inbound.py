@@ -25,6 +25,7 @@ from ..planner import plan_patient
 from ..rendering import language_of, render_text, session_variables
 from ..settings import Settings
 from .errors import PayloadError
+from .twilio_status import SID
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +36,14 @@ def handle_inbound(session: Session, form: Mapping[str, str], settings: Settings
     sender = form.get("From")
     if not sid or not sender:
         raise PayloadError("MessageSid and From are required", [f"received: {sorted(form)}"])
+    if not SID.fullmatch(sid):
+        raise PayloadError("MessageSid is not a Twilio message id", [f"MessageSid: {sid[:40]!r}"])
     if session.execute(select(InboundMessage.id).where(InboundMessage.provider_message_id == sid)).first():
         return None  # Twilio retried a delivery we already handled
     try:
         number = normalise_phone(sender, settings.clinic_region)
     except ContactError:
-        number = sender
+        number = sender[:20]  # kept as received (a short code, a foreign sender), for staff to see
     patients = list(session.execute(select(Patient).where(Patient.phone == number).order_by(Patient.id)).scalars())
     body = form.get("Body") or ""
     intent = classify(body)

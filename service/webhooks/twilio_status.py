@@ -12,6 +12,7 @@ the signature is checked against `PUBLIC_BASE_URL` + the path and query received
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -31,6 +32,7 @@ RANK = {"accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3,
         "delivered": 4, "undelivered": 4, "failed": 4, "read": 5, "canceled": 4}
 FAILED = ("undelivered", "failed")
 OPTED_OUT = "21610"
+SID = re.compile(r"[A-Za-z0-9]{2,64}")
 
 
 def public_url(base_url: str, path: str, query: bytes) -> str:
@@ -51,8 +53,10 @@ def record_status(session: Session, form: Mapping[str, str], reminder_id: int | 
     if not sid or not status:
         raise PayloadError("MessageSid and MessageStatus are required", [f"received: {sorted(form)}"])
     if status not in RANK:
-        raise PayloadError(f"unknown MessageStatus {status!r}", [f"expected one of {sorted(RANK)}"])
-    error_code = form.get("ErrorCode") or None
+        raise PayloadError(f"unknown MessageStatus {status[:40]!r}", [f"expected one of {sorted(RANK)}"])
+    if not SID.fullmatch(sid):
+        raise PayloadError("MessageSid is not a Twilio message id", [f"MessageSid: {sid[:40]!r}"])
+    error_code = (form.get("ErrorCode") or "")[:16] or None
     reminder = _find(session, reminder_id, sid)
     session.add(DeliveryEvent(reminder_id=reminder.id if reminder else None, provider_message_id=sid, status=status,
                               error_code=error_code, received_at=now))
