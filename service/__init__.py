@@ -58,6 +58,8 @@ def configure_logging() -> None:
     if not root.handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("service").setLevel(logging.INFO)
+    # twilio's HTTP client logs every request's headers and URL at INFO: noise at best, and not ours to vouch for.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
 def _engine_options(url: str) -> dict[str, Any]:

@@ -356,13 +356,13 @@ class Dispatcher:
     def run(self, now: datetime, *, max_batches: int = 1000) -> DispatchReport:
         """Drain what is due: claim a batch, send it through a bounded pool, repeat until nothing is due."""
         report = DispatchReport(recovered=self.recover_expired(now))
-        self.budget = SmsBudget(self.settings.sms_daily_cap, self.sms_sent_since(now - timedelta(days=1)))
-        self.session.commit()
         workers = self.concurrency()
         bind = self.session.get_bind()  # read here: Flask's scoped session is not reachable from pool threads
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dispatch") if workers > 1 else None
         try:
             for _ in range(max_batches):
+                # Recount before each batch: other instances send too, and the cap is for the whole clinic.
+                self.budget = SmsBudget(self.settings.sms_daily_cap, self.sms_sent_since(now - timedelta(days=1)))
                 ids = self.claim(now, self.settings.dispatch_batch_size)
                 if not ids:
                     break

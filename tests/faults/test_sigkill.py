@@ -37,7 +37,7 @@ def paris(days: int, hour: int = 16, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
-def dispatcher_process(settings, at: datetime) -> subprocess.Popen[str]:
+def dispatcher_process(settings, at: datetime, **extra: str) -> subprocess.Popen[str]:
     """`flask reminders tick` in a process of its own, configured like the app under test."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMTP_", "DATABASE_URL", "SECRET_KEY"))}
     env.update({
@@ -47,6 +47,7 @@ def dispatcher_process(settings, at: datetime) -> subprocess.Popen[str]:
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM_NUMBER": FROM_NUMBER,
         "TWILIO_API_BASE_URL": settings.twilio_api_base_url, "SMS_RATE_PER_SECOND": "1000", "SCHEDULER_ENABLED": "false",
         "DISPATCH_BATCH_SIZE": "100",
+        **extra,
     })
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "reminders", "tick", "--at", at.isoformat()],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
