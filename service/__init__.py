@@ -66,7 +66,9 @@ def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # One writer at a time: wait for the lock rather than fail while a send holds it.
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    # Fail fast when the database is away: /healthz must say 503 promptly, jobs retry at their next run.
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "pool_timeout": 10,
+            "connect_args": {"connect_timeout": 5}}
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -17,12 +17,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
 from . import jobs
 from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
-DISPATCH_SECONDS = 30
 PLAN_MINUTES = 5
 RECOVER_SECONDS = 60
 SWEEP_HOUR = 9  # clinic time
@@ -34,6 +34,10 @@ def run_job(app: Flask, name: str) -> None:
     with app.app_context():
         try:
             result = work(utcnow())
+        except OperationalError as exc:  # the database is away: say so in one line, the next run tries again
+            log.warning("job %s: database unavailable (%s); it runs again at its next time", name,
+                        type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+            return
         except Exception:
             log.exception("job %s failed; it runs again at its next time", name)
             return
@@ -42,11 +46,12 @@ def run_job(app: Flask, name: str) -> None:
 
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     settings = app.extensions["recall.settings"]
-    defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": DISPATCH_SECONDS}
+    interval = settings.dispatch_interval_seconds
+    defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": interval}
     cls = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = cls(timezone="UTC", job_defaults=defaults)
     now = utcnow()
-    scheduler.add_job(run_job, "interval", seconds=DISPATCH_SECONDS, args=[app, "dispatch_due"], id="dispatch",
+    scheduler.add_job(run_job, "interval", seconds=interval, args=[app, "dispatch_due"], id="dispatch",
                       replace_existing=True, next_run_time=now)
     scheduler.add_job(run_job, "interval", minutes=PLAN_MINUTES, args=[app, "plan_changes"], id="plan",
                       replace_existing=True, next_run_time=now)

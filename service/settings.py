@@ -123,6 +123,7 @@ class Settings:
     confirmation_debounce_minutes: int = 3
     dispatch_batch_size: int = 100
     dispatch_concurrency: int = 8
+    dispatch_interval_seconds: int = 30
     sms_daily_cap: int = 5000
     max_messages_per_day: int = 1
     maintenance_interval_months: int = 12
@@ -231,6 +232,7 @@ class Settings:
             ),
             dispatch_batch_size=_int("DISPATCH_BATCH_SIZE", get("DISPATCH_BATCH_SIZE"), 100, minimum=1),
             dispatch_concurrency=_int("DISPATCH_CONCURRENCY", get("DISPATCH_CONCURRENCY"), 8, minimum=1),
+            dispatch_interval_seconds=_int("DISPATCH_INTERVAL_SECONDS", get("DISPATCH_INTERVAL_SECONDS"), 30, minimum=1),
             sms_daily_cap=_int("SMS_DAILY_CAP", get("SMS_DAILY_CAP"), 5000, minimum=0),
             max_messages_per_day=_int("MAX_MESSAGES_PER_DAY", get("MAX_MESSAGES_PER_DAY"), 1, minimum=0),
             maintenance_interval_months=_int(
