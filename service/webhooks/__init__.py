@@ -148,6 +148,8 @@ def twilio_status_callback() -> ResponseReturnValue:
     except SignatureError as exc:
         return error_response(403, str(exc))
     reminder_id = request.args.get("reminder", type=int)
+    if reminder_id is not None and not 0 < reminder_id < 2**31:
+        return error_response(400, "reminder must be one of our reminder ids", [f"reminder: {reminder_id}"])
     form = {k: storable(v) or "" for k, v in request.form.items()}  # checked as received, stored without NULs
     try:
         outcome = twilio_status.record_status(db.session, form, reminder_id, utcnow())

@@ -85,3 +85,11 @@ def test_calcom_and_calendly_signatures_are_checked_before_the_body_is_read(app,
     assert client.post("/webhooks/calendly", data=raw,
                        headers={"Calendly-Webhook-Signature": calendly_signature(raw, key="wrong")}).status_code == 401
     assert calcom("booking_created", paris(5))  # the fixture itself is fine
+
+
+def test_a_status_callback_naming_an_impossible_reminder_id_is_a_400_not_a_crash(app, client):
+    path = "/webhooks/twilio/status?reminder=2147483648"  # past PostgreSQL's integer: found by Schemathesis
+    form = {"MessageSid": "SM" + "1" * 32, "MessageStatus": "sent"}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature("https://recall.clinic.test" + path, form)
+    response = client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 400 and "reminder" in response.get_json()["error"]
