@@ -129,21 +129,29 @@ def test_the_demo_server_answers_health_with_the_scheduler_running(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     full = {**os.environ, **env}
-    proc = subprocess.Popen([*FLASK, "serve", "--port", str(port)], cwd=ROOT, env=full,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "the demo server did not start"
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([*FLASK, "serve", "--port", str(port)], cwd=ROOT, env=full, stdout=log,
+                                stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                    break
+                except requests.ConnectionError:
+                    assert time.monotonic() < deadline, "the demo server did not start"
+                    time.sleep(0.3)
+            assert response.status_code == 200
+            assert response.json()["database"] == "ok"
+            # The jobs run at start in the scheduler's thread: wait for them to report (slow machines take a moment).
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not all(
+                    line in log_path.read_text() for line in ("job dispatch_due: DispatchReport(", "job plan_changes: PlanResult(")):
                 time.sleep(0.3)
-        assert response.status_code == 200
-        assert response.json()["database"] == "ok"
-    finally:
-        proc.terminate()
-        output = proc.communicate(timeout=10)[0]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    output = log_path.read_text()
     assert "scheduler: running in-process" in output
     assert "job dispatch_due: DispatchReport(" in output and "job plan_changes: PlanResult(" in output
