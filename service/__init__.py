@@ -62,12 +62,13 @@ def configure_logging() -> None:
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
-def _engine_options(url: str) -> dict[str, Any]:
+def _engine_options(url: str, concurrency: int = 8) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # One writer at a time: wait for the lock rather than fail while a send holds it.
         return {"connect_args": {"timeout": 30}}
     # Fail fast when the database is away: /healthz must say 503 promptly, jobs retry at their next run.
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "pool_timeout": 10,
+    # Every send thread holds a connection while it talks to the provider: the pool must have one for each.
+    return {"pool_pre_ping": True, "pool_size": max(10, concurrency + 2), "max_overflow": 10, "pool_timeout": 10,
             "connect_args": {"connect_timeout": 5}}
 
 
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url, settings.dispatch_concurrency),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         JSON_SORT_KEYS=False,
     )
