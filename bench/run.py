@@ -7,8 +7,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import dispatch, tick_cost  # noqa: E402
-from bench.common import machine  # noqa: E402
+from bench import dispatch, tick_cost
+from bench.common import machine
 
 
 def main() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import statistics
 import time
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import select, text
 
