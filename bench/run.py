@@ -7,16 +7,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import dispatch, tick_cost
-from bench.common import machine
+from bench import admin_and_memory, dispatch, tick_cost, webhooks  # noqa: E402 - after the path set-up
+from bench.common import machine  # noqa: E402
 
 
 def main() -> None:
     print(f"machine: {machine()}")
     rows = []
-    for label, value, goal in dispatch.main():
-        rows.append((label, value, goal))
-        print(f"{label}: {value}   goal: {goal}", flush=True)
+    if not sys.argv[1:] or "dispatch" in sys.argv[1:]:
+        for label, value, goal in dispatch.main():
+            rows.append((label, value, goal))
+            print(f"{label}: {value}   goal: {goal}", flush=True)
+    only = set(sys.argv[1:])  # e.g. `python bench/run.py webhooks admin` runs just those
+    for name, module in (("dispatch", None), ("webhooks", webhooks), ("admin", admin_and_memory)):
+        if module is None or (only and name not in only):
+            continue
+        for label, value, goal in module.main():
+            rows.append((label, value, goal))
+            print(f"{label}: {value}   goal: {goal}", flush=True)
     tick_rows, plan = tick_cost.main()
     for label, value, goal in tick_rows:
         rows.append((label, value, goal))

@@ -24,3 +24,9 @@ def healthz() -> ResponseReturnValue:
         log.warning("health check: database down: %s", type(exc).__name__)
         return jsonify({"status": "down", "database": "down"}), 503
     return jsonify({"status": "ok", "database": "ok"}), 200
+
+
+@bp.get("/livez")
+def livez() -> ResponseReturnValue:
+    """The process answers, nothing more (a liveness probe; /healthz is the readiness one)."""
+    return jsonify({"status": "ok"}), 200
