@@ -31,6 +31,13 @@ def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
 
 
+def _local_day(column: Any, zone: str) -> Any:
+    """The clinic's calendar day of a UTC timestamp, in SQL (PostgreSQL converts zones; SQLite stays in UTC)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(zone, column))
+    return func.date(column)
+
+
 def build_dashboard(settings: Any, now: datetime) -> Dashboard:
     zone = ZoneInfo(settings.clinic_timezone)
     today = now.astimezone(zone).date()
@@ -47,19 +54,18 @@ def build_dashboard(settings: Any, now: datetime) -> Dashboard:
         .order_by(Reminder.next_attempt_at).limit(50)
     ).scalars())
     since = now - timedelta(days=30)
-    rows = db.session.execute(
-        select(Reminder.sent_at, Reminder.status).where(Reminder.sent_at >= since)
-    ).all()
+    # Counted in the database per local day and status: a busy clinic has hundreds of thousands of rows here.
     per_day: dict[str, Counter[str]] = {}
-    for sent_at, status in rows:
-        per_day.setdefault(sent_at.astimezone(zone).date().isoformat(), Counter())[status] += 1
-    failed_rows = db.session.execute(
-        select(Reminder.updated_at).where(Reminder.status == "failed", Reminder.updated_at >= since)
-    ).scalars().all()
-    for at in failed_rows:
-        per_day.setdefault(at.astimezone(zone).date().isoformat(), Counter())["failed"] += 1
+    for when, statuses in ((Reminder.sent_at, ("sent", "delivered")), (Reminder.updated_at, ("failed",))):
+        day = _local_day(when, settings.clinic_timezone)
+        rows = db.session.execute(
+            select(day, Reminder.status, func.count()).where(when >= since, Reminder.status.in_(statuses))
+            .group_by(day, Reminder.status)
+        ).all()
+        for on, status, count in rows:
+            per_day.setdefault(str(on)[:10], Counter())[status] += count
     days = [(today - timedelta(days=n)).isoformat() for n in range(29, -1, -1)]
-    daily = [(d, sum(per_day.get(d, Counter()).values()) - per_day.get(d, Counter())["failed"],
+    daily = [(d, per_day.get(d, Counter())["sent"] + per_day.get(d, Counter())["delivered"],
               per_day.get(d, Counter())["delivered"], per_day.get(d, Counter())["failed"]) for d in days]
     # The rate over what a provider reported on: console sends and mail have no receipts, and are not "undelivered".
     delivered_total = sum(d for _, _, d, _ in daily)

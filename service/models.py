@@ -170,6 +170,8 @@ class Reminder(db.Model):
         Index("ix_reminder_status_next_attempt_at", "status", "next_attempt_at"),
         # The daily SMS cap counts what went out in the last 24 hours.
         Index("ix_reminder_sent_at", "sent_at"),
+        # The outbox page lists by due time, newest first.
+        Index("ix_reminder_due_at", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,6 +27,7 @@ def upgrade():
     with op.batch_alter_table('reminder', schema=None) as batch_op:
         batch_op.add_column(sa.Column('provider_status', sa.String(length=16), nullable=True))
         batch_op.create_index('ix_reminder_sent_at', ['sent_at'], unique=False)
+        batch_op.create_index('ix_reminder_due_at', ['due_at'], unique=False)
         # An email Message-ID is often longer than 64 characters; recording it must never fail after the send.
         batch_op.alter_column('provider_message_id', existing_type=sa.String(length=64), type_=sa.String(length=255))
     with op.batch_alter_table('delivery_event', schema=None) as batch_op:
@@ -69,6 +70,7 @@ def downgrade():
                               existing_nullable=False)
     with op.batch_alter_table('reminder', schema=None) as batch_op:
         batch_op.alter_column('provider_message_id', existing_type=sa.String(length=255), type_=sa.String(length=64))
+        batch_op.drop_index('ix_reminder_due_at')
         batch_op.drop_index('ix_reminder_sent_at')
         batch_op.drop_column('provider_status')
 

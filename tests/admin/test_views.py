@@ -177,3 +177,17 @@ def test_changing_a_rule_replans_every_session_ahead(app, client, admin_client):
                                                         "enabled": "y", "csrf_token": token})
     with app.app_context():
         assert db.session.execute(select(Appointment.needs_planning)).scalar_one() is True
+
+
+def test_the_dashboard_counts_messages_per_local_day(app, client, staff):
+    post_booking(client, booking(paris(5)))
+    with app.app_context():
+        rows = db.session.execute(select(Reminder)).scalars().all()
+        now = datetime.now(PARIS)
+        rows[0].status, rows[0].sent_at = "delivered", now
+        rows[1].status, rows[1].sent_at = "sent", now
+        rows[2].status = "failed"
+        db.session.commit()
+    page = staff.get("/admin/").get_data(as_text=True)
+    assert f"{now.date().isoformat()}: 2 sent" in page and f"{now.date().isoformat()}: 1 delivered" in page
+    assert f"{now.date().isoformat()}: 1 failed" in page
