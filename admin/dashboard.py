@@ -32,10 +32,12 @@ def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def _local_day(column: Any, zone: str) -> Any:
-    """The clinic's calendar day of a UTC timestamp, in SQL (PostgreSQL converts zones; SQLite stays in UTC)."""
+    """The clinic's calendar day of a UTC timestamp, in SQL. PostgreSQL converts zones itself; SQLite is given
+    today's UTC offset (a day next to a clock change may be off by an hour there, a development setup)."""
     if db.session.get_bind().dialect.name == "postgresql":
         return func.date(func.timezone(zone, column))
-    return func.date(column)
+    offset = datetime.now(ZoneInfo(zone)).utcoffset() or timedelta(0)
+    return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")
 
 
 def build_dashboard(settings: Any, now: datetime) -> Dashboard:
