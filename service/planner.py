@@ -203,10 +203,13 @@ def _notified_starts(session: Session, appointment_ids: list[int]) -> dict[int, 
     return {a: start for a, start in told.items() if start is not None}
 
 
-def _insert_ignoring_duplicates(session: Session, values: dict[str, object]) -> bool:
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, object]]) -> int:
+    """One INSERT for all new rows; a row a concurrent planner already made is skipped, not an error."""
+    if not rows:
+        return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(Reminder).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return bool(session.execute(stmt).rowcount)
+    stmt = insert(Reminder).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return int(session.execute(stmt).rowcount or 0)
 
 
 def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:
@@ -233,11 +236,11 @@ def plan_patient(session: Session, patient: Patient, settings: Settings, now: da
     ).scalars().all()
     existing = {r.dedupe_key: r for r in rows}
 
+    new_rows: list[dict[str, object]] = []
     for key, w in wanted.items():
         row = existing.get(key)
         if row is None:
-            created = _insert_ignoring_duplicates(
-                session,
+            new_rows.append(
                 {
                     "patient_id": patient.id,
                     "appointment_id": w.appointment_id,
@@ -256,7 +259,6 @@ def plan_patient(session: Session, patient: Patient, settings: Settings, now: da
                     "updated_at": now,
                 },
             )
-            result.created += int(created)
         elif row.status == "cancelled" and (row.status_reason or "").startswith(UNWANTED):
             row.status, row.status_reason = "pending", None
             row.due_at = row.next_attempt_at = w.due_at
@@ -270,6 +272,8 @@ def plan_patient(session: Session, patient: Patient, settings: Settings, now: da
             row.due_at = row.next_attempt_at = w.due_at
             row.channel, row.expires_at = w.channel.value, w.expires_at
             result.updated += 1
+
+    result.created += _insert_ignoring_duplicates(session, new_rows)
 
     stale = [r for r in rows if r.status == "pending" and r.dedupe_key not in wanted]
     if stale:
