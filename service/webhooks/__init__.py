@@ -136,21 +136,28 @@ def generic_booking() -> ResponseReturnValue:
     return jsonify(body), status
 
 
-@bp.post("/twilio/status")
-def twilio_status_callback() -> ResponseReturnValue:
-    """Delivery receipts; `?reminder=<id>` names our reminder. 403 on a bad signature (Twilio's convention)."""
+def twilio_form(what: str) -> tuple[dict[str, str] | None, ResponseReturnValue | None]:
+    """Twilio's form, checked against its signature over the public URL, then made storable; or the error answer."""
     settings = current_app.extensions["recall.settings"]
     if not (settings.twilio_auth_token and settings.public_base_url):
-        return error_response(503, "status callbacks are off: TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL must be set")
+        return None, error_response(503, f"{what} is off: TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL must be set")
     url = twilio_status.public_url(settings.public_base_url, request.path, request.query_string)
     try:
         twilio_status.verify(settings.twilio_auth_token, url, request.form, request.headers.get(twilio_status.SIGNATURE_HEADER))
     except SignatureError as exc:
-        return error_response(403, str(exc))
+        return None, error_response(403, str(exc))
+    return {k: storable(v) or "" for k, v in request.form.items()}, None
+
+
+@bp.post("/twilio/status")
+def twilio_status_callback() -> ResponseReturnValue:
+    """Delivery receipts; `?reminder=<id>` names our reminder. 403 on a bad signature (Twilio's convention)."""
+    form, refusal = twilio_form("status callbacks")
+    if form is None:
+        return refusal
     reminder_id = request.args.get("reminder", type=int)
     if reminder_id is not None and not 0 < reminder_id < 2**31:
         return error_response(400, "reminder must be one of our reminder ids", [f"reminder: {reminder_id}"])
-    form = {k: storable(v) or "" for k, v in request.form.items()}  # checked as received, stored without NULs
     try:
         outcome = twilio_status.record_status(db.session, form, reminder_id, utcnow())
     except PayloadError as exc:
@@ -163,17 +170,11 @@ def twilio_status_callback() -> ResponseReturnValue:
 @bp.post("/twilio/inbound")
 def twilio_inbound_message() -> ResponseReturnValue:
     """Patients' replies; answered with TwiML. 403 on a bad signature."""
-    settings = current_app.extensions["recall.settings"]
-    if not (settings.twilio_auth_token and settings.public_base_url):
-        return error_response(503, "inbound SMS is off: TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL must be set")
-    url = twilio_status.public_url(settings.public_base_url, request.path, request.query_string)
+    form, refusal = twilio_form("inbound SMS")
+    if form is None:
+        return refusal
     try:
-        twilio_status.verify(settings.twilio_auth_token, url, request.form, request.headers.get(twilio_status.SIGNATURE_HEADER))
-    except SignatureError as exc:
-        return error_response(403, str(exc))
-    try:
-        form = {k: storable(v) or "" for k, v in request.form.items()}
-        reply = twilio_inbound.handle_inbound(db.session, form, settings, utcnow())
+        reply = twilio_inbound.handle_inbound(db.session, form, current_app.extensions["recall.settings"], utcnow())
     except PayloadError as exc:
         db.session.rollback()
         return error_response(400, exc.message, exc.details)

@@ -8,7 +8,6 @@ ignored. Cal.com has no delivery id, so deliveries are told apart by
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
@@ -19,6 +18,7 @@ from .delivery import (
     digest_id,
     email_or_warning,
     instant,
+    json_envelope,
     language_of_locale,
     phone_or_warning,
     shape_checked,
@@ -53,14 +53,8 @@ def _response(responses: dict[str, Any], name: str) -> object:
 
 @shape_checked
 def parse(raw: bytes, *, region: str) -> Delivery:
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError("the body is not valid JSON", [str(exc)]) from None
-    if not isinstance(body, dict) or not isinstance(body.get("payload"), dict):
-        raise PayloadError("payload is missing", ["payload: expected the booking object"])
+    body, payload = json_envelope(raw, "booking")
     trigger = str(body.get("triggerEvent") or "")
-    payload: dict[str, Any] = body["payload"]
     created = body.get("createdAt")
     event_id = digest_id(trigger, payload.get("uid") or payload.get("bookingUid"), created)
     if trigger not in TYPES:

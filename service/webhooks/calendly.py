@@ -9,13 +9,22 @@ appointment's id here.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo, StatusEvent
 from ..textclean import known_zone
-from .delivery import Delivery, bounded, digest_id, email_or_warning, instant, phone_or_warning, shape_checked, split_name
+from .delivery import (
+    Delivery,
+    bounded,
+    digest_id,
+    email_or_warning,
+    instant,
+    json_envelope,
+    phone_or_warning,
+    shape_checked,
+    split_name,
+)
 from .errors import PayloadError, SignatureError
 from .signatures import hmac_sha256_hex, matches
 
@@ -44,14 +53,8 @@ def _zone(value: object) -> str | None:
 
 @shape_checked
 def parse(raw: bytes, *, region: str) -> Delivery:
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError("the body is not valid JSON", [str(exc)]) from None
-    if not isinstance(body, dict) or not isinstance(body.get("payload"), dict):
-        raise PayloadError("payload is missing", ["payload: expected the invitee object"])
+    body, payload = json_envelope(raw, "invitee")
     event = str(body.get("event") or "")
-    payload: dict[str, Any] = body["payload"]
     created = body.get("created_at")
     invitee_uri = payload.get("invitee") if event.startswith("invitee_no_show") else payload.get("uri")
     event_id = digest_id(event, payload.get("uri"), created)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from ..contacts import ContactError, normalise_email, normalise_phone
 from ..domain.events import BookingEvent, StatusEvent
@@ -49,6 +50,17 @@ def bounded(value: object, limit: int, where: str) -> str:
     if not text or len(text) > limit or "\x00" in text:
         raise PayloadError(f"{where} must be 1 to {limit} characters", [f"{where}: {len(text)} characters"])
     return text
+
+
+def json_envelope(raw: bytes, what: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The body and its `payload` object, as Cal.com and Calendly wrap their events."""
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError("the body is not valid JSON", [str(exc)]) from None
+    if not isinstance(body, dict) or not isinstance(body.get("payload"), dict):
+        raise PayloadError("payload is missing", [f"payload: expected the {what} object"])
+    return body, body["payload"]
 
 
 def digest_id(*parts: object) -> str:
