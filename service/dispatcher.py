@@ -366,6 +366,7 @@ class Dispatcher:
                 ids = self.claim(now, self.settings.dispatch_batch_size)
                 if not ids:
                     break
+                log.info("%s claimed %d due reminders", self.worker, len(ids))
                 if pool is None:
                     outcomes = [self.deliver(reminder_id, now) for reminder_id in ids]
                 else:

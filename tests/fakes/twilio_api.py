@@ -62,6 +62,9 @@ class FakeTwilio:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._server = make_server(self.host, 0, self._wsgi, threaded=True)
+        # socketserver listens with a backlog of 5: under dozens of concurrent senders the kernel drops SYNs and
+        # clients wait out 1 s, 3 s, 7 s retransmits. A real API accepts them; so must the fake.
+        self._server.socket.listen(1024)
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -37,8 +37,12 @@ def paris(days: int, hour: int = 16, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
-def dispatcher_process(settings, at: datetime, **extra: str) -> subprocess.Popen[str]:
-    """`flask reminders tick` in a process of its own, configured like the app under test."""
+def dispatcher_process(settings, at: datetime, log: Path | None = None, **extra: str) -> subprocess.Popen[str]:
+    """`flask reminders tick` in a process of its own, configured like the app under test.
+
+    Give several processes a `log` file each: a pipe read only at the end fills up, and a process blocked on
+    writing its log stops sending (it looked like one dispatcher taking all the work).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMTP_", "DATABASE_URL", "SECRET_KEY"))}
     env.update({
         "RECALL_ENV": "test", "DATABASE_URL": settings.database_url, "SECRET_KEY": settings.secret_key,
@@ -49,8 +53,9 @@ def dispatcher_process(settings, at: datetime, **extra: str) -> subprocess.Popen
         "DISPATCH_BATCH_SIZE": "100",
         **extra,
     })
+    output = log.open("w") if log is not None else subprocess.PIPE
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "reminders", "tick", "--at", at.isoformat()],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
 
 
 def test_a_dispatcher_killed_mid_batch_loses_nothing_and_sends_nothing_twice(app, client, fake_twilio, settings):

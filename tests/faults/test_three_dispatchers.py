@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 COUNT = 10_000
 
 
-def test_three_dispatchers_send_ten_thousand_reminders_each_exactly_once(app, fake_twilio, settings, database_url):
+def test_three_dispatchers_send_ten_thousand_reminders_each_exactly_once(app, fake_twilio, settings, database_url, tmp_path):
     if not database_url.startswith("postgresql"):
         pytest.skip("several dispatchers at once is a PostgreSQL deployment (SKIP LOCKED); SQLite has one writer")
     now = utcnow()
@@ -39,8 +39,11 @@ def test_three_dispatchers_send_ten_thousand_reminders_each_exactly_once(app, fa
 
     started = time.monotonic()
     # No daily cap here: this is about sharing the work, not about the guard against runaway loops.
-    workers = [dispatcher_process(settings, at + timedelta(minutes=1), SMS_DAILY_CAP="0") for _ in range(3)]
-    outputs = [w.communicate(timeout=600)[0] for w in workers]
+    logs = [tmp_path / f"dispatcher-{n}.log" for n in range(3)]
+    workers = [dispatcher_process(settings, at + timedelta(minutes=1), log, SMS_DAILY_CAP="0") for log in logs]
+    for worker in workers:
+        worker.wait(timeout=600)
+    outputs = [log.read_text() for log in logs]
     elapsed = time.monotonic() - started
     assert all(w.returncode == 0 for w in workers), outputs
 
@@ -50,5 +53,5 @@ def test_three_dispatchers_send_ten_thousand_reminders_each_exactly_once(app, fa
         statuses = dict(db.session.execute(select(Reminder.status, func.count()).group_by(Reminder.status)).all())
     assert statuses == {"sent": COUNT}
     shares = [int(o.split("sent ")[1].split(",")[0]) for o in (out.strip().splitlines()[-1] for out in outputs)]
-    assert sum(shares) == COUNT and sum(1 for s in shares if s) >= 2, shares  # they shared the work
+    assert sum(shares) == COUNT and min(shares) >= COUNT // 10, shares  # all three did a real share of the work
     print(f"\nthree dispatchers: {COUNT} reminders in {elapsed:.1f} s, shares {shares}, 0 sent twice")
