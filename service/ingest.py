@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .domain.courses import CourseSummary, attach_session
@@ -71,17 +71,14 @@ def upsert_patient(session: Session, source: str, info: PatientInfo, now: dateti
 
 
 def _course_summaries(session: Session, patient: Patient, zone: ZoneInfo, exclude_appointment: int | None) -> list[CourseSummary]:
-    summaries = []
-    for course in session.execute(select(Course).where(Course.patient_id == patient.id)).scalars():
-        starts = session.execute(
-            select(Appointment.starts_at).where(
-                Appointment.course_id == course.id,
-                Appointment.status.in_(("booked", "completed")),
-                Appointment.id != (exclude_appointment or -1),
-            )
-        ).scalars().all()
-        summaries.append(CourseSummary(course.id, course.area, max(starts, default=None), course.maintenance_due_on))
-    return summaries
+    last_session = dict(session.execute(
+        select(Appointment.course_id, func.max(Appointment.starts_at))
+        .where(Appointment.patient_id == patient.id, Appointment.course_id.is_not(None),
+               Appointment.status.in_(("booked", "completed")), Appointment.id != (exclude_appointment or -1))
+        .group_by(Appointment.course_id)
+    ).all())
+    courses = session.execute(select(Course).where(Course.patient_id == patient.id)).scalars()
+    return [CourseSummary(c.id, c.area, last_session.get(c.id), c.maintenance_due_on) for c in courses]
 
 
 def _course_for(session: Session, event: BookingEvent, patient: Patient, appt: Appointment | None, zone: ZoneInfo,

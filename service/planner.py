@@ -9,6 +9,7 @@ longer wanted. Run it as often as you like.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -84,9 +85,8 @@ def window_of(settings: Settings) -> QuietHours:
 def wanted_for_patient(session: Session, patient: Patient, settings: Settings, now: datetime) -> list[Wanted]:
     zone = ZoneInfo(patient.timezone or settings.clinic_timezone)
     window = window_of(settings)
-    appointments = session.execute(
-        select(Appointment).where(Appointment.patient_id == patient.id, Appointment.starts_at >= now - LOOKBACK)
-    ).scalars().all()
+    every = session.execute(select(Appointment).where(Appointment.patient_id == patient.id)).scalars().all()
+    appointments = [a for a in every if a.starts_at >= now - LOOKBACK]
     snapshots = [SessionSnapshot(a.id, a.starts_at, a.status, a.slot_changed_at) for a in appointments]
     reach = reach_of(patient)
     wanted = plan_session_reminders(snapshots, session_rules(session), reach, zone, window)
@@ -103,7 +103,7 @@ def wanted_for_patient(session: Session, patient: Patient, settings: Settings, n
         wanted.extend(plan_notices(NoticeState(snap, notified), reach, debounce))
     for appt in appointments:
         wanted.extend(plan_aftercare(course_session(appt), reach, zone, window))
-    wanted.extend(wanted_for_courses(session, patient, settings, reach, zone, now))
+    wanted.extend(wanted_for_courses(session, patient, every, settings, reach, zone, now))
     return wanted
 
 
@@ -112,7 +112,8 @@ def course_session(appt: Appointment) -> CourseSession:
 
 
 def wanted_for_courses(
-    session: Session, patient: Patient, settings: Settings, reach: Reach, zone: ZoneInfo, now: datetime
+    session: Session, patient: Patient, appointments: Sequence[Appointment], settings: Settings, reach: Reach,
+    zone: ZoneInfo, now: datetime,
 ) -> list[Wanted]:
     """Tips while a course runs, maintenance once it is over; course progress is saved for staff to see."""
     courses = session.execute(select(Course).where(Course.patient_id == patient.id).order_by(Course.id)).scalars().all()
@@ -120,7 +121,7 @@ def wanted_for_courses(
         return []
     sessions_by_course: dict[int, list[CourseSession]] = {c.id: [] for c in courses}
     future_booked = False
-    for appt in session.execute(select(Appointment).where(Appointment.patient_id == patient.id)).scalars():
+    for appt in appointments:
         future_booked |= appt.status == "booked" and appt.starts_at > now
         if appt.course_id in sessions_by_course:
             sessions_by_course[appt.course_id].append(course_session(appt))
