@@ -45,7 +45,7 @@ def init_admin(app: Flask) -> Admin:
         ReminderView,
         ReplyView,
         RuleView,
-        TemplateEditorView,
+        TemplateView,
         TipView,
         UserView,
         WebhookEventView,
@@ -59,7 +59,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(CourseView(Course, name="Courses", endpoint="course"))
     admin.add_view(ReminderView(Reminder, name="Outbox", endpoint="reminder"))
     admin.add_view(ReplyView(InboundMessage, name="Replies", endpoint="inboundmessage"))
-    admin.add_view(TemplateEditorView(MessageTemplate, name="Templates", endpoint="messagetemplate", category="Settings"))
+    admin.add_view(TemplateView(MessageTemplate, name="Templates", endpoint="messagetemplate", category="Settings"))
     admin.add_view(RuleView(ReminderRule, name="Reminder rules", endpoint="reminderrule", category="Settings"))
     admin.add_view(TipView(Tip, name="Tips", endpoint="tip", category="Settings"))
     admin.add_view(UserView(User, name="Users", endpoint="user", category="Settings"))

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash
+from flask import current_app, flash, jsonify, request
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
-from flask_admin.model.template import macro
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select, update
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
-from service.contacts import mask_phone
+from service.contacts import ContactError, mask_phone, normalise_phone
 from service.content.templates import DEFAULT_TEMPLATES
+from service.domain.sms_encoding import sms_encoding
 from service.extensions import db
 from service.models import Appointment, Course, Patient, Reminder
 from service.planner import plan_patient
@@ -105,12 +107,8 @@ class PatientView(ProtectedModelView):
 
     def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
         # A phone typed as staff would say it (06 12 34 56 78) finds the E.164 stored.
-        try:
-            from service.contacts import normalise_phone
-
+        with suppress(ContactError):  # not a phone number: search the text as typed
             search = normalise_phone(search, settings().clinic_region)
-        except Exception:
-            pass
         return super()._apply_search(query, count_query, joins, count_joins, search)
 
     def on_model_change(self, form: Any, model: Patient, is_created: bool) -> None:
@@ -242,13 +240,17 @@ class ReminderView(ProtectedModelView):
         self._set(ids, ("pending",), change, "send-now", "moved to the next dispatch (quiet hours and consent still apply)")
 
 
+# Variables only some kinds have, with sample values: the save check, the preview and the editor's list share them.
+EXTRA_SAMPLES: dict[str, Any] = {"aftercare_tips": ["Drink water."], "due_date": "23 March 2027"}
+
+
 def template_check(form: Any, field: Any) -> None:
     """A template that does not render with a sample patient cannot be saved."""
-    extras = {"aftercare_tips": ["Drink water."], "due_date": "23 March 2027"}
     try:
-        render_text(field.data or "", {**SAMPLE_VARIABLES, **extras})
+        render_text(field.data or "", {**SAMPLE_VARIABLES, **EXTRA_SAMPLES})
     except TemplateProblem as exc:
-        raise ValidationError(f"{exc}. Variables you can use: {', '.join(sorted({*SAMPLE_VARIABLES, *extras}))}") from None
+        names = ", ".join(sorted({*SAMPLE_VARIABLES, *EXTRA_SAMPLES}))
+        raise ValidationError(f"{exc}. Variables you can use: {names}") from None
 
 
 class TemplateView(AdminModelView):
@@ -259,6 +261,26 @@ class TemplateView(AdminModelView):
                     "channel": [("sms", "SMS"), ("email", "Email")], "language": LANGUAGES}
     form_args = {"body": {"validators": [template_check]}, "subject": {"validators": [template_check]}}
     create_template = edit_template = "admin/template_edit.html"
+
+    @expose("/preview", methods=["POST"])
+    def preview(self) -> Any:
+        """Live preview while typing: the text a sample patient would get, its SMS encoding and segments."""
+        variables = {**SAMPLE_VARIABLES, **EXTRA_SAMPLES, "clinic_name": settings().clinic_name}
+        try:
+            text = render_text(request.form.get("body", ""), variables)
+            subject = render_text(request.form["subject"], variables) if request.form.get("subject") else ""
+        except TemplateProblem as exc:
+            return jsonify({"error": str(exc)})
+        out: dict[str, Any] = {"text": text, "subject": subject, "length": len(text)}
+        if request.form.get("channel", "sms") == "sms":
+            encoding = sms_encoding(text)
+            out.update(encoding=encoding.encoding, segments=encoding.segments)
+        return jsonify(out)
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        if template == self.edit_template:
+            kwargs["sample"] = {**SAMPLE_VARIABLES, **EXTRA_SAMPLES}
+        return super().render(template, **kwargs)
 
 
 class RuleView(AdminModelView):
@@ -351,43 +373,4 @@ class WebhookEventView(AdminModelView):
 
 
 __all__ = ["AppointmentView", "AuditView", "CourseView", "PatientView", "ReminderView", "ReplyView", "RuleView",
-           "TemplateView", "TipView", "UserView", "WebhookEventView", "macro"]
-
-
-def _preview_json() -> Any:
-    from flask import jsonify, request
-
-    from service.domain.sms_encoding import sms_encoding
-
-    variables = {**SAMPLE_VARIABLES, "clinic_name": settings().clinic_name, "aftercare_tips": ["Drink water."],
-                 "due_date": "23 March 2027"}
-    try:
-        text = render_text(request.form.get("body", ""), variables)
-        subject = render_text(request.form.get("subject", ""), variables) if request.form.get("subject") else ""
-    except TemplateProblem as exc:
-        return jsonify({"error": str(exc)})
-    out: dict[str, Any] = {"text": text, "subject": subject, "length": len(text)}
-    if request.form.get("channel", "sms") == "sms":
-        encoding = sms_encoding(text)
-        out.update(encoding=encoding.encoding, segments=encoding.segments)
-    return jsonify(out)
-
-
-def _with_sample(view: Any, template: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    if template == "admin/template_edit.html":
-        kwargs["sample"] = {**SAMPLE_VARIABLES, "aftercare_tips": ["…"], "due_date": "23 March 2027"}
-    return kwargs
-
-
-from flask_admin import expose  # noqa: E402 - kept beside its only user
-
-
-class TemplateEditorView(TemplateView):
-    """Live preview while typing: the text a sample patient would get, its SMS encoding and segments."""
-
-    @expose("/preview", methods=["POST"])
-    def preview(self) -> Any:
-        return _preview_json()
-
-    def render(self, template: str, **kwargs: Any) -> Any:
-        return super().render(template, **_with_sample(self, template, kwargs))
+           "TemplateView", "TipView", "UserView", "WebhookEventView"]
