@@ -98,6 +98,15 @@ def test_health_is_503_naming_the_database_when_it_is_down():
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "down"
+    # Liveness is the process alone: a database outage must not get the service restarted in a loop.
+    assert app.test_client().get("/livez").get_json() == {"status": "ok"}
+
+
+def test_the_connection_pool_has_a_connection_for_every_send_in_flight(settings):
+    app = create_app(settings.with_overrides(database_url="postgresql+psycopg://postgres@127.0.0.1:5432/x",
+                                        dispatch_concurrency=48))
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_size"] >= 48 + 1  # the senders, and the dispatcher's own claims
 
 
 def test_the_demo_seeds_once_and_its_console_transport_sends_masked_reminders(tmp_path):
