@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -10,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from service.delivery_days import daily_counts
 from service.extensions import db
 from service.models import Appointment, Course, InboundMessage, Patient, Reminder
 
@@ -31,15 +31,6 @@ def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
 
 
-def _local_day(column: Any, zone: str) -> Any:
-    """The clinic's calendar day of a UTC timestamp, in SQL. PostgreSQL converts zones itself; SQLite is given
-    today's UTC offset (a day next to a clock change may be off by an hour there, a development setup)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone(zone, column))
-    offset = datetime.now(ZoneInfo(zone)).utcoffset() or timedelta(0)
-    return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")
-
-
 def build_dashboard(settings: Any, now: datetime) -> Dashboard:
     zone = ZoneInfo(settings.clinic_timezone)
     today = now.astimezone(zone).date()
@@ -55,26 +46,12 @@ def build_dashboard(settings: Any, now: datetime) -> Dashboard:
         select(Reminder).where(Reminder.status == "pending", Reminder.next_attempt_at <= now + timedelta(hours=1))
         .order_by(Reminder.next_attempt_at).limit(50)
     ).scalars())
-    since = now - timedelta(days=30)
-    # Counted in the database per local day and status: a busy clinic has hundreds of thousands of rows here.
-    per_day: dict[str, Counter[str]] = {}
-    for when, statuses in ((Reminder.sent_at, ("sent", "delivered")), (Reminder.updated_at, ("failed",))):
-        day = _local_day(when, settings.clinic_timezone)
-        rows = db.session.execute(
-            select(day, Reminder.status, func.count()).where(when >= since, Reminder.status.in_(statuses))
-            .group_by(day, Reminder.status)
-        ).all()
-        for on, status, count in rows:
-            per_day.setdefault(str(on)[:10], Counter())[status] += count
-    days = [(today - timedelta(days=n)).isoformat() for n in range(29, -1, -1)]
-    daily = [(d, per_day.get(d, Counter())["sent"] + per_day.get(d, Counter())["delivered"],
-              per_day.get(d, Counter())["delivered"], per_day.get(d, Counter())["failed"]) for d in days]
+    # Settled days come from `delivery_day`, the last few from the reminders: a busy clinic has a million rows here.
+    counted = daily_counts(db.session, settings.clinic_timezone, today)
+    daily = [(day.isoformat(), sent, delivered, failed) for day, sent, delivered, failed, _ in counted]
     # The rate over what a provider reported on: console sends and mail have no receipts, and are not "undelivered".
     delivered_total = sum(d for _, _, d, _ in daily)
-    reported = db.session.execute(
-        select(func.count()).select_from(Reminder).where(Reminder.sent_at >= since, Reminder.provider_status.in_(
-            ("delivered", "read", "undelivered", "failed")))
-    ).scalar_one()
+    reported = sum(r for *_, r in counted)
     month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
     booked_ahead = select(Appointment.patient_id).where(Appointment.status == "booked", Appointment.starts_at > now)
     due = db.session.execute(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from bench.common import fresh_database, make_app, bench_settings
+from bench.common import bench_settings, fresh_database, make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-webhook-secret"

@@ -37,6 +37,7 @@ def build_senders(settings: Settings) -> dict[str, Any]:
             api_base_url=settings.twilio_api_base_url,
             status_callback_base=settings.public_base_url,
             timeout_seconds=settings.twilio_timeout_seconds,
+            concurrency=settings.dispatch_concurrency,
         )
     if settings.smtp_configured:
         from .channels.smtp_email import SmtpEmailSender

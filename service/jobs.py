@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from .delivery_days import keep_settled_days
 from .dispatcher import Dispatcher, DispatchReport
 from .extensions import db
 from .planner import PlanResult, plan_active, plan_changed
@@ -63,3 +65,10 @@ def recover_leases(now: datetime) -> int:
 
 def dispatch_due(now: datetime) -> DispatchReport:
     return dispatcher().run(now)
+
+
+def housekeeping(now: datetime) -> dict[str, int]:
+    """Daily, in the quiet hours: count the days that have settled, so the dashboard reads 30 rows."""
+    settings = current_app.extensions["recall.settings"]
+    today = now.astimezone(ZoneInfo(settings.clinic_timezone)).date()
+    return {"days_counted": keep_settled_days(db.session, settings.clinic_timezone, today)}

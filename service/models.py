@@ -366,3 +366,17 @@ class AuditEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} {self.entity}:{self.entity_id}>"
+
+
+class DeliveryDay(db.Model):
+    """Messages per clinic-local day, counted once a day is over, so the dashboard reads 30 rows, not a million."""
+
+    __tablename__ = "delivery_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)  # a new clinic zone counts its days afresh
+    sent: Mapped[int] = mapped_column(Integer, default=0)  # sent or delivered
+    delivered: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    reported: Mapped[int] = mapped_column(Integer, default=0)  # sends a provider reported a final status on
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

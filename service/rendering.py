@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 from babel.dates import format_date, format_time
 from babel.lists import format_list
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .content.templates import DEFAULT_TEMPLATES, TEMPLATE_KIND
@@ -43,9 +44,15 @@ def language_of(language: str | None) -> str:
     return code if code in LANGUAGES else "en"
 
 
+@lru_cache(maxsize=512)
+def _compiled(source: str) -> Template:
+    """Compiling costs more than rendering; a clinic has a few dozen templates, and a compiled one is thread-safe."""
+    return _env.from_string(source)
+
+
 def render_text(source: str, variables: Mapping[str, Any]) -> str:
     try:
-        return _env.from_string(source).render(**variables).strip()
+        return _compiled(source).render(**variables).strip()
     except TemplateError as exc:
         raise TemplateProblem(f"the template does not render: {exc}") from exc
 

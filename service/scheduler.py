@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 PLAN_MINUTES = 5
 RECOVER_SECONDS = 60
 SWEEP_HOUR = 9  # clinic time
+HOUSEKEEPING_HOUR = 3  # clinic time: the quietest hour
 
 
 def run_job(app: Flask, name: str) -> None:
@@ -61,4 +62,6 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     scheduler.add_job(run_job, "cron", hour=SWEEP_HOUR, timezone=settings.clinic_timezone, args=[app, "plan_sweep"],
                       id="sweep", replace_existing=True, misfire_grace_time=3 * 3600)
     scheduler.add_job(run_job, "date", run_date=now, args=[app, "plan_sweep"], id="sweep-at-start", replace_existing=True)
+    scheduler.add_job(run_job, "cron", hour=HOUSEKEEPING_HOUR, timezone=settings.clinic_timezone,
+                      args=[app, "housekeeping"], id="housekeeping", replace_existing=True, misfire_grace_time=6 * 3600)
     return scheduler

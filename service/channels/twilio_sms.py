@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import requests
+from requests.adapters import HTTPAdapter
+from requests.utils import get_environ_proxies
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -47,8 +50,21 @@ class TwilioSmsSender:
         api_base_url: str | None = None,
         status_callback_base: str | None = None,
         timeout_seconds: float = 10.0,
+        concurrency: int = 8,
     ) -> None:
-        self._client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout_seconds))
+        # The environment's proxy for the API, read once: with `trust_env`, requests re-reads it on every send.
+        proxies = get_environ_proxies(api_base_url or "https://api.twilio.com")
+        http = TwilioHttpClient(timeout=timeout_seconds, proxy=proxies or None)
+        http.session.trust_env = False  # type: ignore[union-attr]
+        ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if ca_bundle:  # what trust_env would have read: a clinic behind an inspecting proxy has its own CA
+            http.session.verify = ca_bundle  # type: ignore[union-attr]
+        # One kept-alive connection per sending thread: twilio's default pool keeps min(32, CPUs + 4), so with more
+        # threads than that every extra send paid for a new TCP and TLS handshake, and urllib3 warned on each one.
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(1, concurrency))
+        http.session.mount("https://", adapter)  # type: ignore[union-attr]
+        http.session.mount("http://", adapter)  # type: ignore[union-attr]
+        self._client = Client(account_sid, auth_token, http_client=http)
         if api_base_url:
             # twilio 9.x builds every Messages URL from this attribute (tests point it at a fake on 127.0.0.1).
             self._client.api.base_url = api_base_url

@@ -191,3 +191,31 @@ def test_the_dashboard_counts_messages_per_local_day(app, client, staff):
     page = staff.get("/admin/").get_data(as_text=True)
     assert f"{now.date().isoformat()}: 2 sent" in page and f"{now.date().isoformat()}: 1 delivered" in page
     assert f"{now.date().isoformat()}: 1 failed" in page
+
+
+def test_the_dashboard_chart_keeps_settled_days_and_counts_recent_ones_live(app, client, staff):
+    """A settled day is counted once (the daily housekeeping keeps it); the last three days follow late receipts."""
+    from service.jobs import housekeeping
+    from service.models import DeliveryDay
+
+    post_booking(client, booking(paris(5)))
+    old_day, recent_day = paris(-10, 12, 0), paris(-1, 12, 0)
+    with app.app_context():
+        rows = db.session.execute(select(Reminder).order_by(Reminder.id)).scalars().all()
+        for row, (status, at) in zip(rows, [("delivered", old_day), ("sent", old_day), ("sent", recent_day)], strict=False):
+            row.status, row.sent_at, row.provider_status = status, at, ("delivered" if status == "delivered" else None)
+        db.session.commit()
+        assert housekeeping(datetime.now(PARIS))["days_counted"] == 26  # 30 days, less today and the 3 settling
+        kept = db.session.get(DeliveryDay, (old_day.date(), "Europe/Paris"))
+        assert (kept.sent, kept.delivered, kept.reported) == (2, 1, 1)
+        assert housekeeping(datetime.now(PARIS))["days_counted"] == 0  # counted once
+
+    page = staff.get("/admin/").get_data(as_text=True)
+    assert f"{old_day.date().isoformat()}: 2 sent" in page and f"{old_day.date().isoformat()}: 1 delivered" in page
+    assert f"{recent_day.date().isoformat()}: 1 sent" in page
+
+    with app.app_context():  # a receipt arrives late for yesterday's message: the chart shows it at once
+        late = db.session.execute(select(Reminder).where(Reminder.sent_at == recent_day)).scalar_one()
+        late.status, late.provider_status = "delivered", "delivered"
+        db.session.commit()
+    assert f"{recent_day.date().isoformat()}: 1 delivered" in staff.get("/admin/").get_data(as_text=True)

@@ -27,8 +27,8 @@ from twilio.request_validator import RequestValidator
 from werkzeug.wrappers import Request
 
 from tests.conftest import WEBHOOK_SECRET
-from tests.fakes.twilio_api import AUTH_TOKEN
 from tests.fakes.acuity_api import FakeAcuity
+from tests.fakes.twilio_api import AUTH_TOKEN
 from tests.providers import ACUITY_KEY, ACUITY_USER, CALCOM_SECRET, FHIR_TOKEN, acuity_signature, calendly_signature
 
 pytestmark = pytest.mark.slow

@@ -64,9 +64,11 @@ def test_the_scheduler_runs_dispatch_planning_recovery_and_a_daily_sweep_at_nine
     scheduler.start(paused=True)  # jobs get their defaults once the scheduler starts; paused, nothing runs
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
-    assert {"dispatch", "plan", "recover", "sweep", "sweep-at-start"} <= set(jobs)
+    assert {"dispatch", "plan", "recover", "sweep", "sweep-at-start", "housekeeping"} <= set(jobs)
     assert jobs["dispatch"].trigger.interval == timedelta(seconds=30)
     assert jobs["plan"].trigger.interval == timedelta(minutes=5)
     sweep = jobs["sweep"].trigger
     assert str(sweep.timezone) == "Europe/Paris" and str(sweep.fields[5]) == "9"  # hour field
+    housekeeping = jobs["housekeeping"].trigger
+    assert str(housekeeping.timezone) == "Europe/Paris" and str(housekeeping.fields[5]) == "3"
     assert all(j.max_instances == 1 and j.coalesce for j in jobs.values())
