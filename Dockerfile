@@ -1,25 +1,33 @@
-# Recall: one image, two processes. Web: the default CMD. Scheduler: `flask --app wsgi scheduler`.
+# Recall: one image, two processes.
+#   web (default):  gunicorn wsgi:app        (settings in gunicorn.conf.py; HEALTHCHECK on /healthz)
+#   scheduler:      flask --app wsgi scheduler
+#   migrations:     flask --app wsgi db upgrade   (explicitly, once per release, before the new web and scheduler start)
 FROM python:3.11.7-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    RECALL_ENV=production \
+    FLASK_APP=wsgi
 
 WORKDIR /app
-RUN useradd --create-home --uid 10001 recall
+RUN useradd --create-home --uid 10001 --user-group recall
 
-COPY pyproject.toml README.md ./
+# Dependencies first, from the lock with hashes, so a code change does not reinstall them.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+
+# The application runs from its source folder: nothing to build.
+COPY wsgi.py gunicorn.conf.py pyproject.toml README.md ./
 COPY service ./service
 COPY admin ./admin
 COPY migrations ./migrations
-COPY wsgi.py ./
-RUN pip install --no-cache-dir . && mkdir -p /app/instance && chown recall:recall /app/instance
+RUN mkdir -p /app/instance && chown 10001:10001 /app/instance
 
-USER recall
+USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+  CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
 
-# Migrations are applied explicitly, once per release: `docker run IMAGE flask --app wsgi db upgrade`.
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "4", "--access-logfile", "-", "wsgi:app"]
+CMD ["gunicorn", "wsgi:app"]

@@ -7,11 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_ENV := RECALL_ENV=development CLINIC_NAME="$${CLINIC_NAME:-Clinique Lumière}" CLINIC_PHONE="$${CLINIC_PHONE:-+33142868200}" BOOKING_WEBHOOK_SECRET="$${BOOKING_WEBHOOK_SECRET:-demo-webhook-secret}"
 
-.PHONY: install test demo bench lint clean chromium screenshots
+.PHONY: install test demo bench lint lock clean chromium screenshots
 
-$(STAMP): pyproject.toml
+# The runtime dependencies come from requirements.lock (with hashes), as in the image; then the test tools.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
@@ -40,6 +42,15 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Re-resolve requirements.lock after changing the dependencies in pyproject.toml (needs PyPI).
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements.lock
+
+# The Dockerfile's linter (the test suite runs it too).
+lint: $(STAMP)
+	$(BIN)/hadolint Dockerfile
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -40,6 +40,10 @@ def audit(action: str, entity: str, entity_id: object = None, **details: Any) ->
                               entity_id=None if entity_id is None else str(entity_id), details=details or None))
 
 
+class ConfirmForm(SecureForm):
+    """Just the CSRF token, for a button that changes something outside Flask-Admin's own forms."""
+
+
 class _Guard:
     admin_only = False
 

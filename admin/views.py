@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, jsonify, request
+from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
@@ -23,10 +24,11 @@ from service.domain.sms_encoding import sms_encoding
 from service.extensions import db
 from service.models import Appointment, Course, Patient, Reminder
 from service.planner import plan_patient
+from service.privacy import erase_patient, export_patient
 from service.rendering import SAMPLE_VARIABLES, TemplateProblem, render_text
 from service.timeutil import utcnow
 
-from .security import AdminModelView, ProtectedModelView, audit
+from .security import AdminModelView, ConfirmForm, ProtectedModelView, audit, is_admin
 from .validators import LANGUAGES, TIMEZONES, email_address, phone_number, time_zone
 
 TEMPLATE_KINDS = sorted({kind for kind, _, _ in DEFAULT_TEMPLATES})
@@ -132,7 +134,40 @@ class PatientView(ProtectedModelView):
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.details_template and "model" in kwargs:
             kwargs.update(self.get_details_context(kwargs["model"]))
+            kwargs.update(privacy_form=ConfirmForm(), can_erase=is_admin())
         return super().render(template, **kwargs)
+
+    # -- privacy: the patient's right of access and to erasure, for administrators ------------------------------
+
+    @expose("/privacy/<int:patient_id>/export")
+    def privacy_export(self, patient_id: int) -> Any:
+        """All we hold about the patient, as the JSON `patients export` prints."""
+        if not is_admin():
+            return "Exporting a patient's data is for clinic administrators.", 403
+        patient = db.session.get(Patient, patient_id) or abort(404)
+        data = export_patient(db.session, patient)
+        audit("export", "patient", patient.id, scope="all the patient's data")
+        db.session.commit()
+        return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="patient-{patient.id}.json"'})
+
+    @expose("/privacy/<int:patient_id>/erase", methods=["POST"])
+    def privacy_erase(self, patient_id: int) -> Any:
+        if not is_admin():
+            return "Erasing a patient is for clinic administrators.", 403
+        patient = db.session.get(Patient, patient_id) or abort(404)
+        back = redirect(url_for(".details_view", id=patient_id))
+        if not ConfirmForm(request.form).validate():
+            flash("The page had expired; nothing was erased. Please try again.", "error")
+            return back
+        if request.form.get("confirm", "").strip().upper() != "ERASE":
+            flash("Nothing was erased: type ERASE in the box to confirm.", "error")
+            return back
+        done = erase_patient(db.session, patient, actor=current_user.email, now=utcnow())
+        db.session.commit()
+        flash(f"Patient erased: {done.cancelled} pending messages cancelled, {done.bodies_removed} messages and "
+              f"{done.replies_removed} replies emptied. This number and address will never be messaged again.", "success")
+        return back
 
 
 class CourseView(ProtectedModelView):

@@ -99,7 +99,7 @@ def main() -> list[tuple[str, str, str]]:
                 try:
                     if requests.get(base + "/livez", timeout=1).status_code == 200:
                         break
-                except requests.ConnectionError:
+                except requests.RequestException:  # not listening yet, or a worker still importing
                     time.sleep(0.1)
             load(base, 200, 8, signed)  # warm up
             live_time, live = load(base, 3000, 16, trivial)

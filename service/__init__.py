@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from .channels.console import ConsoleTransport
 from .extensions import db, limiter, migrate
+from .logs import configure_logging, init_request_ids
 from .pacing import Pacer
 from .settings import Settings
 
@@ -53,23 +53,14 @@ def build_senders(settings: Settings) -> dict[str, Any]:
     return senders
 
 
-def configure_logging() -> None:
-    """Log to stderr at INFO unless the host (gunicorn, pytest) already set logging up."""
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("service").setLevel(logging.INFO)
-    # twilio's HTTP client logs every request's headers and URL at INFO: noise at best, and not ours to vouch for.
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
-
-
 def _engine_options(url: str, concurrency: int = 8) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # One writer at a time: wait for the lock rather than fail while a send holds it.
-        return {"connect_args": {"timeout": 30}}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
     # Fail fast when the database is away: /healthz must say 503 promptly, jobs retry at their next run.
     # Every send thread holds a connection while it talks to the provider: the pool must have one for each.
-    return {"pool_pre_ping": True, "pool_size": max(10, concurrency + 2), "max_overflow": 10, "pool_timeout": 10,
+    # hide_parameters: a database error quotes the row it refused, and rows hold patients' names and numbers.
+    return {"pool_pre_ping": True, "hide_parameters": True, "pool_size": max(10, concurrency + 2), "max_overflow": 10, "pool_timeout": 10,
             "connect_args": {"connect_timeout": 5}}
 
 
@@ -108,10 +99,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from . import models  # noqa: F401 - register the tables with the metadata
     from .health import bp as health_bp
+    from .metrics import bp as metrics_bp
     from .unsubscribe import bp as unsubscribe_bp
     from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(unsubscribe_bp)
 
@@ -145,5 +138,6 @@ def create_app(settings: Settings | None = None) -> Flask:
             headers.setdefault("Cache-Control", "no-store")  # patient pages must not linger in shared browsers' caches
         return response
 
-    configure_logging()
+    init_request_ids(app)
+    configure_logging(settings.log_format)
     return app

@@ -1,8 +1,11 @@
-"""`flask --app wsgi …` commands: reminders tick, scheduler, serve, demo seed, content seed."""
+"""`flask --app wsgi …` commands: reminders tick, scheduler, serve, patients export/erase, demo seed, content seed, users."""
 
 from __future__ import annotations
 
+import getpass
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -54,7 +57,62 @@ def content_seed_command() -> None:
     click.echo(f"tips: {added} added")
 
 
+patients = AppGroup("patients", help="A patient's data: export it, erase it (GDPR).")
+
+
+def _patients_for(phone: str | None, email: str | None) -> list[Any]:
+    from .contacts import ContactError
+    from .extensions import db
+    from .privacy import find_patients
+
+    try:
+        found = find_patients(db.session, phone=phone, email=email,
+                              region=current_app.extensions["recall.settings"].clinic_region)
+    except ContactError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not found:
+        raise click.ClickException("no patient has this " + ("number" if phone else "address"))
+    return found
+
+
+@patients.command("export")
+@click.option("--phone", help="The patient's number, E.164 (+33611223344) or national.")
+@click.option("--email", help="The patient's email address.")
+def patients_export_command(phone: str | None, email: str | None) -> None:
+    """Print all we hold about the patient as JSON (several patients sharing the contact: a JSON list)."""
+    from .extensions import db
+    from .privacy import export_patient
+
+    exported = [export_patient(db.session, p) for p in _patients_for(phone, email)]
+    click.echo(json.dumps(exported[0] if len(exported) == 1 else exported, ensure_ascii=False, indent=2))
+
+
+@patients.command("erase")
+@click.option("--phone", help="The patient's number, E.164 (+33611223344) or national.")
+@click.option("--email", help="The patient's email address.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def patients_erase_command(phone: str | None, email: str | None, yes: bool) -> None:
+    """Erase the patient's personal data, cancel what is pending, and never message this contact again."""
+    from .extensions import db
+    from .privacy import erase_patient
+
+    found = _patients_for(phone, email)
+    if not yes:
+        click.confirm(f"Erase {len(found)} patient(s) (ids {', '.join(str(p.id) for p in found)})? This cannot be undone",
+                      abort=True)
+    try:
+        actor = f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # a container user with no passwd entry
+        actor = "cli"
+    for patient in found:
+        done = erase_patient(db.session, patient, actor=actor, now=utcnow())
+        db.session.commit()
+        click.echo(f"erased patient {done.patient_id}: {done.cancelled} pending cancelled, {done.bodies_removed} messages "
+                   f"and {done.replies_removed} replies emptied, {done.payloads_removed} webhook payloads removed")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(patients)
     app.cli.add_command(reminders)
     app.cli.add_command(demo)
     app.cli.add_command(content)
@@ -65,8 +123,15 @@ def register_cli(app: Flask) -> None:
         """Run the scheduler's jobs in the foreground (one such process per deployment)."""
         from .scheduler import build_scheduler
 
+        real_app = current_app._get_current_object()  # type: ignore[attr-defined]
+        port = real_app.extensions["recall.settings"].scheduler_metrics_port
+        if port:
+            from .metrics import serve_scheduler_metrics
+
+            serve_scheduler_metrics(real_app, port)
+            click.echo(f"scheduler: metrics on :{port}/metrics")
         click.echo("scheduler: dispatch every 30 s, planning every 5 min, sweep daily at 09:00 clinic time; Ctrl-C stops")
-        build_scheduler(current_app._get_current_object(), blocking=True).start()  # type: ignore[attr-defined]
+        build_scheduler(real_app, blocking=True).start()
 
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)

@@ -37,11 +37,14 @@ from .domain.dispatch_rules import Cancel, Decision, Defer, NamedSession, RetryP
 from .domain.frequency import DayLoad, day_bounds, is_capped, rank, wait_for_free_day
 from .domain.planning import Channel
 from .messages import compose
+from .metrics import count_message, observe_send
 from .models import Appointment, Patient, Reminder, SendAttempt
 from .pacing import Pacer
 from .planner import reach_of, window_of
+from .privacy import is_suppressed
 from .rendering import TemplateProblem
 from .settings import Settings
+from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
 AFTERCARE_KINDS = ("aftercare", "aftercare_checkin")
@@ -241,6 +244,9 @@ class Dispatcher:
 
     def _policy(self, reminder: Reminder, decision: Send, zone: ZoneInfo, now: datetime) -> Decision:
         """Checks that need the rest of the patient's outbox; run under the patient's lock."""
+        address = self._patient_address(reminder, decision)
+        if address and is_suppressed(self.session, "phone" if decision.channel is Channel.SMS else "email", address):
+            return Cancel("this number or address belonged to an erased patient: never messaged again")
         if reminder.kind.startswith("maintenance") and self._session_ahead(reminder.patient_id, now):
             return Cancel("a session is booked")
         if is_capped(reminder.kind):
@@ -249,6 +255,12 @@ class Dispatcher:
             if wait is not None:
                 return Defer(wait, "the patient already has a message today")
         return decision
+
+    def _patient_address(self, reminder: Reminder, decision: Send) -> str | None:
+        patient = self.session.get(Patient, reminder.patient_id)
+        if patient is None:
+            return None
+        return patient.phone if decision.channel is Channel.SMS else patient.email
 
     def _session_ahead(self, patient_id: int, now: datetime) -> bool:
         return self.session.execute(
@@ -301,6 +313,8 @@ class Dispatcher:
             reminder.provider_message_id = result.provider_message_id
             reminder.sent_at = now
             self._finish(reminder, "sent", None)
+            count_message(reminder.channel, reminder.kind, "sent")
+            observe_send(reminder.due_at, max(now, utcnow()))  # `now` is the tick's; a paced batch sends later
             return "sent"
         attempt.error_code, attempt.error_message = result.error_code, result.error_message
         why = f"{result.provider} {result.error_code}: {result.error_message or ''}".strip()
@@ -328,6 +342,7 @@ class Dispatcher:
             reminder.next_attempt_at = now
             return "retried"
         self._finish(reminder, "failed", why if not result.retryable else f"gave up after {reminder.attempts} attempts: {why}")
+        count_message(reminder.channel, reminder.kind, "failed", str(result.error_code or ""))
         return "failed"
 
     @staticmethod

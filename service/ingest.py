@@ -148,7 +148,8 @@ def apply_booking_event(session: Session, event: BookingEvent, settings: Setting
     appt.status = status
     appt.last_event_at = event.occurred_at
     appt.needs_planning = True
-    course = _course_for(session, event, patient, appt if appt.id else None, ZoneInfo(zone_name), now)
+    with session.no_autoflush:  # the appointment is written once, with its course, not inserted then updated
+        course = _course_for(session, event, patient, appt if appt.id else None, ZoneInfo(zone_name), now)
     if course is not None:
         appt.course = course
     session.flush()

@@ -20,6 +20,7 @@ from .delivery_days import keep_settled_days
 from .dispatcher import Dispatcher, DispatchReport
 from .extensions import db
 from .planner import PlanResult, plan_active, plan_changed
+from .privacy import purge_expired
 
 log = logging.getLogger(__name__)
 PLANNING_LOCK = 0x5245_4341  # "RECA": one number for every planning job
@@ -68,7 +69,12 @@ def dispatch_due(now: datetime) -> DispatchReport:
 
 
 def housekeeping(now: datetime) -> dict[str, int]:
-    """Daily, in the quiet hours: count the days that have settled, so the dashboard reads 30 rows."""
+    """Daily, in the quiet hours: purge what is past its retention, count the days that have settled."""
     settings = current_app.extensions["recall.settings"]
+    purged = purge_expired(db.session, retention_months=settings.retention_months,
+                           payload_days=settings.webhook_payload_retention_days, now=now)
+    db.session.commit()
     today = now.astimezone(ZoneInfo(settings.clinic_timezone)).date()
-    return {"days_counted": keep_settled_days(db.session, settings.clinic_timezone, today)}
+    counted = keep_settled_days(db.session, settings.clinic_timezone, today)
+    return {"bodies_purged": purged.bodies, "replies_purged": purged.replies, "payloads_purged": purged.payloads,
+            "days_counted": counted}

@@ -172,6 +172,8 @@ class Reminder(db.Model):
         Index("ix_reminder_sent_at", "sent_at"),
         # The outbox page lists by due time, newest first.
         Index("ix_reminder_due_at", "due_at"),
+        # The dashboard counts the recent failures per day.
+        Index("ix_reminder_status_updated_at", "status", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -380,3 +382,14 @@ class DeliveryDay(db.Model):
     failed: Mapped[int] = mapped_column(Integer, default=0)
     reported: Mapped[int] = mapped_column(Integer, default=0)  # sends a provider reported a final status on
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Suppression(db.Model):
+    """A contact that must never be messaged again: an erased patient's number or address, as a one-way hash."""
+
+    __tablename__ = "suppression"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of "phone:+33…" / "email:…"
+    kind: Mapped[str] = mapped_column(String(8))  # phone | email
+    reason: Mapped[str] = mapped_column(String(32), default="erased")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -20,6 +21,7 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError
 
 from . import jobs
+from .metrics import JOB_MISFIRES, JOB_RUNS
 from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -36,13 +38,21 @@ def run_job(app: Flask, name: str) -> None:
         try:
             result = work(utcnow())
         except OperationalError as exc:  # the database is away: say so in one line, the next run tries again
+            JOB_RUNS.labels(job=name, outcome="database_down").inc()
             log.warning("job %s: database unavailable (%s); it runs again at its next time", name,
                         type(exc.orig).__name__ if exc.orig else type(exc).__name__)
             return
         except Exception:
+            JOB_RUNS.labels(job=name, outcome="failed").inc()
             log.exception("job %s failed; it runs again at its next time", name)
             return
+        JOB_RUNS.labels(job=name, outcome="ok").inc()
         log.info("job %s: %s", name, result)
+
+
+def _missed(event: JobExecutionEvent) -> None:
+    JOB_MISFIRES.labels(job=event.job_id).inc()
+    log.warning("job %s missed its time (%s): the process was busy or asleep", event.job_id, event.scheduled_run_time)
 
 
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
@@ -51,6 +61,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": interval}
     cls = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = cls(timezone="UTC", job_defaults=defaults)
+    scheduler.add_listener(_missed, EVENT_JOB_MISSED)
     now = utcnow()
     scheduler.add_job(run_job, "interval", seconds=interval, args=[app, "dispatch_due"], id="dispatch",
                       replace_existing=True, next_run_time=now)

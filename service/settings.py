@@ -54,6 +54,13 @@ def _int(name: str, raw: str | None, default: int, *, minimum: int) -> int:
     return int(value)
 
 
+def _choice(name: str, raw: str | None, choices: tuple[str, ...], default: str) -> str:
+    value = (raw or "").strip().lower() or default
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def _zone(name: str, raw: str | None, default: str) -> str:
     value = (raw or default).strip()
     try:
@@ -127,6 +134,11 @@ class Settings:
     sms_daily_cap: int = 5000
     max_messages_per_day: int = 1
     maintenance_interval_months: int = 12
+    metrics_token: str | None = field(default=None, repr=False)
+    scheduler_metrics_port: int = 0  # 0: the scheduler process serves no metrics of its own
+    log_format: str = "json"
+    retention_months: int = 18
+    webhook_payload_retention_days: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, instance_path: Path | None = None) -> Settings:
@@ -140,8 +152,8 @@ class Settings:
 
         secret_key = (get("SECRET_KEY") or "").strip()
         if not secret_key:
-            if environment == "production":
-                raise ConfigError("SECRET_KEY is required in production (a long random string)")
+            if environment != "development":
+                raise ConfigError(f"SECRET_KEY is required outside development (RECALL_ENV={environment}): a long random string")
             secret_key = DEV_SECRET_KEY
         elif environment == "production" and (secret_key == DEV_SECRET_KEY or len(secret_key) < 16):
             raise ConfigError("SECRET_KEY must be a random string of at least 16 characters in production")
@@ -237,6 +249,14 @@ class Settings:
             max_messages_per_day=_int("MAX_MESSAGES_PER_DAY", get("MAX_MESSAGES_PER_DAY"), 1, minimum=0),
             maintenance_interval_months=_int(
                 "MAINTENANCE_INTERVAL_MONTHS", get("MAINTENANCE_INTERVAL_MONTHS"), 12, minimum=1
+            ),
+            metrics_token=(get("METRICS_TOKEN") or "").strip() or None,
+            scheduler_metrics_port=_int("SCHEDULER_METRICS_PORT", get("SCHEDULER_METRICS_PORT"), 0, minimum=0),
+            log_format=_choice("LOG_FORMAT", get("LOG_FORMAT"), ("json", "text"),
+                               "text" if environment == "development" else "json"),
+            retention_months=_int("RETENTION_MONTHS", get("RETENTION_MONTHS"), 18, minimum=1),
+            webhook_payload_retention_days=_int(
+                "WEBHOOK_PAYLOAD_RETENTION_DAYS", get("WEBHOOK_PAYLOAD_RETENTION_DAYS"), 30, minimum=1
             ),
         )
 

@@ -81,3 +81,9 @@ def book(app: Any, client: Any, fake_twilio: Any, body: dict[str, Any]) -> None:
     assert len(confirmations) == 1 and len(fake_twilio.messages) == 1, fake_twilio.messages
     fake_twilio.messages.clear()
     fake_twilio.requests.clear()
+
+
+def twilio_message(reminder: Any, to: str) -> dict[str, str]:
+    """What the fake Twilio answered for this sent reminder, enough to post its status callback."""
+    return {"sid": reminder.provider_message_id, "account_sid": "AC" + "0" * 31 + "1", "to": to, "from": "+15005550006",
+            "status_callback": f"https://recall.clinic.test/webhooks/twilio/status?reminder={reminder.id}"}

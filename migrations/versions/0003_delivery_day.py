@@ -1,4 +1,4 @@
-"""delivery_day: messages per clinic-local day, kept once a day has settled, for the dashboard's chart
+"""delivery_day: messages per clinic-local day, kept once a day has settled, for the dashboard's chart; an index for recent failures
 
 Revision ID: 0003
 Revises: 0002
@@ -26,7 +26,11 @@ def upgrade():
         sa.Column('counted_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('day', 'zone', name=op.f('pk_delivery_day')),
     )
+    with op.batch_alter_table('reminder', schema=None) as batch_op:
+        batch_op.create_index('ix_reminder_status_updated_at', ['status', 'updated_at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('reminder', schema=None) as batch_op:
+        batch_op.drop_index('ix_reminder_status_updated_at')
     op.drop_table('delivery_day')

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from ..extensions import db
+from ..metrics import WEBHOOKS
 from ..textclean import storable
 from ..timeutil import utcnow
 from . import acuity, calcom, calendly, fhir, generic, twilio_inbound, twilio_status
@@ -16,14 +18,31 @@ from .errors import PayloadError, SignatureError
 from .intake import accept, record_rejected
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+log = logging.getLogger(__name__)
 
 
 def error_response(status: int, message: str, details: list[str] | None = None) -> ResponseReturnValue:
     return jsonify({"error": message, "details": details or []}), status
 
 
+OUTCOME_BY_CODE = {400: "rejected", 401: "unauthorised", 403: "unauthorised", 413: "too_large", 415: "rejected",
+                   422: "rejected", 429: "rate_limited", 502: "upstream_error", 503: "unavailable"}
+
+
+@bp.after_request
+def _count(response: Response) -> Response:
+    provider = request.path.removeprefix("/webhooks/").strip("/").replace("/", "_")[:32] or "unknown"
+    outcome = OUTCOME_BY_CODE.get(response.status_code, "error" if response.status_code >= 500 else str(response.status_code))
+    if response.status_code == 200:
+        body = response.get_json(silent=True) if response.is_json else None
+        outcome = str(body.get("status", "ok"))[:32] if isinstance(body, dict) else "ok"
+    WEBHOOKS.labels(provider=provider, outcome=outcome).inc()
+    return response
+
+
 @bp.errorhandler(SignatureError)
 def _unauthorised(exc: SignatureError) -> ResponseReturnValue:
+    log.warning("webhook %s refused: %s", request.path, exc)
     return error_response(401, str(exc))
 
 

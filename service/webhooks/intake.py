@@ -26,6 +26,7 @@ def body_hash(raw: bytes) -> str:
 def record_rejected(source: str, raw: bytes, error: str, now: datetime) -> None:
     """Keep a verified but unusable delivery for staff to see, keyed by its bytes (its id may be the problem)."""
     key = body_hash(raw)
+    log.warning("%s delivery rejected: %s", source, error[:300])  # the formatter masks any number or address quoted
     if db.session.execute(select(WebhookEvent.id).where(WebhookEvent.source == source, WebhookEvent.event_id == key)).first():
         return
     db.session.add(WebhookEvent(source=source, event_id=key, payload=storable(raw.decode("utf-8", "replace")),
@@ -49,7 +50,7 @@ def accept(source: str, event_id: str, event_type: str | None, raw: bytes, event
                           payload=storable(raw.decode("utf-8", "replace")), outcome="processed", received_at=now,
                           error=storable("; ".join(warnings)[:2000]) if warnings else None)
     if ignored:
-        record.outcome, record.error = "ignored", ignored
+        record.outcome, record.error = "ignored", storable(ignored[:2000])
     db.session.add(record)
     try:
         db.session.flush()  # the unique (source, event_id) claims this delivery before any work
@@ -60,6 +61,7 @@ def accept(source: str, event_id: str, event_type: str | None, raw: bytes, event
         ]
         if results and all(r.outcome == "stale" for r in results):
             record.outcome, record.error = "ignored", "older than what was already applied"
+        outcome = record.outcome  # read before the commit expires it: a refresh would cost a query
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -68,7 +70,7 @@ def accept(source: str, event_id: str, event_type: str | None, raw: bytes, event
         db.session.rollback()
         record_rejected(source, raw, str(exc), now)
         return {"error": str(exc), "details": []}, 422
-    body: dict[str, object] = {"status": record.outcome, "event_id": event_id}
+    body: dict[str, object] = {"status": outcome, "event_id": event_id}
     if results:
         body["appointment_ids"] = [r.appointment_id for r in results]
     if warnings:

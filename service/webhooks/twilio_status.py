@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from ..domain.planning import Channel
+from ..metrics import count_message
 from ..models import DeliveryEvent, Patient, Reminder
 from ..planner import reach_of
 from .errors import PayloadError, SignatureError
@@ -74,6 +75,10 @@ def record_status(session: Session, form: Mapping[str, str], reminder_id: int | 
     if RANK[status] <= RANK.get(reminder.provider_status or "", 0):
         return "recorded"  # out of order: never move backwards
     reminder.provider_status = status
+    if status in ("delivered", "read"):
+        count_message(reminder.channel, reminder.kind, "delivered")
+    elif status in FAILED:
+        count_message(reminder.channel, reminder.kind, "undelivered", error_code or status)
     if status in ("delivered", "read") and reminder.status == "sent":
         reminder.status = "delivered"
     elif status in FAILED and reminder.status in ("sent", "delivered"):

@@ -99,3 +99,12 @@ def test_stale_or_wrongly_signed_deliveries_are_refused_and_nothing_is_stored(ap
     assert post_calendly(client, body, signature="v1=abc").status_code == 401
     with app.app_context():
         assert db.session.execute(select(WebhookEvent)).first() is None
+
+
+def test_an_unused_event_whose_name_holds_a_nul_is_acknowledged_and_kept(app, client):
+    """Found by the Schemathesis run on PostgreSQL: the 'ignored' reason quoted the name, NUL and all, and the insert failed."""
+    response = post_calendly(client, {"event": "routing_form\u0000submission", "payload": {}, "created_at": ""})
+    assert response.status_code == 200 and response.get_json()["status"] == "ignored"
+    with app.app_context():
+        kept = db.session.execute(select(WebhookEvent).where(WebhookEvent.source == "calendly")).scalar_one()
+        assert kept.outcome == "ignored" and "\x00" not in (kept.error or "")

@@ -38,6 +38,8 @@ def run_flask(args: list[str], env: dict[str, str], timeout: float = 60) -> subp
     ("env", "named"),
     [
         ({"RECALL_ENV": "production", "CLINIC_PHONE": "+33142868200"}, "SECRET_KEY"),
+        ({"RECALL_ENV": "test"}, "SECRET_KEY is required outside development"),
+        ({"RECALL_ENV": "development", "LOG_FORMAT": "xml"}, "LOG_FORMAT"),
         ({"RECALL_ENV": "development", "CLINIC_TIMEZONE": "Paris/France"}, "CLINIC_TIMEZONE"),
         ({"RECALL_ENV": "development", "SMS_RATE_PER_SECOND": "fast"}, "SMS_RATE_PER_SECOND"),
         ({"RECALL_ENV": "development", "TWILIO_ACCOUNT_SID": "AC123"}, "TWILIO_AUTH_TOKEN"),

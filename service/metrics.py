@@ -1,0 +1,146 @@
+"""Prometheus metrics: what was sent and delivered, how deep and how late the outbox is, webhooks, jobs.
+
+Counters live in the process where the event happens: sends and jobs in the scheduler process, webhooks and
+delivery receipts in the web workers. Each process serves them (the web at `GET /metrics`, the scheduler on
+`SCHEDULER_METRICS_PORT`); under gunicorn with several workers, set `PROMETHEUS_MULTIPROC_DIR` and the workers'
+counters are summed. The outbox gauges are read from the database at scrape time, so any instance tells the same.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, request
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from .timeutil import utcnow
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # must exist before the first metric is made
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+MESSAGES = Counter("recall_messages", "Messages by channel, kind, outcome (sent, delivered, undelivered, failed) and reason",
+                   ["channel", "kind", "outcome", "reason"])
+DISPATCH_LATENCY = Histogram("recall_dispatch_latency_seconds", "From a reminder's due time to the provider taking it",
+                             buckets=(1, 5, 15, 30, 60, 120, 300, 900, 3600, 4 * 3600))
+WEBHOOKS = Counter("recall_webhook_requests", "Webhook deliveries by provider and outcome", ["provider", "outcome"])
+JOB_RUNS = Counter("recall_scheduler_job_runs", "Scheduler job runs by job and outcome (ok, failed, database_down)",
+                   ["job", "outcome"])
+JOB_MISFIRES = Counter("recall_scheduler_job_misfires", "Scheduler runs skipped because they were too late", ["job"])
+
+bp = Blueprint("metrics", __name__)
+
+
+def count_message(channel: str, kind: str, outcome: str, reason: str = "") -> None:
+    # Reasons are provider codes (21211, 30003, smtp 550): a short, bounded set, fit for a label.
+    MESSAGES.labels(channel=channel, kind=kind, outcome=outcome, reason=reason[:32]).inc()
+
+
+def observe_send(due_at: datetime, sent_at: datetime) -> None:
+    DISPATCH_LATENCY.observe(max(0.0, (sent_at - due_at).total_seconds()))
+
+
+class OutboxCollector:
+    """Outbox depth and the age of the oldest due reminder, read at scrape time (two index scans)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from .models import Reminder
+
+        now = utcnow()
+        pending = GaugeMetricFamily("recall_outbox_pending", "Reminders waiting to be sent, by channel and whether due now",
+                                    labels=["channel", "due"])
+        oldest = GaugeMetricFamily("recall_outbox_oldest_due_age_seconds",
+                                   "How long the oldest due reminder has waited (0 when nothing is due)")
+        with self.engine.connect() as conn:
+            due = Reminder.next_attempt_at <= now
+            for channel, is_due, count in conn.execute(
+                select(Reminder.channel, due, func.count()).where(Reminder.status == "pending").group_by(Reminder.channel, due)
+            ).all():
+                pending.add_metric([channel, "yes" if is_due else "no"], count)
+            first = conn.execute(
+                select(func.min(Reminder.next_attempt_at)).where(Reminder.status == "pending", due)
+            ).scalar_one_or_none()
+        if isinstance(first, str):  # SQLite hands back text from an aggregate
+            first = datetime.fromisoformat(first)
+        if first is not None and first.tzinfo is None:
+            from datetime import UTC
+
+            first = first.replace(tzinfo=UTC)
+        oldest.add_metric([], max(0.0, (now - first).total_seconds()) if first else 0.0)
+        yield pending
+        yield oldest
+
+
+def exposition(engine: Engine) -> bytes:
+    """The text format: this process's (or all workers') counters, then the outbox read from the database."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry: Any = CollectorRegistry()
+        MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    outbox = CollectorRegistry(auto_describe=False)
+    outbox.register(OutboxCollector(engine))  # type: ignore[arg-type]
+    return generate_latest(registry) + generate_latest(outbox)
+
+
+def authorised(token: str | None, header: str | None) -> bool:
+    if not token:
+        return True
+    given = (header or "").removeprefix("Bearer ").strip()
+    return hmac.compare_digest(given.encode(), token.encode())
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    settings = current_app.extensions["recall.settings"]
+    if not authorised(settings.metrics_token, request.headers.get("Authorization")):
+        return Response("a bearer token is required: Authorization: Bearer $METRICS_TOKEN\n", 401,
+                        {"WWW-Authenticate": 'Bearer realm="metrics"', "Content-Type": "text/plain"})
+    from .extensions import db
+
+    return Response(exposition(db.engine), 200, {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
+
+
+def metrics_wsgi_app(app: Flask) -> Any:
+    """A WSGI app serving only /metrics, for the scheduler process (which has no web server of its own)."""
+
+    def serve(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != "/metrics":
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"only /metrics here\n"]
+        settings = app.extensions["recall.settings"]
+        if not authorised(settings.metrics_token, environ.get("HTTP_AUTHORIZATION")):
+            start_response("401 Unauthorized", [("Content-Type", "text/plain"), ("WWW-Authenticate", 'Bearer realm="metrics"')])
+            return [b"a bearer token is required\n"]
+        with app.app_context():
+            from .extensions import db
+
+            body = exposition(db.engine)
+        start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
+        return [body]
+
+    return serve
+
+
+def serve_scheduler_metrics(app: Flask, port: int, host: str = "0.0.0.0") -> Any:  # noqa: S104 - a container's port
+    """Serve /metrics from a daemon thread; returns the server (its `server_port`, `shutdown()`)."""
+    import threading
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+            pass
+
+    server = make_server(host, port, metrics_wsgi_app(app), handler_class=Quiet)
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    return server
