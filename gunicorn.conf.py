@@ -18,6 +18,23 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms req=%({x-request-id}o)s'
 
+# gunicorn's own lines, the access log and the application's in one format (LOG_FORMAT: json unless "text"),
+# scrubbed of numbers and addresses, with the request id.
+_formatter = "service.logs.TextFormatter" if os.environ.get("LOG_FORMAT", "json").lower() == "text" else "service.logs.JsonFormatter"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"app": {"()": _formatter}},
+    "filters": {"request_id": {"()": "service.logs.RequestIdFilter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "app", "filters": ["request_id"],
+                            "stream": "ext://sys.stderr"}},
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+    },
+}
+
 # Prometheus counters are per process; with several workers each writes to this folder and /metrics sums them.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), "recall-prometheus"))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -108,10 +107,13 @@ class PatientView(ProtectedModelView):
         return "Name, phone (any format) or email"
 
     def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
-        # A phone typed as staff would say it (06 12 34 56 78) finds the E.164 stored.
-        with suppress(ContactError):  # not a phone number: search the text as typed
-            search = normalise_phone(search, settings().clinic_region)
-        return super()._apply_search(query, count_query, joins, count_joins, search)
+        # A phone typed as staff would say it (06 12 34 56 78) finds the E.164 stored, by the phone index: a whole
+        # number is never part of a name or an address, and a substring scan of 100,000 patients costs 300 ms.
+        try:
+            number = normalise_phone(search, settings().clinic_region)
+        except ContactError:  # not a phone number: search the text as typed
+            return super()._apply_search(query, count_query, joins, count_joins, search)
+        return query.filter(Patient.phone == number), count_query.filter(Patient.phone == number), joins, count_joins
 
     def on_model_change(self, form: Any, model: Patient, is_created: bool) -> None:
         now, who = utcnow(), f"admin:{current_user.email}"

@@ -60,6 +60,9 @@ def main() -> list[tuple[str, str, str]]:
         client.post("/login", data={"email": "bench@clinique.test", "password": "bench password long", "csrf_token": token})
         patients = median_ms(client, "/admin/patient/")
         search = median_ms(client, "/admin/patient/?search=06+12+34+56+78")
+        started = time.perf_counter()
+        assert client.get("/admin/").status_code == 200  # the first load counts and keeps the settled days
+        first_dashboard = (time.perf_counter() - started) * 1000
         dashboard = median_ms(client, "/admin/")
         outbox = median_ms(client, "/admin/reminder/")
 
@@ -81,6 +84,8 @@ def main() -> list[tuple[str, str, str]]:
         ("admin patients list (100,000 patients)", f"{patients:.0f} ms median", "< 300 ms"),
         ("admin patient search by phone typed nationally", f"{search:.0f} ms median", "< 300 ms"),
         ("admin dashboard (1,000,000 reminders)", f"{dashboard:.0f} ms median", "< 300 ms"),
+        ("admin dashboard, first load of the day without the 03:00 housekeeping (counts and keeps 26 days)",
+         f"{first_dashboard:.0f} ms", "once a day"),
         ("admin outbox list (1,000,000 reminders)", f"{outbox:.0f} ms median", "< 300 ms"),
         ("resident memory of the scheduler process", f"{memory:.0f} MB", "< 150 MB"),
     ]

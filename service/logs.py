@@ -84,7 +84,7 @@ def build_handler(log_format: str, stream: IO[str] | None = None) -> logging.Han
 def configure_logging(log_format: str) -> None:
     """Our handler on the root logger, once per process; a host that set up logging itself (pytest) keeps its own."""
     root = logging.getLogger()
-    if not any(h.get_name() == "recall" for h in root.handlers) and not root.handlers:
+    if not root.handlers:  # gunicorn.conf.py installs the same formatter itself
         root.addHandler(build_handler(log_format))
         root.setLevel(logging.INFO)
     logging.getLogger("service").setLevel(logging.INFO)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import os
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -73,8 +73,6 @@ class OutboxCollector:
         if isinstance(first, str):  # SQLite hands back text from an aggregate
             first = datetime.fromisoformat(first)
         if first is not None and first.tzinfo is None:
-            from datetime import UTC
-
             first = first.replace(tzinfo=UTC)
         oldest.add_metric([], max(0.0, (now - first).total_seconds()) if first else 0.0)
         yield pending

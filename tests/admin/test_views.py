@@ -56,6 +56,9 @@ def test_staff_find_a_patient_by_phone_typed_any_way(app, staff):
     for typed in ("06 11 22 33 44", "0611223344", "+33 6 11 22 33 44"):
         page = staff.get("/admin/patient/", query_string={"search": typed}).get_data(as_text=True)
         assert "Moreau" in page and "Taylor" not in page
+    for partial, found, other in (("Taylor", "Taylor", "Moreau"), ("223344", "Moreau", "Taylor")):  # not a whole number
+        page = staff.get("/admin/patient/", query_string={"search": partial}).get_data(as_text=True)
+        assert found in page and other not in page
 
 
 def test_the_patient_page_shows_the_timeline_of_sessions_messages_and_replies(app, client, staff):

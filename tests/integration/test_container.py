@@ -149,7 +149,10 @@ def test_the_images_commands_migrate_serve_and_pass_the_healthcheck(image_copy: 
         server.terminate()
         server.wait(timeout=20)
         log.close()
-    assert "+3361234560" not in (tmp_path / "web.log").read_text()
+    logged = (tmp_path / "web.log").read_text()
+    assert "+3361234560" not in logged
+    lines = [json.loads(line) for line in logged.splitlines() if line.strip()]  # gunicorn's lines too: JSON
+    assert any(line["logger"] == "gunicorn.access" and "/webhooks/generic" in line["message"] for line in lines)
 
 
 def test_compose_runs_postgres_migrations_web_and_one_scheduler_from_the_image():
