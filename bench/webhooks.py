@@ -85,7 +85,7 @@ def trivial(i: int) -> tuple[str, str, bytes, dict[str, str]]:
 
 def main() -> list[tuple[str, str, str]]:
     with fresh_database() as url:
-        make_app(bench_settings(url)).extensions  # the schema
+        make_app(bench_settings(url))  # the schema
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMTP_"))}
         env.update(RECALL_ENV="test", DATABASE_URL=url, SECRET_KEY="bench-secret-key-0123456789",

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, delete, or_, select, update
+import phonenumbers
+from sqlalchemy import String, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .contacts import ContactError, normalise_email, normalise_phone
@@ -52,7 +53,7 @@ def find_patients(session: Session, *, phone: str | None, email: str | None, reg
         return list(session.execute(select(Patient).where(Patient.phone == number).order_by(Patient.id)).scalars())
     address = normalise_email(email or "")
     return list(session.execute(
-        select(Patient).where(Patient.email.is_not(None), Patient.email.ilike(address)).order_by(Patient.id)
+        select(Patient).where(func.lower(Patient.email) == address.lower()).order_by(Patient.id)
     ).scalars())
 
 
@@ -103,6 +104,27 @@ def export_patient(session: Session, patient: Patient) -> dict[str, Any]:
     }
 
 
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _payload_needles(session: Session, patient: Patient) -> list[str]:
+    """Strings that only this patient's deliveries contain: the number in the ways booking systems write it, the
+    address, and ids of 6 characters or more (a shorter one could be part of another patient's id)."""
+    needles: list[str] = []
+    if patient.phone:
+        number = phonenumbers.parse(patient.phone, None)
+        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        needles += [patient.phone, patient.phone.lstrip("+"), national, national.replace(" ", ""), international]
+    if patient.email:
+        needles.append(patient.email)
+    ids = [x.external_id for x in patient.external_ids]
+    ids += session.execute(select(Appointment.external_id).where(Appointment.patient_id == patient.id)).scalars().all()
+    needles += [i for i in ids if len(i) >= 6 and not i.startswith("erased:")]
+    return sorted(set(needles))
+
+
 @dataclass
 class Erasure:
     patient_id: int
@@ -117,12 +139,14 @@ def erase_patient(session: Session, patient: Patient, *, actor: str, now: dateti
     for kind, value in (("phone", patient.phone), ("email", patient.email)):
         if value and session.get(Suppression, digest(kind, value)) is None:
             session.add(Suppression(digest=digest(kind, value), kind=kind, reason="erased", created_at=now))
-    # Raw webhook payloads that quote the number, address or external id go too (they also expire after 30 days).
-    needles = [v for v in (patient.phone, patient.email) if v] + [x.external_id for x in patient.external_ids if len(x.external_id) >= 6]
+    # Raw webhook payloads that quote the patient go too (they also expire after 30 days): found by the number as
+    # booking systems write it, the address, and the patient's and appointments' ids in those systems.
+    needles = _payload_needles(session, patient)
     payloads = 0
     if needles:
+        quoting = or_(*[WebhookEvent.payload.ilike(f"%{_like_escape(n)}%", escape="\\") for n in needles])
         payloads = session.execute(
-            update(WebhookEvent).where(WebhookEvent.payload.is_not(None), or_(*[WebhookEvent.payload.contains(n) for n in needles]))
+            update(WebhookEvent).where(WebhookEvent.payload.is_not(None), quoting)
             .values(payload=None, error=None).execution_options(synchronize_session=False)
         ).rowcount or 0
     cancelled = session.execute(

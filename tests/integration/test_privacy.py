@@ -58,6 +58,14 @@ def test_export_prints_everything_held_about_the_patient(app, client, fake_twili
     assert by_email["profile"]["id"] == data["profile"]["id"]
 
 
+def test_an_address_is_matched_whole_never_as_a_pattern(app, client, fake_twilio):
+    a_patient_with_history(app, client, fake_twilio)
+    lookalike = cli(app, "patients", "erase", "--email", "camille_martin@example.test", "--yes")  # "_" is not a wildcard
+    assert lookalike.exit_code != 0 and "no patient has this address" in lookalike.output
+    with app.app_context():
+        assert db.session.execute(select(Patient.first_name)).scalar_one() == "Camille"
+
+
 def test_export_names_what_is_wrong_with_the_question(app, client):
     assert "no patient has this number" in cli(app, "patients", "export", "--phone", "+33699999999").output
     assert "exactly one of --phone or --email" in cli(app, "patients", "export").output
@@ -81,7 +89,9 @@ def test_erase_removes_personal_data_cancels_what_is_pending_and_keeps_anonymous
         assert all(r.body is None and r.subject is None for r in reminders)
         assert not [r for r in reminders if r.status in ("pending", "sending")]
         assert db.session.execute(select(InboundMessage.body, InboundMessage.from_number)).one() == (None, None)
-        assert all(PHONE not in (w.payload or "") for w in db.session.execute(select(WebhookEvent)).scalars())
+        payloads = " ".join(w.payload or "" for w in db.session.execute(select(WebhookEvent)).scalars())
+        for quoted in ("06 12 34 56 78", PHONE, "camille.martin@example.test", "Camille"):  # as the booking system sent it
+            assert quoted not in payloads
         assert db.session.execute(select(func.count()).select_from(Suppression)).scalar_one() == 2  # phone and email
         entry = db.session.execute(select(AuditEvent).where(AuditEvent.action == "erase")).scalar_one()
         assert entry.entity_id == str(patient.id) and entry.actor.startswith("cli")
