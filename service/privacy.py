@@ -4,6 +4,10 @@ Erasure keeps the rows that make the clinic's numbers add up (how many reminders
 and removes what identifies the person: names, contacts, external ids, message bodies and replies. The number
 and address are kept only as a SHA-256 digest in `suppression`, checked before every send, so a booking system
 that sends the same patient again cannot get them messaged.
+
+The digest is plain SHA-256, not an HMAC keyed with SECRET_KEY: a keyed digest would silently stop matching the
+day the key is rotated, and an erased patient would be texted again. The price: phone numbers are few enough to
+be guessed back from their digests, so the list is pseudonymous, not anonymous; it is kept for this purpose only.
 """
 
 from __future__ import annotations
