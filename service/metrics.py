@@ -20,6 +20,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from .timeutil import utcnow
 
@@ -57,24 +58,34 @@ class OutboxCollector:
         from .models import Reminder
 
         now = utcnow()
+        up = GaugeMetricFamily("recall_database_up", "1 when the database answered this scrape's outbox queries")
         pending = GaugeMetricFamily("recall_outbox_pending", "Reminders waiting to be sent, by channel and whether due now",
                                     labels=["channel", "due"])
         oldest = GaugeMetricFamily("recall_outbox_oldest_due_age_seconds",
                                    "How long the oldest due reminder has waited (0 when nothing is due)")
-        with self.engine.connect() as conn:
-            due = Reminder.next_attempt_at <= now
-            for channel, is_due, count in conn.execute(
-                select(Reminder.channel, due, func.count()).where(Reminder.status == "pending").group_by(Reminder.channel, due)
-            ).all():
-                pending.add_metric([channel, "yes" if is_due else "no"], count)
-            first = conn.execute(
-                select(func.min(Reminder.next_attempt_at)).where(Reminder.status == "pending", due)
-            ).scalar_one_or_none()
+        try:
+            with self.engine.connect() as conn:
+                due = Reminder.next_attempt_at <= now
+                counts = conn.execute(
+                    select(Reminder.channel, due, func.count()).where(Reminder.status == "pending")
+                    .group_by(Reminder.channel, due)
+                ).all()
+                first = conn.execute(
+                    select(func.min(Reminder.next_attempt_at)).where(Reminder.status == "pending", due)
+                ).scalar_one_or_none()
+        except SQLAlchemyError:  # the counters must still be scraped when the database is away: say it is
+            up.add_metric([], 0)
+            yield up
+            return
+        for channel, is_due, count in counts:
+            pending.add_metric([channel, "yes" if is_due else "no"], count)
         if isinstance(first, str):  # SQLite hands back text from an aggregate
             first = datetime.fromisoformat(first)
         if first is not None and first.tzinfo is None:
             first = first.replace(tzinfo=UTC)
         oldest.add_metric([], max(0.0, (now - first).total_seconds()) if first else 0.0)
+        up.add_metric([], 1)
+        yield up
         yield pending
         yield oldest
 

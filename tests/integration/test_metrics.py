@@ -73,6 +73,7 @@ def test_metrics_after_a_run_count_sends_receipts_failures_webhooks_and_the_outb
     assert delta("recall_webhook_requests_total", provider="twilio_status", outcome="updated") == 1
     with app.app_context():
         pending = db.session.execute(select(func.count()).select_from(Reminder).where(Reminder.status == "pending")).scalar_one()
+    assert value(after, "recall_database_up") == 1
     shown = sum(v for (name, _), v in after.items() if name == "recall_outbox_pending")
     assert pending > 0 and shown == pending
 
@@ -139,3 +140,13 @@ def test_the_scheduler_process_serves_its_own_metrics(app, settings):
         with protected.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_metrics_still_answer_when_the_database_is_away(settings, tmp_path):
+    """Prometheus must keep the counters while the database is down, and be told it is down."""
+    away = create_app(settings.with_overrides(database_url="postgresql+psycopg://nobody@127.0.0.1:9/nowhere"))
+    page = away.test_client().get("/metrics")
+    assert page.status_code == 200
+    scraped = samples(page.get_data(as_text=True))
+    assert value(scraped, "recall_database_up") == 0
+    assert ("recall_dispatch_latency_seconds_count", ()) in scraped  # this process's own metrics are still there
