@@ -130,7 +130,8 @@ def register_cli(app: Flask) -> None:
 
             serve_scheduler_metrics(real_app, port)
             click.echo(f"scheduler: metrics on :{port}/metrics")
-        click.echo("scheduler: dispatch every 30 s, planning every 5 min, sweep daily at 09:00 clinic time; Ctrl-C stops")
+        click.echo("scheduler: dispatch every 30 s, planning every 5 min, sweep daily at 09:00 and housekeeping at 03:00 "
+                   "clinic time; Ctrl-C stops")
         build_scheduler(real_app, blocking=True).start()
 
     @app.cli.command("serve")
