@@ -206,7 +206,7 @@ class Dispatcher:
             allowed_statuses=AFTERCARE_STATUSES if reminder.kind in AFTERCARE_KINDS else ("booked",),
         )
         if isinstance(decision, Send):
-            decision = self._policy(reminder, decision, zone, now)
+            decision = self._policy(reminder, patient, decision, zone, now)
         if isinstance(decision, Cancel | Skip):
             status = "cancelled" if isinstance(decision, Cancel) else "skipped"
             self._finish(reminder, status, decision.reason)
@@ -242,9 +242,9 @@ class Dispatcher:
         attempt.finished_at = now
         return self._record(reminder, patient, attempt, result, now=now, may_fall_back=True)
 
-    def _policy(self, reminder: Reminder, decision: Send, zone: ZoneInfo, now: datetime) -> Decision:
+    def _policy(self, reminder: Reminder, patient: Patient, decision: Send, zone: ZoneInfo, now: datetime) -> Decision:
         """Checks that need the rest of the patient's outbox; run under the patient's lock."""
-        address = self._patient_address(reminder, decision)
+        address = patient.phone if decision.channel is Channel.SMS else patient.email
         if address and is_suppressed(self.session, "phone" if decision.channel is Channel.SMS else "email", address):
             return Cancel("this number or address belonged to an erased patient: never messaged again")
         if reminder.kind.startswith("maintenance") and self._session_ahead(reminder.patient_id, now):
@@ -255,12 +255,6 @@ class Dispatcher:
             if wait is not None:
                 return Defer(wait, "the patient already has a message today")
         return decision
-
-    def _patient_address(self, reminder: Reminder, decision: Send) -> str | None:
-        patient = self.session.get(Patient, reminder.patient_id)
-        if patient is None:
-            return None
-        return patient.phone if decision.channel is Channel.SMS else patient.email
 
     def _session_ahead(self, patient_id: int, now: datetime) -> bool:
         return self.session.execute(

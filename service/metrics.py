@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from .models import Reminder
 from .timeutil import utcnow
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # must exist before the first metric is made
@@ -55,8 +56,6 @@ class OutboxCollector:
         self.engine = engine
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from .models import Reminder
-
         now = utcnow()
         up = GaugeMetricFamily("recall_database_up", "1 when the database answered this scrape's outbox queries")
         pending = GaugeMetricFamily("recall_outbox_pending", "Reminders waiting to be sent, by channel and whether due now",

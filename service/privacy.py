@@ -117,10 +117,15 @@ def _payload_needles(session: Session, patient: Patient) -> list[str]:
     address, and ids of 6 characters or more (a shorter one could be part of another patient's id)."""
     needles: list[str] = []
     if patient.phone:
-        number = phonenumbers.parse(patient.phone, None)
-        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-        needles += [patient.phone, patient.phone.lstrip("+"), national, national.replace(" ", ""), international]
+        needles += [patient.phone, patient.phone.lstrip("+")]
+        try:  # stored numbers are E.164; one that is not must not stop an erasure
+            number = phonenumbers.parse(patient.phone, None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is not None:
+            national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+            international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+            needles += [national, national.replace(" ", ""), international]
     if patient.email:
         needles.append(patient.email)
     ids = [x.external_id for x in patient.external_ids]

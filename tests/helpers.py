@@ -7,10 +7,31 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tests.conftest import WEBHOOK_SECRET
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def local_day(zone: ZoneInfo, days: int, hour: int, minute: int) -> datetime:
+    """`days` from today in `zone`, at that wall-clock time of the local day, whatever the clock changes between."""
+    day = datetime.now(zone).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+
+
+def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
+    """The clinic's usual session time, `days` from today."""
+    return local_day(PARIS, days, hour, minute)
+
+
+def sent_bodies(fake_twilio: Any) -> list[str]:
+    """The SMS the fake Twilio took since the last call, and forget them."""
+    bodies = [m["body"] for m in fake_twilio.messages]
+    fake_twilio.messages.clear()
+    return bodies
 
 
 def signed_headers(raw: bytes, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> dict[str, str]:
@@ -69,14 +90,9 @@ def tick(app: Any, at: datetime) -> str:
 def book(app: Any, client: Any, fake_twilio: Any, body: dict[str, Any]) -> None:
     """Post a booking and let its confirmation go out (at 10:00 Paris the next day: after the debounce,
     inside quiet hours whatever the real clock says), then forget the confirmation."""
-    from datetime import timedelta
-    from zoneinfo import ZoneInfo
-
     response = post_booking(client, body)
     assert response.status_code == 200, response.get_json()
-    paris = ZoneInfo("Europe/Paris")
-    day = datetime.now(paris).date() + timedelta(days=1)
-    tick(app, datetime(day.year, day.month, day.day, 10, 0, tzinfo=paris))
+    tick(app, paris(1, 10, 0))
     confirmations = [m for m in fake_twilio.messages if "booked for" in m["body"] or "confirmé" in m["body"]]
     assert len(confirmations) == 1 and len(fake_twilio.messages) == 1, fake_twilio.messages
     fake_twilio.messages.clear()

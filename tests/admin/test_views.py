@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -11,14 +11,9 @@ from sqlalchemy import select
 from service.extensions import db
 from service.models import Appointment, AuditEvent, InboundMessage, MessageTemplate, Patient, Reminder
 from tests.admin.conftest import csrf_token
-from tests.helpers import booking, post_booking
+from tests.helpers import booking, paris, post_booking
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
 def new_patient(client, **fields):

@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 from service.extensions import db
 from service.models import Reminder, SendAttempt
 from tests.fakes.twilio_api import AUTH_TOKEN
-from tests.helpers import booking, post_booking, tick
+from tests.helpers import booking, local_day, post_booking, tick
 
 pytestmark = pytest.mark.slow
 PARIS = ZoneInfo("Europe/Paris")
@@ -21,8 +21,7 @@ PUBLIC = "https://recall.clinic.test"
 
 
 def paris(days: int, hour: int = 16, minute: int = 0) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+    return local_day(PARIS, days, hour, minute)
 
 
 def relay_callbacks(client, fake_twilio, seen: set[str]) -> None:

@@ -25,7 +25,7 @@ from service.models import Reminder
 from tests.conftest import CLINIC_PHONE, WEBHOOK_SECRET
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
 from tests.faults.test_provider_chaos import relay_callbacks
-from tests.helpers import booking, post_booking, tick
+from tests.helpers import booking, local_day, post_booking, tick
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,8 +33,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def paris(days: int, hour: int = 16, minute: int = 0) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+    return local_day(PARIS, days, hour, minute)
 
 
 def dispatcher_process(settings, at: datetime, log: Path | None = None, **extra: str) -> subprocess.Popen[str]:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,16 +10,10 @@ from sqlalchemy import select
 from service.extensions import db
 from service.models import Reminder, SendAttempt
 from tests.fakes.smtp_server import FakeSmtp
-from tests.helpers import booking, post_booking, tick
+from tests.helpers import booking, paris, post_booking, tick
 
 pytestmark = pytest.mark.slow
-PARIS = ZoneInfo("Europe/Paris")
 EMAIL_ONLY = {"phone": None, "sms_consent": False, "email": "camille@example.test", "email_consent": True}
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
 def the_48h(app) -> Reminder:

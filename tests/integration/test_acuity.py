@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -12,15 +11,8 @@ from sqlalchemy import select
 from service.extensions import db
 from service.models import Appointment, WebhookEvent
 from tests.fakes.acuity_api import FakeAcuity
-from tests.helpers import tick
+from tests.helpers import paris, tick
 from tests.providers import ACUITY_KEY, ACUITY_USER, acuity_signature, load
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
 @pytest.fixture

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from service.extensions import db
 from service.models import Appointment, Patient, WebhookEvent
 from service.webhooks import calcom
-from tests.helpers import tick
+from tests.helpers import paris, sent_bodies, tick
 from tests.providers import calcom as calcom_body
 from tests.providers import load, post_calcom
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
-
-
-def sent_bodies(fake_twilio) -> list[str]:
-    bodies = [m["body"] for m in fake_twilio.messages]
-    fake_twilio.messages.clear()
-    return bodies
 
 
 def test_the_signature_is_the_hex_hmac_of_the_raw_body():  # protocol-facts.md §8, Cal.com's vector

@@ -13,7 +13,7 @@ from service.extensions import db
 from service.models import Appointment, Reminder, WebhookEvent
 from service.webhooks import calendly
 from service.webhooks.errors import SignatureError
-from tests.helpers import tick
+from tests.helpers import local_day, sent_bodies, tick
 from tests.providers import calendly as calendly_body
 from tests.providers import post_calendly
 
@@ -21,14 +21,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def london(days: int, hour: int = 14, minute: int = 0) -> datetime:
-    day = datetime.now(LONDON).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON)
-
-
-def sent(fake_twilio) -> list[str]:
-    bodies = [m["body"] for m in fake_twilio.messages]
-    fake_twilio.messages.clear()
-    return bodies
+    return local_day(LONDON, days, hour, minute)
 
 
 def test_the_signature_vector_from_protocol_facts_verifies():
@@ -45,7 +38,7 @@ def test_an_invitee_booked_on_calendly_gets_reminders_in_their_own_time_zone(app
     assert post_calendly(client, calendly_body("invitee_created", starts)).get_json()["status"] == "processed"
     tick(app, london(1, 10))
     tick(app, starts - timedelta(hours=24))
-    confirmation, reminder = sent(fake_twilio)
+    confirmation, reminder = sent_bodies(fake_twilio)
     assert "booked" in confirmation and "2:00 PM" in reminder
     with app.app_context():
         assert db.session.execute(select(Appointment.timezone)).scalar_one() == "Europe/London"
@@ -56,19 +49,19 @@ def test_a_calendly_reschedule_is_one_change_notice_whichever_half_arrives_first
     old, new = london(5), london(6, 9, 30)
     post_calendly(client, calendly_body("invitee_created", old, created=datetime.now(UTC) - timedelta(days=1)))
     tick(app, london(1, 10))
-    assert len(sent(fake_twilio)) == 1  # the confirmation
+    assert len(sent_bodies(fake_twilio)) == 1  # the confirmation
 
     halves = [calendly_body("invitee_canceled_rescheduled", old), calendly_body("invitee_created_rescheduled", new)]
     for body in (halves if order == "cancel first" else halves[::-1]):
         assert post_calendly(client, body).status_code == 200
     tick(app, london(2, 10))
-    (notice,) = sent(fake_twilio)
+    (notice,) = sent_bodies(fake_twilio)
     assert "moved" in notice and "9:30 AM" in notice
 
     tick(app, old - timedelta(hours=24))
-    assert sent(fake_twilio) == []
+    assert sent_bodies(fake_twilio) == []
     tick(app, new - timedelta(hours=24))
-    (reminder,) = sent(fake_twilio)
+    (reminder,) = sent_bodies(fake_twilio)
     assert "9:30 AM" in reminder
 
 
@@ -77,7 +70,7 @@ def test_a_no_show_stops_the_aftercare_and_an_unknown_invitee_is_a_422_kept_for_
     post_calendly(client, calendly_body("invitee_created", starts, created=datetime.now(UTC) - timedelta(days=1)))
     assert post_calendly(client, calendly_body("invitee_no_show_created")).get_json()["status"] == "processed"
     tick(app, starts + timedelta(hours=3))
-    assert not [b for b in sent(fake_twilio) if "bruising" in b]
+    assert not [b for b in sent_bodies(fake_twilio) if "bruising" in b]
     with app.app_context():
         assert db.session.execute(select(Appointment.status)).scalar_one() == "no_show"
         assert {r.status for r in db.session.execute(select(Reminder).where(Reminder.kind == "aftercare")).scalars()} == {

@@ -10,15 +10,14 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import Course, Reminder
-from tests.helpers import book, booking, post_booking, tick
+from tests.helpers import book, booking, local_day, post_booking, tick
 
 PARIS = ZoneInfo("Europe/Paris")
 CLINIC_PHONE_SHOWN = "+33 1 42 86 82 00"
 
 
 def paris(days: int, hour: int = 11, minute: int = 0) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+    return local_day(PARIS, days, hour, minute)
 
 
 def on(day: date, hour: int = 10, minute: int = 0) -> datetime:

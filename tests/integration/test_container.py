@@ -142,6 +142,7 @@ def test_the_images_commands_migrate_serve_and_pass_the_healthcheck(image_copy: 
             answer = requests.post(base + "/webhooks/generic", data=raw,
                                    headers=signed_headers(raw, secret="image-test-webhook-secret"), timeout=30)
             assert answer.status_code == 200, answer.text
+        assert requests.get(base + "/livez?search=query-marker-42", timeout=10).status_code == 200
         for _ in range(4):
             page = requests.get(base + "/metrics", timeout=10).text
             assert 'recall_webhook_requests_total{outcome="processed",provider="generic"} 6.0' in page
@@ -151,6 +152,7 @@ def test_the_images_commands_migrate_serve_and_pass_the_healthcheck(image_copy: 
         log.close()
     logged = (tmp_path / "web.log").read_text()
     assert "+3361234560" not in logged
+    assert "/livez" in logged and "query-marker-42" not in logged  # the access log keeps paths, not query strings
     lines = [json.loads(line) for line in logged.splitlines() if line.strip()]  # gunicorn's lines too: JSON
     assert any(line["logger"] == "gunicorn.access" and "/webhooks/generic" in line["message"] for line in lines)
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
@@ -11,15 +10,9 @@ from twilio.request_validator import RequestValidator
 from service.extensions import db
 from service.models import DeliveryEvent, Reminder, SendAttempt
 from tests.fakes.twilio_api import AUTH_TOKEN, accepted_late
-from tests.helpers import book, booking, tick
+from tests.helpers import book, booking, paris, tick
 
-PARIS = ZoneInfo("Europe/Paris")
 PUBLIC = "https://recall.clinic.test"
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
 def callback(client, message: dict, status: str, *, error_code: str | None = None, token: str = AUTH_TOKEN):

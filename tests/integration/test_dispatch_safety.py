@@ -15,14 +15,9 @@ from service.extensions import db
 from service.jobs import dispatch_due
 from service.models import Patient, Reminder, SendAttempt
 from tests.fakes.twilio_api import FakeResponse, twilio_error
-from tests.helpers import book, booking, post_booking, tick
+from tests.helpers import book, booking, paris, post_booking, tick
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
 def reminders(app) -> list[Reminder]:

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from icalendar import Calendar
 from sqlalchemy import select
 
 from service.extensions import db
 from service.models import Patient, Reminder
-from tests.helpers import booking, post_booking, tick
+from tests.helpers import booking, paris, post_booking, tick
 
-PARIS = ZoneInfo("Europe/Paris")
 EMAIL_ONLY = {"phone": None, "sms_consent": False, "email": "camille@example.test", "email_consent": True}
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
 def with_course(body: dict, planned: int) -> dict:

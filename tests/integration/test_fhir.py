@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from service.extensions import db
 from service.models import Appointment, Patient, WebhookEvent
-from tests.helpers import tick
+from tests.helpers import paris, tick
 from tests.providers import FHIR_TOKEN, iso, load
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
 def appointment(starts: datetime, *, status: str = "booked", updated: datetime | None = None, version: str = "1") -> dict:

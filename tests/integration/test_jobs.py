@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -12,14 +11,7 @@ from service.extensions import db
 from service.jobs import PLANNING_LOCK, dispatch_due, plan_changes
 from service.models import Appointment, Reminder
 from service.scheduler import build_scheduler
-from tests.helpers import booking, post_booking
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+from tests.helpers import booking, paris, post_booking
 
 
 def test_while_another_instance_plans_this_one_skips_planning(app, client, database_url):

@@ -6,8 +6,6 @@ import io
 import json
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -18,21 +16,15 @@ from service.logs import build_handler, scrub
 from service.models import Reminder
 from service.timeutil import utcnow
 from tests.admin.conftest import sign_in
-from tests.helpers import booking, post_booking, tick, twilio_message
+from tests.helpers import booking, paris, post_booking, tick, twilio_message
 from tests.integration.test_delivery_receipts import callback
 from tests.integration.test_replies import reply
 
-PARIS = ZoneInfo("Europe/Paris")
 PATIENTS = [  # (first, last, phone as the booking system sends it, E.164, email)
     ("Camille", "Martin", "06 12 34 56 78", "+33612345678", "camille.martin@example.test"),
     ("Héloïse", "Dufresne", "+44 7911 123456", "+447911123456", "heloise.d@example.test"),
     ("Zoé", "Lambert", "+33698765432", "+33698765432", "zoe.lambert@example.test"),
 ]
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
 @pytest.fixture
@@ -107,3 +99,19 @@ def test_the_formatter_scrubs_what_a_call_site_forgot(raw, leaked):
 def test_the_scrubber_leaves_ids_dates_and_counts_alone():
     line = "reminder 12345678 due 2026-11-25 13:14:29 took 250 ms, batch of 500"
     assert scrub(line) == line
+
+
+def test_a_database_error_does_not_quote_the_row_it_refused(app):
+    """An IntegrityError's text is what `log.exception` writes: it must not carry the patient's data."""
+    from sqlalchemy.exc import IntegrityError
+
+    from service.models import WebhookEvent
+
+    payload = '{"patient": {"phone": "+33612345678", "first_name": "Camille"}}'
+    with app.app_context():
+        for _ in range(2):
+            db.session.add(WebhookEvent(source="generic", event_id="same", payload=payload, outcome="processed"))
+        with pytest.raises(IntegrityError) as refused:
+            db.session.commit()
+        db.session.rollback()
+    assert "+33612345678" not in str(refused.value) and "Camille" not in str(refused.value)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
@@ -16,15 +15,8 @@ from service.metrics import serve_scheduler_metrics
 from service.models import Reminder
 from service.scheduler import build_scheduler, run_job
 from service.timeutil import utcnow
-from tests.helpers import book, booking, post_booking, tick, twilio_message
+from tests.helpers import book, booking, paris, post_booking, tick, twilio_message
 from tests.integration.test_delivery_receipts import callback
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

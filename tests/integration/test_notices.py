@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
-from tests.helpers import book, booking, post_booking, tick
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+from tests.helpers import book, booking, paris, post_booking, tick
 
 
 def test_a_booking_made_and_undone_at_once_sends_nothing_at_all(app, client, fake_twilio):
@@ -37,7 +27,6 @@ def test_a_cancelled_confirmed_session_gets_one_cancellation_notice_even_if_the_
 
     (notice,) = fake_twilio.messages
     assert "annulé" in notice["body"] and "16:45" in notice["body"] and "Clinique Lumière" in notice["body"]
-
 
 
 def test_a_session_rebooked_after_its_cancellation_notice_is_confirmed_again(app, client, fake_twilio):

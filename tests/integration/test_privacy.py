@@ -11,17 +11,12 @@ from sqlalchemy import func, select
 from service.extensions import db
 from service.jobs import housekeeping
 from service.models import AuditEvent, InboundMessage, Patient, Reminder, Suppression, WebhookEvent
-from tests.helpers import book, booking, post_booking, tick, twilio_message
+from tests.helpers import book, booking, paris, post_booking, tick, twilio_message
 from tests.integration.test_delivery_receipts import callback
 from tests.integration.test_replies import reply
 
 PARIS = ZoneInfo("Europe/Paris")
 PHONE = "+33612345678"  # what booking() sends as "06 12 34 56 78"
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
 def cli(app, *args: str, input: str | None = None):  # noqa: A002 - click's name

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
@@ -11,15 +10,9 @@ from twilio.request_validator import RequestValidator
 from service.extensions import db
 from service.models import Appointment, InboundMessage, Patient, Reminder
 from tests.fakes.twilio_api import AUTH_TOKEN, FROM_NUMBER
-from tests.helpers import book, booking, tick
+from tests.helpers import book, booking, paris, tick
 
-PARIS = ZoneInfo("Europe/Paris")
 URL = "https://recall.clinic.test/webhooks/twilio/inbound"
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
 def reply(client, body: str, *, sender: str = "+33612345678", sid: str = "SMin1", token: str = AUTH_TOKEN):

@@ -8,14 +8,9 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from tests.helpers import book, booking, post_booking, tick
+from tests.helpers import book, booking, paris, post_booking, tick
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
 
 
 def test_two_sessions_on_one_day_are_named_in_one_reminder(app, client, fake_twilio):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +11,7 @@ from twilio.request_validator import RequestValidator
 from service.extensions import db
 from service.models import Appointment, DeliveryEvent, WebhookEvent
 from tests.fakes.twilio_api import AUTH_TOKEN
+from tests.helpers import paris
 from tests.providers import (
     ACUITY_KEY,
     FHIR_TOKEN,
@@ -23,14 +22,8 @@ from tests.providers import (
     post_calendly,
 )
 
-PARIS = ZoneInfo("Europe/Paris")
 ENDPOINTS = ["/webhooks/generic", "/webhooks/calcom", "/webhooks/calendly", "/webhooks/acuity", "/webhooks/fhir",
              "/webhooks/twilio/status", "/webhooks/twilio/inbound"]
-
-
-def paris(days: int) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, 16, 45, tzinfo=PARIS)
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
