@@ -20,8 +20,10 @@ import requests
 
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
 from ..textclean import known_zone
-from .delivery import Delivery, bounded, digest_id, email_or_warning, instant, phone_or_warning, shape_checked
+from .delivery import Delivery, bounded, digest_id, email_or_warning, phone_or_warning, shape_checked
 from .errors import PayloadError, SignatureError
+from .instants import instant, minutes
+from .jsonbody import read_json
 
 SOURCE = "acuity"
 SIGNATURE_HEADER = "X-Acuity-Signature"
@@ -65,10 +67,7 @@ def fetch(base_url: str, user_id: str, api_key: str, appointment_id: str, *, tim
     if response.status_code != 200:
         raise UpstreamError(f"Acuity answered {response.status_code} for appointment {appointment_id}")
     # Acuity answered, but with something we cannot read: keep it for staff (422) rather than ask for retries.
-    try:
-        data = response.json()
-    except ValueError:
-        raise PayloadError(f"Acuity's answer for appointment {appointment_id} is not JSON", ["GET /appointments/{id}"]) from None
+    data = read_json(response.content, f"Acuity's answer for appointment {appointment_id}")
     if not isinstance(data, dict):
         raise PayloadError(f"Acuity's answer for appointment {appointment_id} is not an appointment", [str(data)[:200]])
     return data
@@ -86,7 +85,7 @@ def to_delivery(action: str, appt: dict[str, Any], *, region: str, now: Any) -> 
     starts = instant(appt.get("datetime"), "appointment.datetime")
     warnings: list[str] = []
     zone = known_zone(appt.get("timezone")) or known_zone(appt.get("calendarTimezone"))
-    duration = str(appt.get("duration") or "10")
+    duration = minutes(appt["duration"], "appointment.duration") if appt.get("duration") not in (None, "") else 10
     phone = phone_or_warning(appt.get("phone"), region, "appointment.phone", warnings)
     kind = EventType.CANCELLED if appt.get("canceled") else ACTIONS[action]
     if appt.get("noShow") is True:
@@ -99,7 +98,7 @@ def to_delivery(action: str, appt: dict[str, Any], *, region: str, now: Any) -> 
         appointment=AppointmentInfo(
             external_id=bounded(appt.get("id"), 255, "appointment.id"),
             starts_at=starts,
-            duration_minutes=int(duration) if duration.isdigit() and int(duration) > 0 else 10,
+            duration_minutes=duration,
             treatment=str(appt.get("type") or "mesotherapy")[:100],
             area=str(appt.get("category") or "")[:100],
             timezone=zone,

@@ -17,7 +17,6 @@ from .delivery import (
     bounded,
     digest_id,
     email_or_warning,
-    instant,
     json_envelope,
     language_of_locale,
     phone_or_warning,
@@ -25,6 +24,7 @@ from .delivery import (
     split_name,
 )
 from .errors import PayloadError, SignatureError
+from .instants import between, instant, minutes
 from .signatures import hmac_sha256_hex, matches
 
 SOURCE = "calcom"
@@ -68,6 +68,7 @@ def parse(raw: bytes, *, region: str) -> Delivery:
     attendee: dict[str, Any] = attendees[0]
     starts = instant(payload.get("startTime"), "payload.startTime")
     ends = instant(payload.get("endTime"), "payload.endTime") if payload.get("endTime") else None
+    duration = between(starts, ends, "payload.endTime") if ends else minutes(payload.get("length") or 10, "payload.length")
     warnings: list[str] = []
     responses = payload.get("responses") if isinstance(payload.get("responses"), dict) else {}
     reminder_number = payload.get("smsReminderNumber")
@@ -100,7 +101,7 @@ def parse(raw: bytes, *, region: str) -> Delivery:
         appointment=AppointmentInfo(
             external_id=bounded(uid, 255, "payload.uid"),
             starts_at=starts,
-            duration_minutes=max(1, int((ends - starts).total_seconds() // 60)) if ends else int(payload.get("length") or 10),
+            duration_minutes=duration,
             treatment=str(payload.get("type") or payload.get("eventTitle") or "mesotherapy")[:100],
             area=str(area or "")[:100],
             timezone=zone,

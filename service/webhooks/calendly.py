@@ -19,13 +19,13 @@ from .delivery import (
     bounded,
     digest_id,
     email_or_warning,
-    instant,
     json_envelope,
     phone_or_warning,
     shape_checked,
     split_name,
 )
 from .errors import PayloadError, SignatureError
+from .instants import between, instant
 from .signatures import hmac_sha256_hex, matches
 
 SOURCE = "calendly"
@@ -89,7 +89,7 @@ def parse(raw: bytes, *, region: str) -> Delivery:
         appointment=AppointmentInfo(
             external_id=bounded(invitee_uri, 255, "payload.uri"),
             starts_at=starts,
-            duration_minutes=max(1, int((ends - starts).total_seconds() // 60)) if ends else 10,
+            duration_minutes=between(starts, ends, "payload.scheduled_event.end_time") if ends else 10,
             treatment=str(scheduled.get("name") or "mesotherapy")[:100],
             area="",
             timezone=zone,

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from ..contacts import ContactError, normalise_email, normalise_phone
 from ..domain.events import BookingEvent, StatusEvent
 from .errors import PayloadError
+from .jsonbody import read_json
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -54,10 +53,7 @@ def bounded(value: object, limit: int, where: str) -> str:
 
 def json_envelope(raw: bytes, what: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The body and its `payload` object, as Cal.com and Calendly wrap their events."""
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError("the body is not valid JSON", [str(exc)]) from None
+    body = read_json(raw)
     if not isinstance(body, dict) or not isinstance(body.get("payload"), dict):
         raise PayloadError("payload is missing", [f"payload: expected the {what} object"])
     return body, body["payload"]
@@ -65,22 +61,6 @@ def json_envelope(raw: bytes, what: str) -> tuple[dict[str, Any], dict[str, Any]
 
 def digest_id(*parts: object) -> str:
     return "sha256:" + hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:40]
-
-
-def instant(value: object, where: str) -> datetime:
-    """An aware datetime from ISO 8601 (with Z, +01:00 or +0100), or a PayloadError naming the field."""
-    if not isinstance(value, str) or not value:
-        raise PayloadError(f"{where} is missing", [f"{where}: expected an ISO 8601 date-time"])
-    text = value.strip().replace("Z", "+00:00")
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise PayloadError(f"{where} is not an ISO 8601 date-time", [f"{where}: {value!r}"]) from None
-    if parsed.tzinfo is None:
-        raise PayloadError(f"{where} has no UTC offset", [f"{where}: {value!r}"])
-    if not 1970 <= parsed.year <= 2200:
-        raise PayloadError(f"{where} is not a plausible date", [f"{where}: {value!r}"])
-    return parsed
 
 
 def split_name(full: str | None) -> tuple[str, str]:

@@ -9,13 +9,14 @@ form a FHIR client expects.
 from __future__ import annotations
 
 import hmac
-import json
 from datetime import datetime
 from typing import Any
 
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
-from .delivery import Delivery, bounded, digest_id, email_or_warning, instant, language_of_locale, phone_or_warning, shape_checked
+from .delivery import Delivery, bounded, digest_id, email_or_warning, language_of_locale, phone_or_warning, shape_checked
 from .errors import PayloadError, SignatureError
+from .instants import between, instant, minutes
+from .jsonbody import read_json
 
 SOURCE = "fhir"
 STATUSES = {"booked": EventType.BOOKED, "cancelled": EventType.CANCELLED, "fulfilled": EventType.COMPLETED,
@@ -94,10 +95,7 @@ def _language(patient: dict[str, Any]) -> str | None:
 
 @shape_checked
 def parse(raw: bytes, *, region: str, now: datetime) -> Delivery:
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError("the body is not valid JSON", [str(exc)]) from None
+    body = read_json(raw)
     if not isinstance(body, dict):
         raise PayloadError("the body is not a FHIR resource", ["resourceType"])
     appointments, bundled = _resources(body)
@@ -112,7 +110,10 @@ def parse(raw: bytes, *, region: str, now: datetime) -> Delivery:
             continue
         starts = instant(appt.get("start"), f"{where}.start")
         ends = instant(appt.get("end"), f"{where}.end") if appt.get("end") else None
-        minutes = appt.get("minutesDuration") or (int((ends - starts).total_seconds() // 60) if ends else 10)
+        if appt.get("minutesDuration") is not None:
+            duration = minutes(appt["minutesDuration"], f"{where}.minutesDuration")
+        else:
+            duration = between(starts, ends, f"{where}.end") if ends else 10
         patient = _patient_of(appt, bundled, where)
         name = (patient.get("name") or [{}])[0] or {}
         phone = phone_or_warning(_telecom(patient, "sms", "phone"), region, f"{where} patient telecom phone", warnings)
@@ -125,7 +126,7 @@ def parse(raw: bytes, *, region: str, now: datetime) -> Delivery:
             appointment=AppointmentInfo(
                 external_id=bounded(appt["id"], 255, f"{where}.id"),
                 starts_at=starts,
-                duration_minutes=max(1, int(minutes)),
+                duration_minutes=duration,
                 treatment=str(((appt.get("appointmentType") or {}).get("text")) or "mesotherapy")[:100],
                 area="",
                 timezone=None,

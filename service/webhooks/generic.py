@@ -14,6 +14,8 @@ from ..contacts import ContactError, normalise_email, normalise_phone
 from ..domain.events import AppointmentInfo, BookingEvent, CourseInfo, EventType, PatientInfo
 from ..textclean import known_zone
 from .errors import PayloadError, SignatureError
+from .instants import instant, minutes
+from .jsonbody import read_json
 from .signatures import hmac_sha256_hex, matches
 
 SOURCE = "generic"
@@ -51,21 +53,8 @@ def _where(path: Any) -> str:
     return ".".join(str(p) for p in path) or "(body)"
 
 
-def _instant(value: str, field: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise PayloadError(f"{field} is not an ISO 8601 date-time", [f"{field}: {value!r}"]) from None
-    if parsed.tzinfo is None:
-        raise PayloadError(f"{field} needs a UTC offset, e.g. +01:00 or Z", [f"{field}: {value!r}"])
-    return parsed
-
-
 def parse(raw: bytes, *, region: str) -> BookingEvent:
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError("the body is not valid JSON", [str(exc)]) from None
+    body = read_json(raw)
     errors = sorted(schema_validator().iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
         details = [f"{_where(e.absolute_path)}: {e.message}" for e in errors[:20]]
@@ -92,11 +81,11 @@ def parse(raw: bytes, *, region: str) -> BookingEvent:
         source=SOURCE,
         event_id=body["id"],
         type=EventType(body["type"].removeprefix("appointment.")),
-        occurred_at=_instant(body["occurred_at"], "occurred_at"),
+        occurred_at=instant(body["occurred_at"], "occurred_at"),
         appointment=AppointmentInfo(
             external_id=appt["id"],
-            starts_at=_instant(appt["starts_at"], "appointment.starts_at"),
-            duration_minutes=appt.get("duration_minutes", 10),
+            starts_at=instant(appt["starts_at"], "appointment.starts_at"),
+            duration_minutes=minutes(appt.get("duration_minutes", 10), "appointment.duration_minutes"),
             treatment=appt.get("treatment") or "mesotherapy",
             area=appt.get("area") or "",
             timezone=zone,

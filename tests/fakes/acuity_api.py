@@ -17,6 +17,7 @@ class FakeAcuity:
     user_id: str
     api_key: str
     appointments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    raw_answers: dict[str, bytes] = field(default_factory=dict)  # answered as is (200, application/json), for bad JSON
     fail_with: int | None = None  # answer this status to every request (an outage)
     requests: list[str] = field(default_factory=list)
 
@@ -43,6 +44,8 @@ class FakeAcuity:
             response = Response(json.dumps({"status_code": 401, "message": "Unauthorized"}), 401, mimetype="application/json")
         elif self.fail_with:
             response = Response("unavailable", self.fail_with)
+        elif request.path.rsplit("/", 1)[1] in self.raw_answers:
+            response = Response(self.raw_answers[request.path.rsplit("/", 1)[1]], 200, mimetype="application/json")
         elif request.path.startswith("/api/v1/appointments/"):
             found = self.appointments.get(request.path.rsplit("/", 1)[1])
             response = (Response(json.dumps(found), 200, mimetype="application/json") if found

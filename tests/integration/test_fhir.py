@@ -55,7 +55,7 @@ def test_cancelled_fulfilled_and_noshow_statuses_change_the_session_and_an_older
 
 def test_a_bundle_brings_its_appointments_and_finds_patients_among_its_entries(app, client):
     bundle = load("fhir/bundle.json")
-    bundle["entry"][0]["resource"].update(start=iso(paris(6, 10)), end=iso(paris(6, 10, 10)))
+    bundle["entry"][0]["resource"].update(start=iso(paris(6, 10, 0)), end=iso(paris(6, 10, 10)))
     response = post(client, bundle)
     assert response.status_code == 200
     assert any("proposed" in w for w in response.get_json()["warnings"])  # acknowledged, nothing to remind
