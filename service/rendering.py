@@ -1,8 +1,9 @@
 """Turn a template and a patient's facts into text, safely and in the patient's language.
 
-Templates are edited by clinic staff, so they run in Jinja2's sandbox with strict
-undefined variables: a typo fails loudly at save time instead of texting a
-patient "Hello ,".
+Templates are edited by clinic staff, so they run in a bounded Jinja2 sandbox
+(service/sandbox.py) with strict undefined variables: a typo fails loudly at save
+time instead of texting a patient "Hello ,", and any failure at all is a
+TemplateProblem, never a 500 in the editor or a reminder retried forever.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ import phonenumbers
 from babel.dates import format_date, format_time
 from babel.lists import format_list
 from jinja2 import StrictUndefined, Template, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .content.templates import DEFAULT_TEMPLATES, TEMPLATE_KIND
+from .sandbox import BoundedSandbox, render_bounded
 
 LANGUAGES = ("en", "fr")
-_env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True)
+_env = BoundedSandbox(undefined=StrictUndefined, autoescape=False, trim_blocks=True)
 
 # CLDR puts narrow and no-break spaces in times ("4:45\u202fPM"); either one would turn an SMS into UCS-2.
 _SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
@@ -52,9 +53,11 @@ def _compiled(source: str) -> Template:
 
 def render_text(source: str, variables: Mapping[str, Any]) -> str:
     try:
-        return _compiled(source).render(**variables).strip()
+        return render_bounded(_compiled(source), variables).strip()
     except TemplateError as exc:
         raise TemplateProblem(f"the template does not render: {exc}") from exc
+    except Exception as exc:  # staff wrote it: whatever it raises is theirs to read, not a crash
+        raise TemplateProblem(f"the template does not render: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
 def default_template(kind: str, channel: str, language: str) -> tuple[str | None, str]:

@@ -22,7 +22,7 @@ from ..domain.replies import Intent, classify
 from ..messages import base_variables, find_template, patient_zone
 from ..models import Appointment, AuditEvent, InboundMessage, Patient
 from ..planner import plan_patient
-from ..rendering import language_of, render_text, session_variables
+from ..rendering import TemplateProblem, default_template, language_of, render_text, session_variables, template_kind
 from ..settings import Settings
 from .errors import PayloadError
 from .twilio_status import SID
@@ -115,4 +115,8 @@ def _reply(session: Session, kind: str, patient: Patient, settings: Settings, ap
     if appointment is not None:
         variables.update(session_variables([appointment.starts_at], patient_zone(patient, settings), language))
     _, body = find_template(session, kind, "sms", language)
-    return render_text(body, variables)
+    try:
+        return render_text(body, variables)
+    except TemplateProblem as exc:  # the clinic's own reply: the patient's confirmation must not be lost to a 500
+        log.warning("the %s template does not render (%s); the shipped one answers", kind, exc)
+        return render_text(default_template(template_kind(kind), "sms", language)[1], variables)
