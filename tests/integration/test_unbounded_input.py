@@ -170,7 +170,7 @@ def test_a_calcom_booking_ending_before_it_starts_is_refused_naming_the_end(app,
 
 def test_a_calendly_event_lasting_two_days_is_refused_naming_the_end(app, client):
     body = calendly("invitee_created", paris(5), minutes=2 * 24 * 60)
-    assert_refused(app, post_calendly(client, body), 422, "payload.scheduled_event.end_time must be after the start and at most 24 h")
+    assert_refused(app, post_calendly(client, body), 422, "scheduled_event.end_time must be after the start and at most 24 h")
 
 
 def test_an_acuity_duration_of_zero_is_refused_rather_than_guessed(app, client, acuity):
