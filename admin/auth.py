@@ -24,6 +24,8 @@ from service.extensions import db, limiter
 from service.models import AuditEvent, User
 from service.timeutil import utcnow
 
+from .redirects import safe_next
+
 bp = Blueprint("auth", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
 hasher = PasswordHasher()  # Argon2id with the library's current parameters
@@ -107,7 +109,7 @@ def login() -> ResponseReturnValue:
         login_user(StaffUser(user))
         target = request.args.get("next") or ""
         # Only local paths: an open redirect after login is a phishing tool.
-        return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("admin.index"))
+        return redirect(safe_next(target) or url_for("admin.index"))
     return render_template("auth/login.html", form=form, error=None)
 
 
