@@ -15,6 +15,7 @@ from flask_admin.form import SecureForm
 from flask_admin.model import filters, typefmt
 from flask_login import current_user
 
+from service.csvsafe import safe_cell
 from service.extensions import db
 from service.models import AuditEvent
 from service.timeutil import utcnow
@@ -92,6 +93,10 @@ class ProtectedModelView(_Guard, ModelView):
     def after_model_delete(self, model: Any) -> None:
         audit("delete", model.__tablename__, model.id)
         db.session.commit()
+
+    def get_export_value(self, model: Any, name: Any) -> Any:
+        """Every exported cell, in every view and format: a name like `=HYPERLINK(…)` must not run in Excel."""
+        return safe_cell(super().get_export_value(model, name))
 
     def _export_data(self) -> Any:
         audit("export", self.model.__tablename__, None, rows_limit=self.export_max_rows or "all")
