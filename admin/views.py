@@ -101,6 +101,9 @@ class PatientView(ProtectedModelView):
     column_details_list = (*column_list, "sms_consent_at", "sms_consent_source", "email_consent_at",
                            "email_consent_source", "email_unsubscribed_at", "created_at")
     can_export = True
+    # No delete, single or bulk (can_delete covers both): erasure, for admins, is the one way a patient goes, and it
+    # keeps a suppression row so the number and address are never messaged again.
+    can_delete = False
     details_template = "admin/patient_details.html"
 
     def search_placeholder(self) -> str:
