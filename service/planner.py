@@ -217,8 +217,9 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, object]])
     if not rows:
         return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(Reminder).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return int(session.execute(stmt).rowcount or 0)
+    stmt = insert(Reminder).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Reminder.id)
+    # Counted from RETURNING: a driver's rowcount for a multi-row upsert may be -1 ("planned -400").
+    return len(session.execute(stmt).all())
 
 
 def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:

@@ -42,7 +42,7 @@ def test_a_signed_booking_becomes_one_sms_a_day_before_with_the_local_time(app, 
         assert (row.encoding, row.segments) == ("GSM-7", 1)
 
     again = tick(app, starts - timedelta(hours=24))
-    assert again.startswith("planned 0, sent 0")
+    assert again.startswith("planned 0, updated 0, cancelled 0, sent 0")
     assert len(fake_twilio.messages) == 1
 
 
