@@ -70,7 +70,10 @@ def redundant(candidate: SessionMessage, others: Iterable[SessionMessage], *, bo
                 return f"already covered: {other.describe()} named {_these(candidate)}"
             if now - other.sent_at < BURST_WINDOW:
                 return f"{other.describe()} about {_these(candidate)} went out less than an hour ago"
-        elif other.due_at <= now + BURST_WINDOW and other.usefulness() > candidate.usefulness():
+        elif other.due_at <= now + BURST_WINDOW and (
+            other.usefulness() > candidate.usefulness() or candidate.sessions < other.sessions
+        ):
+            # One that names more sessions cannot be dropped for this one, so it will go: this adds nothing.
             return f"{other.describe()}, due within the hour, makes this one unnecessary"
     return None
 

@@ -57,6 +57,10 @@ def test_a_pending_message_only_wins_when_due_within_the_hour():
     assert "due within the hour" in (redundant(confirmation, [soon], booked_since=BOOKED, now=NOW) or "")
     assert redundant(confirmation, [later], booked_since=BOOKED, now=NOW) is None
     assert redundant(soon, [confirmation], booked_since=BOOKED, now=NOW) is None
+    # A confirmation of a whole course names more than tomorrow's reminder: it goes, and says tomorrow's time too.
+    course = message(5, "confirmation", sessions=DAY | {(3, NOW + timedelta(days=8))})
+    assert redundant(course, [soon], booked_since=BOOKED, now=NOW) is None
+    assert "due within the hour" in (redundant(soon, [course], booked_since=BOOKED, now=NOW) or "")
 
 
 KINDS = st.sampled_from(["confirmation", "change_notice", "reminder_48h", "reminder_24h", "reminder_2h", "reminder_evening"])
@@ -78,3 +82,24 @@ def test_of_messages_falling_due_together_exactly_the_most_useful_goes_out_whate
     best = max((message(i + 1, k, lead_hours=lead, channel=c) for i, (k, lead, c) in enumerate(specs)),
                key=SessionMessage.usefulness)
     assert sent[0].reminder_id == best.reminder_id
+
+
+POOL = [(1, NOW + timedelta(days=1)), (2, NOW + timedelta(days=1, hours=5)), (3, NOW + timedelta(days=8))]
+
+
+@given(st.lists(st.tuples(KINDS, st.floats(0.5, 72), st.sampled_from(list(Channel)),
+                          st.sets(st.sampled_from(POOL), min_size=1)), min_size=1, max_size=6),
+       st.randoms(use_true_random=False))
+def test_messages_naming_overlapping_sessions_lose_no_session_and_repeat_none(specs, rng):
+    pending = [message(i + 1, kind, lead_hours=lead, channel=channel, sessions=frozenset(named))
+               for i, (kind, lead, channel, named) in enumerate(specs)]
+    order = list(pending)
+    rng.shuffle(order)
+    sent: list[SessionMessage] = []
+    for candidate in order:
+        pending = [m for m in pending if m is not candidate]
+        if redundant(candidate, pending + sent, booked_since=BOOKED, now=NOW) is None:
+            sent.append(SessionMessage(**{**candidate.__dict__, "sent_at": NOW}))
+    named = set().union(*(set(named) for *_, named in specs))
+    assert named <= set().union(*(m.sessions for m in sent))  # every session is told
+    assert not any(a is not b and a.sessions <= b.sessions for a in sent for b in sent)  # none told twice over
