@@ -88,11 +88,12 @@ def tick(app: Any, at: datetime) -> str:
 
 
 def book(app: Any, client: Any, fake_twilio: Any, body: dict[str, Any]) -> None:
-    """Post a booking and let its confirmation go out (at 10:00 Paris the next day: after the debounce,
-    inside quiet hours whatever the real clock says), then forget the confirmation."""
+    """Post a booking and let its confirmation go out (at 09:00 Paris the next day: after the debounce,
+    inside the allowed hours from London to Moscow whatever the real clock says, and not within the hour of a
+    session reminder, which would make the confirmation unnecessary), then forget the confirmation."""
     response = post_booking(client, body)
     assert response.status_code == 200, response.get_json()
-    tick(app, paris(1, 10, 0))
+    tick(app, paris(1, 9, 0))
     confirmations = [m for m in fake_twilio.messages if "booked for" in m["body"] or "confirmé" in m["body"]]
     assert len(confirmations) == 1 and len(fake_twilio.messages) == 1, fake_twilio.messages
     fake_twilio.messages.clear()
