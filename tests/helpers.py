@@ -100,6 +100,20 @@ def book(app: Any, client: Any, fake_twilio: Any, body: dict[str, Any]) -> None:
     fake_twilio.requests.clear()
 
 
+def assert_one_of_each_pair_sent(rows: list[Any], patients: int) -> None:
+    """Each patient's confirmation and 24 h reminder, falling due together: exactly one went out, and the other
+    was skipped naming it (the reminder gives the time, which makes the confirmation unnecessary)."""
+    by_patient: dict[int, list[Any]] = {}
+    for row in rows:
+        by_patient.setdefault(row.patient_id, []).append(row)
+    assert len(by_patient) == patients
+    for pair in by_patient.values():
+        sent = [r for r in pair if r.status in ("sent", "delivered")]
+        skipped = [r for r in pair if r.status == "skipped"]
+        assert len(pair) == 2 and len(sent) == 1 and len(skipped) == 1, [(r.kind, r.status, r.status_reason) for r in pair]
+        assert f"(reminder #{sent[0].id})" in (skipped[0].status_reason or "")
+
+
 def twilio_message(reminder: Any, to: str) -> dict[str, str]:
     """What the fake Twilio answered for this sent reminder, enough to post its status callback."""
     return {"sid": reminder.provider_message_id, "account_sid": "AC" + "0" * 31 + "1", "to": to, "from": "+15005550006",
