@@ -232,6 +232,10 @@ def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:
         return UNWANTED + f"the session is {appt.status.replace('_', '-')}"
     if appt is not None and row.planned_for is not None and appt.starts_at != row.planned_for:
         return UNWANTED + "the session was moved"
+    if row.kind == "confirmation":
+        return UNWANTED + "another session was booked with it: one confirmation names them all"
+    if row.dedupe_key.startswith("session:"):
+        return UNWANTED + "the day's sessions changed: one reminder names them all"
     return UNWANTED + "the rules or the patient's details changed"
 
 
