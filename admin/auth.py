@@ -323,5 +323,6 @@ def init_auth(app: Flask) -> None:
     manager.user_loader(_load_user)
     manager.init_app(app)
     init_limits(app, app.extensions["recall.settings"].ratelimit_storage_uri)
-    app.jinja_env.globals["csrf_token"] = generate_csrf  # the panel's sign-out button posts it
+    # The panel's sign-out button posts it. Not named csrf_token: Flask-Admin's forms would then carry two tokens.
+    app.jinja_env.globals["signout_csrf_token"] = generate_csrf
     app.register_blueprint(bp)
