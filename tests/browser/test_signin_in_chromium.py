@@ -20,7 +20,8 @@ from service import create_app
 from service.extensions import db
 from service.models import User
 from service.timeutil import utcnow
-from tests.browser.test_panel_in_chromium import CHROMIUM, page, shoot  # noqa: F401 - the page fixture
+from tests.browser.test_panel_in_chromium import CHROMIUM, shoot
+from tests.browser.test_panel_in_chromium import page as page  # the fixture, with this module's live_server
 from tests.conftest import make_settings
 
 ADMIN = ("owner@clinique.test", "staple battery horse")
