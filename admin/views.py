@@ -392,7 +392,9 @@ def _next_session(patient_id: int | None) -> str:
 class UserView(AdminModelView):
     column_list = ("email", "role", "active", "last_login_at", "created_at")
     column_exclude_list = ("password_hash",)
-    form_columns = ("email", "role", "active")
+    column_details_list = ("email", "role", "active", "totp_enabled_at", "last_login_at", "created_at")  # no hash, no secret
+    column_labels = {"totp_enabled_at": "Two-factor since"}
+    form_columns = ("email", "role", "active")  # deactivating ends the user's sessions (service/models.py)
     form_choices = {"role": [("staff", "Staff"), ("admin", "Admin")]}
     can_create = False  # `flask --app wsgi users create` sets the password; nobody types one into a web form
 

@@ -138,4 +138,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     init_request_ids(app)
     configure_logging(settings.log_format)
+    if settings.proxy_hops:
+        # The client's address (for the sign-in limits) and scheme from the last PROXY_HOPS proxies' X-Forwarded-*;
+        # with 0 these headers are ignored, so a client cannot pick the address it is counted under.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     return app
