@@ -2,7 +2,8 @@
 #   web (default):  gunicorn wsgi:app        (settings in gunicorn.conf.py; HEALTHCHECK on /healthz)
 #   scheduler:      flask --app wsgi scheduler
 #   migrations:     flask --app wsgi db upgrade   (explicitly, once per release, before the new web and scheduler start)
-FROM python:3.11.7-slim-bookworm
+# 3.11.14: CVE-2024-6923 (email header injection) and later email and tarfile fixes; a patch release, nothing to rebuild.
+FROM python:3.11.14-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_admin import AdminIndexView, BaseView
+from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.form import SecureForm
 from flask_admin.model import filters, typefmt
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+from wtforms.validators import ValidationError
 
+from service.csvsafe import safe_cell
 from service.extensions import db
 from service.models import AuditEvent
 from service.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+# What a user reads when the database refuses a change: never the database's own words, which quote SQL and rows.
+SAVE_FAILED = "The change could not be saved: it conflicts with data already recorded. Nothing was changed."
 
 
 def clinic_time(value: datetime) -> str:
@@ -89,9 +98,35 @@ class ProtectedModelView(_Guard, ModelView):
               fields=sorted(f.name for f in form if f.name != "csrf_token" and f.data != f.object_data))
         db.session.commit()
 
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """Our validators' words are shown; anything else is logged by type and the user reads a plain sentence.
+        True tells Flask-Admin the message is flashed, so it does not add `str(exc)`, which quotes SQL."""
+        if isinstance(exc, ValidationError):
+            flash(str(exc), "error")
+            return True
+        if isinstance(exc, SQLAlchemyError):  # its text can quote the row (PostgreSQL's DETAIL): the types only
+            log.error("the database refused a change in %s: %s (%s)", self.endpoint, type(exc).__name__,
+                      type(getattr(exc, "orig", None)).__name__)
+        else:
+            log.exception("a change failed in %s", self.endpoint)
+        flash(SAVE_FAILED, "error")
+        return True
+
+    @action("delete", "Delete", "Are you sure you want to delete the selected records?")
+    def action_delete(self, ids: list[str]) -> None:
+        """Flask-Admin's bulk delete flashes the database's error text after handling it: one by one here instead,
+        each through delete_model, whose errors handle_view_exception words. Only where can_delete allows it."""
+        deleted = sum(1 for pk in ids if (model := self.get_one(pk)) is not None and self.delete_model(model))
+        if deleted:
+            flash(f"{deleted} record(s) deleted.", "success")
+
     def after_model_delete(self, model: Any) -> None:
         audit("delete", model.__tablename__, model.id)
         db.session.commit()
+
+    def get_export_value(self, model: Any, name: Any) -> Any:
+        """Every exported cell, in every view and format: a name like `=HYPERLINK(…)` must not run in Excel."""
+        return safe_cell(super().get_export_value(model, name))
 
     def _export_data(self) -> Any:
         audit("export", self.model.__tablename__, None, rows_limit=self.export_max_rows or "all")

@@ -101,6 +101,9 @@ class PatientView(ProtectedModelView):
     column_details_list = (*column_list, "sms_consent_at", "sms_consent_source", "email_consent_at",
                            "email_consent_source", "email_unsubscribed_at", "created_at")
     can_export = True
+    # No delete, single or bulk (can_delete covers both): erasure, for admins, is the one way a patient goes, and it
+    # keeps a suppression row so the number and address are never messaged again.
+    can_delete = False
     details_template = "admin/patient_details.html"
 
     def search_placeholder(self) -> str:
@@ -389,7 +392,9 @@ def _next_session(patient_id: int | None) -> str:
 class UserView(AdminModelView):
     column_list = ("email", "role", "active", "last_login_at", "created_at")
     column_exclude_list = ("password_hash",)
-    form_columns = ("email", "role", "active")
+    column_details_list = ("email", "role", "active", "totp_enabled_at", "last_login_at", "created_at")  # no hash, no secret
+    column_labels = {"totp_enabled_at": "Two-factor since"}
+    form_columns = ("email", "role", "active")  # deactivating ends the user's sessions (service/models.py)
     form_choices = {"role": [("staff", "Staff"), ("admin", "Admin")]}
     can_create = False  # `flask --app wsgi users create` sets the password; nobody types one into a web form
 

@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from . import csp
 from .channels.console import ConsoleTransport
 from .extensions import db, limiter, migrate
 from .logs import configure_logging, init_request_ids
@@ -17,9 +18,6 @@ from .settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 MAX_BODY_BYTES = 1024 * 1024
-# Flask-Admin's pages use inline scripts and styles; nothing is loaded from another origin.
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
 
 
 def build_senders(settings: Settings) -> dict[str, Any]:
@@ -131,13 +129,19 @@ def create_app(settings: Settings | None = None) -> Flask:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("Content-Security-Policy", csp.header())  # scripts: this site's, with this response's nonce
         if secure_cookies:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.path.startswith(("/admin", "/login")):
             headers.setdefault("Cache-Control", "no-store")  # patient pages must not linger in shared browsers' caches
         return response
 
     init_request_ids(app)
     configure_logging(settings.log_format)
+    if settings.proxy_hops:
+        # The client's address (for the sign-in limits) and scheme from the last PROXY_HOPS proxies' X-Forwarded-*;
+        # with 0 these headers are ignored, so a client cannot pick the address it is counted under.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     return app

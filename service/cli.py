@@ -171,3 +171,60 @@ def users_create_command(email: str, role: str, password: str | None) -> None:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"created {role} {user.email}")
+
+
+def _user(email: str) -> Any:
+    from sqlalchemy import func, select
+
+    from .extensions import db
+    from .models import User
+
+    user = db.session.execute(select(User).where(func.lower(User.email) == email.strip().lower())).scalar_one_or_none()
+    if user is None:
+        raise click.ClickException(f"no user has the email {email.strip().lower()}")
+    return user
+
+
+def _cli_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # a container user with no passwd entry
+        return "cli"
+
+
+@users.command("set-password")
+@click.argument("email")
+@click.option("--password", help="Prompted for (hidden, twice) when not given.")
+def users_set_password_command(email: str, password: str | None) -> None:
+    """Give a user a new password; every session they had ends."""
+    from admin.auth import set_password
+
+    from .extensions import db
+    from .models import AuditEvent
+
+    user = _user(email)
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        set_password(user, password)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.add(AuditEvent(at=utcnow(), actor=_cli_actor(), action="password", entity="user", entity_id=str(user.id)))
+    db.session.commit()
+    click.echo(f"new password set for {user.email}; their sessions are ended")
+
+
+@users.command("reset-mfa")
+@click.argument("email")
+def users_reset_mfa_command(email: str) -> None:
+    """Forget a user's second factor (a lost phone): they enrol again at their next sign-in; their sessions end."""
+    from admin import mfa
+
+    from .extensions import db
+    from .models import AuditEvent
+
+    user = _user(email)
+    mfa.reset(db.session, user)
+    db.session.add(AuditEvent(at=utcnow(), actor=_cli_actor(), action="mfa-reset", entity="user", entity_id=str(user.id)))
+    db.session.commit()
+    click.echo(f"second factor reset for {user.email}; they set it up again at their next sign-in")

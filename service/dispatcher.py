@@ -32,6 +32,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .channels import EmailMessageSpec, SendResult
+from .domain.bursts import NOTICE_KINDS as SESSION_NOTICE_KINDS
+from .domain.bursts import SessionMessage, is_about_sessions_ahead, redundant
 from .domain.care import AFTERCARE_STATUSES, CAPPED_KINDS
 from .domain.dispatch_rules import Cancel, Decision, Defer, NamedSession, RetryPolicy, Send, Skip, decide
 from .domain.frequency import DayLoad, day_bounds, is_capped, rank, wait_for_free_day
@@ -206,7 +208,7 @@ class Dispatcher:
             allowed_statuses=AFTERCARE_STATUSES if reminder.kind in AFTERCARE_KINDS else ("booked",),
         )
         if isinstance(decision, Send):
-            decision = self._policy(reminder, patient, decision, zone, now)
+            decision = self._policy(reminder, patient, appointments, decision, zone, now)
         if isinstance(decision, Cancel | Skip):
             status = "cancelled" if isinstance(decision, Cancel) else "skipped"
             self._finish(reminder, status, decision.reason)
@@ -242,19 +244,47 @@ class Dispatcher:
         attempt.finished_at = now
         return self._record(reminder, patient, attempt, result, now=now, may_fall_back=True)
 
-    def _policy(self, reminder: Reminder, patient: Patient, decision: Send, zone: ZoneInfo, now: datetime) -> Decision:
+    def _policy(self, reminder: Reminder, patient: Patient, appointments: list[Appointment], decision: Send, zone: ZoneInfo,
+                now: datetime) -> Decision:
         """Checks that need the rest of the patient's outbox; run under the patient's lock."""
         address = patient.phone if decision.channel is Channel.SMS else patient.email
         if address and is_suppressed(self.session, "phone" if decision.channel is Channel.SMS else "email", address):
             return Cancel("this number or address belonged to an erased patient: never messaged again")
         if reminder.kind.startswith("maintenance") and self._session_ahead(reminder.patient_id, now):
             return Cancel("a session is booked")
+        if is_about_sessions_ahead(reminder.kind, reminder.dedupe_key) and appointments:
+            why = self._redundant(reminder, appointments, now)
+            if why is not None:
+                return Skip(why)
         if is_capped(reminder.kind):
             wait = wait_for_free_day(reminder.kind, self._day_load(reminder, zone, now), now, zone,
                                      window_of(self.settings), self.settings.max_messages_per_day)
             if wait is not None:
                 return Defer(wait, "the patient already has a message today")
         return decision
+
+    def _redundant(self, reminder: Reminder, appointments: list[Appointment], now: datetime) -> str | None:
+        """Another message about the same sessions that went out, or will within the hour and says it better."""
+        earliest = min(a.starts_at for a in appointments)
+        rows = self.session.execute(
+            select(Reminder.id, Reminder.kind, Reminder.channel, Reminder.context, Reminder.status, Reminder.sent_at,
+                   Reminder.next_attempt_at, Reminder.due_at, Reminder.planned_for)
+            .where(
+                Reminder.patient_id == reminder.patient_id, Reminder.id != reminder.id,
+                Reminder.status.in_(("pending", "sending", "sent", "delivered")),
+                Reminder.planned_for >= earliest - timedelta(days=1),
+                Reminder.kind.in_(SESSION_NOTICE_KINDS) | Reminder.dedupe_key.startswith("session:"),
+            )
+        ).all()
+        others = [
+            _session_message(r.id, r.kind, r.channel, r.context, r.due_at, r.planned_for,
+                             due=now if r.status == "sending" else r.next_attempt_at,
+                             sent_at=r.sent_at or now if r.status in ("sent", "delivered") else None)
+            for r in rows
+        ]
+        mine = _session_message(reminder.id, reminder.kind, reminder.channel, reminder.context, reminder.due_at,
+                                reminder.planned_for, due=now)
+        return redundant(mine, others, booked_since=max(a.slot_changed_at for a in appointments), now=now)
 
     def _session_ahead(self, patient_id: int, now: datetime) -> bool:
         return self.session.execute(
@@ -386,6 +416,12 @@ class Dispatcher:
             if pool is not None:
                 pool.shutdown(wait=True)
         return report
+
+
+def _session_message(reminder_id: int, kind: str, channel: str, context: dict[str, Any] | None, due_at: datetime,
+                     planned_for: datetime | None, *, due: datetime, sent_at: datetime | None = None) -> SessionMessage:
+    named = frozenset((int(a), datetime.fromisoformat(start)) for a, start in (context or {}).get("appointments", []))
+    return SessionMessage(reminder_id, kind, Channel(channel), named, (planned_for or due_at) - due_at, due, sent_at)
 
 
 class SmsBudget:

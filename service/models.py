@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -350,9 +352,39 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # In every session's user id: bumping it (sign-out, new password, deactivation) ends every session issued before.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # TOTP (RFC 6238): the base32 secret, set at enrolment and effective once confirmed (totp_enabled_at).
+    # Kept out of the panel's lists, details and exports; anyone with the database can read it, like the hashes.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # the last accepted 30-s step: a code works once
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+@event.listens_for(User.active, "set", active_history=True)
+def _deactivation_ends_sessions(user: User, value: bool, old: object, _initiator: object) -> None:
+    """Whatever deactivates an account (the panel, a script) also signs it out everywhere."""
+    if old is True and value is False:
+        user.session_version = (user.session_version or 0) + 1
+
+
+class RecoveryCode(db.Model):
+    """One-use codes for a lost phone: only a SHA-256 digest is kept (each code has 80 random bits, no need for Argon2)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEvent(db.Model):

@@ -91,16 +91,18 @@ def wanted_for_patient(session: Session, patient: Patient, settings: Settings, n
     reach = reach_of(patient)
     wanted = plan_session_reminders(snapshots, session_rules(session), reach, zone, window)
     predecessors = {a.id: a.replaces_id for a in appointments if a.replaces_id}
-    told = _notified_starts(session, [a.id for a in appointments] + list(predecessors.values()))
+    told = _notified_starts(session, patient.id)
     debounce = timedelta(minutes=settings.confirmation_debounce_minutes)
     successors = {a.id for a in appointments if a.replaced_by_external_id}
+    states: list[NoticeState] = []
     for snap in snapshots:
         if snap.starts_at <= now or (snap.status == "cancelled" and snap.appointment_id in successors):
             continue  # a booking replaced by a new one is not "cancelled" to the patient: the new one's notice says it moved
         notified = told.get(snap.appointment_id)
         if notified is None and snap.appointment_id in predecessors:
             notified = told.get(predecessors[snap.appointment_id])  # what the patient knows is the old booking
-        wanted.extend(plan_notices(NoticeState(snap, notified), reach, debounce))
+        states.append(NoticeState(snap, notified))
+    wanted.extend(plan_notices(states, reach, debounce))
     for appt in appointments:
         wanted.extend(plan_aftercare(course_session(appt), reach, zone, window))
     wanted.extend(wanted_for_courses(session, patient, every, settings, reach, zone, now))
@@ -185,22 +187,28 @@ def _tips_seen(session: Session, patient_id: int) -> tuple[dict[int, dict[int, i
     return assigned, last_sent
 
 
-def _notified_starts(session: Session, appointment_ids: list[int]) -> dict[int, datetime]:
-    """For each appointment, the start time the patient was last told is booked; none after a cancellation notice."""
-    if not appointment_ids:
-        return {}
+def _notified_starts(session: Session, patient_id: int) -> dict[int, datetime]:
+    """For each appointment, the start time the patient was last told is booked; none after a cancellation notice.
+
+    One confirmation may name several sessions booked together: each one it named counts as told.
+    """
     rows = session.execute(
-        select(Reminder.appointment_id, Reminder.kind, Reminder.planned_for)
+        select(Reminder.appointment_id, Reminder.kind, Reminder.planned_for, Reminder.context)
         .where(
-            Reminder.appointment_id.in_(appointment_ids),
+            Reminder.patient_id == patient_id,
             Reminder.kind.in_(NOTICE_KINDS),
             Reminder.status.in_(("sending", "sent", "delivered")),
         )
         .order_by(Reminder.id)
     ).all()
     told: dict[int, datetime | None] = {}
-    for appointment_id, kind, planned_for in rows:  # in send order: the last word counts
-        told[appointment_id] = None if kind == "cancellation_notice" else planned_for
+    for appointment_id, kind, planned_for, context in rows:  # in send order: the last word counts
+        if kind == "cancellation_notice":
+            told[appointment_id] = None
+            continue
+        named = (context or {}).get("appointments") or [[appointment_id, planned_for.isoformat() if planned_for else None]]
+        for named_id, start in named:
+            told[int(named_id)] = datetime.fromisoformat(start) if start else planned_for
     return {a: start for a, start in told.items() if start is not None}
 
 
@@ -209,8 +217,9 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, object]])
     if not rows:
         return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(Reminder).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return int(session.execute(stmt).rowcount or 0)
+    stmt = insert(Reminder).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Reminder.id)
+    # Counted from RETURNING: a driver's rowcount for a multi-row upsert may be -1 ("planned -400").
+    return len(session.execute(stmt).all())
 
 
 def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:
@@ -223,6 +232,10 @@ def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:
         return UNWANTED + f"the session is {appt.status.replace('_', '-')}"
     if appt is not None and row.planned_for is not None and appt.starts_at != row.planned_for:
         return UNWANTED + "the session was moved"
+    if row.kind == "confirmation":
+        return UNWANTED + "another session was booked with it: one confirmation names them all"
+    if row.dedupe_key.startswith("session:"):
+        return UNWANTED + "the day's sessions changed: one reminder names them all"
     return UNWANTED + "the rules or the patient's details changed"
 
 

@@ -81,12 +81,27 @@ def session_variables(starts: list[datetime], zone: ZoneInfo, language: str) -> 
     """Date and times of a day's sessions, in the patient's zone and words."""
     local = [s.astimezone(zone) for s in sorted(starts)]
     times = [format_time(t, format="short", locale=language).translate(_SPACES) for t in local]
+    days: dict[object, list[str]] = {}
+    for moment, shown in zip(local, times, strict=True):
+        days.setdefault(moment.date(), []).append(shown)
+    when, article = _WHEN.get(language, _WHEN["en"])
+    spans = [
+        (article if i else "")
+        + when.format(date=format_date(day, format="full", locale=language), times=format_list(ts, locale=language))
+        for i, (day, ts) in enumerate(days.items())
+    ]
     return {
         "session_date": format_date(local[0], format="full", locale=language).translate(_SPACES),
         "session_time": times[0],
         "session_times": format_list(times, locale=language).translate(_SPACES),
         "session_count": len(local),
+        # Every day with its times, for a message about sessions on several days (a course booked in one go).
+        "sessions_when": format_list(spans, locale=language).translate(_SPACES),
     }
+
+
+# How one day of sessions reads, and the article the days after the first take ("… et le mardi …").
+_WHEN = {"en": ("{date} at {times}", ""), "fr": ("{date} à {times}", "le ")}
 
 
 SAMPLE_VARIABLES: dict[str, Any] = {
@@ -97,6 +112,7 @@ SAMPLE_VARIABLES: dict[str, Any] = {
     "session_time": "4:45 PM",
     "session_times": "4:45 PM",
     "session_count": 1,
+    "sessions_when": "Tuesday, March 3, 2026 at 4:45 PM",
     "course_progress": "session 3 of 6",
     "tip": "Drink water through the day.",
     "manage_url": "https://clinic.example/manage",

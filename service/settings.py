@@ -124,6 +124,8 @@ class Settings:
     acuity_api_base_url: str = "https://acuityscheduling.com/api/v1"
     fhir_webhook_token: str | None = field(default=None, repr=False)
     ratelimit_storage_uri: str = "memory://"
+    proxy_hops: int = 0  # how many proxies in front set X-Forwarded-For/-Proto; 0 trusts none of these headers
+    require_admin_mfa: bool | None = None  # None: required in production only (see admin_mfa_required)
     scheduler_enabled: bool = True
     sms_rate_per_second: float = 1.0
     quiet_hours: tuple[int, int] = (8, 21)
@@ -236,6 +238,8 @@ class Settings:
             acuity_api_base_url=_url("ACUITY_API_BASE_URL", get("ACUITY_API_BASE_URL")) or "https://acuityscheduling.com/api/v1",
             fhir_webhook_token=(get("FHIR_WEBHOOK_TOKEN") or "").strip() or None,
             ratelimit_storage_uri=(get("RATELIMIT_STORAGE_URI") or "memory://").strip(),
+            proxy_hops=_int("PROXY_HOPS", get("PROXY_HOPS"), 0, minimum=0),
+            require_admin_mfa=_bool("REQUIRE_ADMIN_MFA", get("REQUIRE_ADMIN_MFA"), environment == "production"),
             scheduler_enabled=_bool("SCHEDULER_ENABLED", get("SCHEDULER_ENABLED"), True),
             sms_rate_per_second=_number("SMS_RATE_PER_SECOND", get("SMS_RATE_PER_SECOND"), 1.0, minimum=0.01),
             quiet_hours=_hour_range("QUIET_HOURS", get("QUIET_HOURS"), (8, 21)),
@@ -259,6 +263,11 @@ class Settings:
                 "WEBHOOK_PAYLOAD_RETENTION_DAYS", get("WEBHOOK_PAYLOAD_RETENTION_DAYS"), 30, minimum=1
             ),
         )
+
+    @property
+    def admin_mfa_required(self) -> bool:
+        """Admins must use a second factor: by default in production, where an admin's password alone opens every record."""
+        return self.environment == "production" if self.require_admin_mfa is None else self.require_admin_mfa
 
     @property
     def twilio_configured(self) -> bool:

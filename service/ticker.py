@@ -16,10 +16,11 @@ class TickReport:
     dispatch: DispatchReport
 
     def summary(self) -> str:
-        d = self.dispatch
+        """What the tick did, in the words staff read in the outbox; every number counts rows, never below zero."""
+        d, p = self.dispatch, self.plan
         return (
-            f"planned {self.plan.created}, sent {d.sent}, failed {d.failed}, deferred {d.deferred} "
-            f"(retrying {d.retried}, skipped {d.skipped}, cancelled {d.cancelled + self.plan.cancelled}, recovered {d.recovered})"
+            f"planned {p.created}, updated {p.updated}, cancelled {p.cancelled + d.cancelled}, sent {d.sent}, "
+            f"failed {d.failed}, deferred {d.deferred}, skipped {d.skipped}, retrying {d.retried}, recovered {d.recovered}"
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,28 @@ from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwi
 WEBHOOK_SECRET = "whsec-test-secret"
 CLINIC_PHONE = "+33142868200"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_clock() -> Iterator[None]:
+    """`RECALL_TEST_CLOCK=<ISO-8601>` runs the whole suite as if the machine's clock read that moment (and ran on
+    from it): the suite must pass at any hour, and tests/test_any_hour.py runs the time-sensitive parts so."""
+    moment = os.environ.get("RECALL_TEST_CLOCK")
+    if not moment:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(datetime.fromisoformat(moment), tick=True):
+        yield
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("RECALL_TEST_CLOCK"):
+        skip = pytest.mark.skip(reason="a child process keeps the real clock")
+        for item in items:
+            if "real_clock" in item.keywords:
+                item.add_marker(skip)
 
 
 def _admin_url(url: str) -> str:
@@ -99,20 +122,19 @@ def smtp_server() -> Iterator[FakeSmtp]:
 
 
 @pytest.fixture
-def settings(database_url: str, fake_twilio: FakeTwilio, smtp_server: FakeSmtp) -> Settings:
-    """Production transports (Twilio client, SMTP) pointed at the fakes on 127.0.0.1."""
-    return make_settings(
-        database_url,
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
-        twilio_from_number=FROM_NUMBER,
-        twilio_api_base_url=fake_twilio.base_url,
-        twilio_timeout_seconds=0.5,
-        smtp_host="127.0.0.1",
-        smtp_port=smtp_server.port,
-        smtp_starttls=False,
-        mail_from="Clinique Lumière <rappels@clinique.test>",
-    )
+def settings(request: pytest.FixtureRequest, database_url: str) -> Settings:
+    """Production transports (Twilio client, SMTP) pointed at the fakes on 127.0.0.1, for the tests that ask for a fake;
+    the others get the console transport and start no server."""
+    overrides: dict[str, object] = {"twilio_auth_token": AUTH_TOKEN}  # Twilio's callbacks are signed with it
+    if "fake_twilio" in request.fixturenames:
+        fake_twilio: FakeTwilio = request.getfixturevalue("fake_twilio")
+        overrides.update(twilio_account_sid=ACCOUNT_SID, twilio_from_number=FROM_NUMBER,
+                         twilio_api_base_url=fake_twilio.base_url, twilio_timeout_seconds=0.5)
+    if "smtp_server" in request.fixturenames:
+        smtp_server: FakeSmtp = request.getfixturevalue("smtp_server")
+        overrides.update(smtp_host="127.0.0.1", smtp_port=smtp_server.port, smtp_starttls=False,
+                         mail_from="Clinique Lumière <rappels@clinique.test>")
+    return make_settings(database_url, **overrides)
 
 
 def _empty_tables() -> None:

@@ -88,15 +88,30 @@ def tick(app: Any, at: datetime) -> str:
 
 
 def book(app: Any, client: Any, fake_twilio: Any, body: dict[str, Any]) -> None:
-    """Post a booking and let its confirmation go out (at 10:00 Paris the next day: after the debounce,
-    inside quiet hours whatever the real clock says), then forget the confirmation."""
+    """Post a booking and let its confirmation go out (at 09:00 Paris the next day: after the debounce,
+    inside the allowed hours from London to Moscow whatever the real clock says, and not within the hour of a
+    session reminder, which would make the confirmation unnecessary), then forget the confirmation."""
     response = post_booking(client, body)
     assert response.status_code == 200, response.get_json()
-    tick(app, paris(1, 10, 0))
+    tick(app, paris(1, 9, 0))
     confirmations = [m for m in fake_twilio.messages if "booked for" in m["body"] or "confirmé" in m["body"]]
     assert len(confirmations) == 1 and len(fake_twilio.messages) == 1, fake_twilio.messages
     fake_twilio.messages.clear()
     fake_twilio.requests.clear()
+
+
+def assert_one_of_each_pair_sent(rows: list[Any], patients: int) -> None:
+    """Each patient's confirmation and 24 h reminder, falling due together: exactly one went out, and the other
+    was skipped naming it (the reminder gives the time, which makes the confirmation unnecessary)."""
+    by_patient: dict[int, list[Any]] = {}
+    for row in rows:
+        by_patient.setdefault(row.patient_id, []).append(row)
+    assert len(by_patient) == patients
+    for pair in by_patient.values():
+        sent = [r for r in pair if r.status in ("sent", "delivered")]
+        skipped = [r for r in pair if r.status == "skipped"]
+        assert len(pair) == 2 and len(sent) == 1 and len(skipped) == 1, [(r.kind, r.status, r.status_reason) for r in pair]
+        assert f"(reminder #{sent[0].id})" in (skipped[0].status_reason or "")
 
 
 def twilio_message(reminder: Any, to: str) -> dict[str, str]:

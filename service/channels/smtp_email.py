@@ -10,19 +10,21 @@ from email.utils import formatdate, make_msgid
 
 from ..contacts import mask_email
 from . import EmailMessageSpec, SendResult
+from .mailheaders import POLICY, UnsafeHeader, header_text, mailbox
 
 log = logging.getLogger(__name__)
 
 
 def build_mime(spec: EmailMessageSpec, mail_from: str, *, message_id: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = mail_from
-    msg["To"] = spec.to
-    msg["Subject"] = spec.subject
+    """Every header value goes through mailheaders first: a patient's name in the subject must stay text."""
+    msg = EmailMessage(policy=POLICY)
+    msg["From"] = mailbox(mail_from)
+    msg["To"] = mailbox(spec.to)
+    msg["Subject"] = header_text(spec.subject)
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = message_id
+    msg["Message-ID"] = header_text(message_id)
     for name, value in spec.headers.items():
-        msg[name] = value
+        msg[header_text(name)] = header_text(value)
     msg.set_content(spec.text)
     if spec.html:
         msg.add_alternative(spec.html, subtype="html")
@@ -58,14 +60,19 @@ class SmtpEmailSender:
     def send_email(self, message: EmailMessageSpec, *, reminder_id: int | None) -> SendResult:
         domain = self._from.rpartition("@")[2].strip(">") or "recall.local"
         message_id = make_msgid(idstring=f"reminder-{reminder_id}", domain=domain)
-        mime = build_mime(message, self._from, message_id=message_id)
+        try:
+            mime = build_mime(message, self._from, message_id=message_id)
+        except UnsafeHeader as exc:
+            return self._failure(message.to, "invalid-header", str(exc), retryable=False)
         try:
             with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
                 if self._starttls:
                     smtp.starttls(context=ssl.create_default_context())
                 if self._username:
                     smtp.login(self._username, self._password or "")
-                smtp.send_message(mime)
+                # The envelope names the one patient, whatever the headers say.
+                envelope_to = [mime["To"].addresses[0].addr_spec]
+                smtp.send_message(mime, from_addr=mime["From"].addresses[0].addr_spec, to_addrs=envelope_to)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             return self._failure(message.to, str(code), text, retryable=code < 500)

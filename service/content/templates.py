@@ -17,6 +17,10 @@ TEMPLATE_KIND = {
 _SESSION_TIMES_EN = "{{ session_date }} at {{ session_times }}"
 _SESSION_TIMES_FR = "{{ session_date }} à {{ session_times }}"
 
+# A confirmation may name several sessions booked together.
+_APPOINTMENTS_ARE_EN = "{{ 'appointments are' if session_count > 1 else 'appointment is' }}"
+_CONFIRMED_FR = "rendez-vous confirmé{{ 's' if session_count > 1 }}"
+
 _GREETING = {"en": "Hello {{ first_name }},\n\n", "fr": "Bonjour {{ first_name }},\n\n"}
 
 
@@ -27,10 +31,10 @@ def _mail(language: str, middle: str) -> str:
 
 # (kind, channel, language) -> (subject, body)
 DEFAULT_TEMPLATES: dict[tuple[str, str, str], tuple[str | None, str]] = {
-    ("confirmation", "sms", "en"): (None, "{{ clinic_name }}: your appointment is booked for " + _SESSION_TIMES_EN
-                                    + ". To change it call {{ clinic_phone }}. Reply STOP to opt out"),
-    ("confirmation", "sms", "fr"): (None, "{{ clinic_name }} : rendez-vous confirmé le " + _SESSION_TIMES_FR
-                                    + ". Pour le modifier : {{ clinic_phone }}. STOP pour ne plus recevoir de SMS"),
+    ("confirmation", "sms", "en"): (None, "{{ clinic_name }}: your " + _APPOINTMENTS_ARE_EN + " booked for {{ sessions_when }}"
+                                    ". To change it call {{ clinic_phone }}. Reply STOP to opt out"),
+    ("confirmation", "sms", "fr"): (None, "{{ clinic_name }} : " + _CONFIRMED_FR + " le {{ sessions_when }}"
+                                    ". Pour le modifier : {{ clinic_phone }}. STOP pour ne plus recevoir de SMS"),
     ("change_notice", "sms", "en"): (None, "{{ clinic_name }}: your appointment has moved to " + _SESSION_TIMES_EN
                                      + ". Questions: {{ clinic_phone }}. Reply STOP to opt out"),
     ("change_notice", "sms", "fr"): (None, "{{ clinic_name }} : votre rendez-vous est déplacé au " + _SESSION_TIMES_FR
@@ -40,11 +44,13 @@ DEFAULT_TEMPLATES: dict[tuple[str, str, str], tuple[str | None, str]] = {
     ("cancellation_notice", "sms", "fr"): (None, "{{ clinic_name }} : votre rendez-vous du " + _SESSION_TIMES_FR
                                            + " est annulé. Pour reprendre rendez-vous : {{ clinic_phone }}. STOP pour ne plus recevoir de SMS"),
     ("confirmation", "email", "en"): ("Your appointment at {{ clinic_name }} is booked", _mail(
-        "en", "Your appointment at {{ clinic_name }} is booked for " + _SESSION_TIMES_EN
-        + ".\n\nTo change it, call {{ clinic_phone }}.")),
+        "en", "Your appointment{{ 's' if session_count > 1 }} at {{ clinic_name }} {{ 'are' if session_count > 1 else 'is' }}"
+        " booked for {{ sessions_when }}"
+        ".\n\nTo change it, call {{ clinic_phone }}.")),
     ("confirmation", "email", "fr"): ("Votre rendez-vous chez {{ clinic_name }} est confirmé", _mail(
-        "fr", "Votre rendez-vous chez {{ clinic_name }} est confirmé le " + _SESSION_TIMES_FR
-        + ".\n\nPour le modifier, appelez le {{ clinic_phone }}.")),
+        "fr", "{% if session_count > 1 %}Vos rendez-vous chez {{ clinic_name }} sont confirmés{% else %}"
+        "Votre rendez-vous chez {{ clinic_name }} est confirmé{% endif %} le {{ sessions_when }}"
+        ".\n\nPour le modifier, appelez le {{ clinic_phone }}.")),
     ("change_notice", "email", "en"): ("Your appointment at {{ clinic_name }} has moved", _mail(
         "en", "Your appointment at {{ clinic_name }} is now on " + _SESSION_TIMES_EN + ".\n\nQuestions: {{ clinic_phone }}.")),
     ("change_notice", "email", "fr"): ("Votre rendez-vous chez {{ clinic_name }} est déplacé", _mail(

@@ -181,28 +181,55 @@ class NoticeState:
     notified_start: datetime | None
 
 
-def plan_notices(state: NoticeState, reach: Reach, debounce: timedelta) -> list[Wanted]:
-    """A confirmation, a change notice or a cancellation notice, once the appointment has been stable for `debounce`.
+def plan_notices(states: list[NoticeState], reach: Reach, debounce: timedelta) -> list[Wanted]:
+    """Confirmations, change notices and cancellation notices, once each appointment has been stable for `debounce`.
 
     A booking made and undone within the debounce sends nothing: the confirmation
     is no longer wanted before it is due, and nobody was told, so no cancellation
-    notice either. At most one cancellation notice per appointment.
+    notice either. At most one cancellation notice per appointment. Sessions booked
+    within `debounce` of each other (a course booked in one go) get one confirmation
+    naming them all, not one text each in the same minute.
     """
-    s = state.session
     channel = reach.pick(Channel.SMS)
     if channel is None:
         return []
-    due = s.slot_changed_at + debounce
-    # Keyed on the change itself: re-booking after a cancellation is a new thing to tell, repeated webhooks are not.
-    change_key = _digest([s.starts_at.isoformat(), s.slot_changed_at.isoformat()])
-    if s.status == "booked":
-        if state.notified_start == s.starts_at:
-            return []
-        kind = "confirmation" if state.notified_start is None else "change_notice"
-        checked = ((s.appointment_id, s.starts_at.isoformat()),)
-        return [Wanted(f"notice:{s.appointment_id}:{kind}:{change_key}", kind, channel, due, expires_at=s.starts_at,
-                       planned_for=s.starts_at, appointment_id=s.appointment_id, appointments=checked)]
-    if s.status == "cancelled" and state.notified_start is not None:
-        return [Wanted(f"notice:{s.appointment_id}:cancellation_notice:{change_key}", "cancellation_notice", channel, due,
-                       expires_at=s.starts_at, planned_for=s.starts_at, appointment_id=s.appointment_id)]
-    return []
+    wanted: list[Wanted] = []
+    unconfirmed: list[SessionSnapshot] = []
+    for state in states:
+        s = state.session
+        due = s.slot_changed_at + debounce
+        # Keyed on the change itself: re-booking after a cancellation is a new thing to tell, repeated webhooks are not.
+        change_key = _digest([s.starts_at.isoformat(), s.slot_changed_at.isoformat()])
+        if s.status == "booked":
+            if state.notified_start == s.starts_at:
+                continue
+            if state.notified_start is None:
+                unconfirmed.append(s)
+                continue
+            checked = ((s.appointment_id, s.starts_at.isoformat()),)
+            wanted.append(Wanted(f"notice:{s.appointment_id}:change_notice:{change_key}", "change_notice", channel, due,
+                                 expires_at=s.starts_at, planned_for=s.starts_at, appointment_id=s.appointment_id,
+                                 appointments=checked))
+        elif s.status == "cancelled" and state.notified_start is not None:
+            wanted.append(Wanted(f"notice:{s.appointment_id}:cancellation_notice:{change_key}", "cancellation_notice", channel,
+                                 due, expires_at=s.starts_at, planned_for=s.starts_at, appointment_id=s.appointment_id))
+    for group in booked_together(unconfirmed, debounce):
+        first = min(group, key=lambda g: (g.starts_at, g.appointment_id))
+        by_start = sorted(group, key=lambda g: (g.starts_at, g.appointment_id))
+        key = _digest([part for g in by_start for part in (g.starts_at.isoformat(), g.slot_changed_at.isoformat())])
+        wanted.append(Wanted(f"notice:{first.appointment_id}:confirmation:{key}", "confirmation", channel,
+                             max(g.slot_changed_at for g in group) + debounce, expires_at=first.starts_at,
+                             planned_for=first.starts_at, appointment_id=first.appointment_id,
+                             appointments=tuple((g.appointment_id, g.starts_at.isoformat()) for g in by_start)))
+    return wanted
+
+
+def booked_together(sessions: list[SessionSnapshot], debounce: timedelta) -> list[list[SessionSnapshot]]:
+    """Sessions whose bookings follow each other by at most `debounce`: one booking, to the patient."""
+    groups: list[list[SessionSnapshot]] = []
+    for s in sorted(sessions, key=lambda x: (x.slot_changed_at, x.appointment_id)):
+        if groups and s.slot_changed_at - groups[-1][-1].slot_changed_at <= debounce:
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    return groups

@@ -88,7 +88,8 @@ def test_sessions_are_httponly_samesite_and_pages_carry_security_headers(client)
 
 
 def test_signing_out_ends_the_session(staff):
-    staff.post("/logout")
+    token = csrf_token(staff.get("/logout").get_data(as_text=True))
+    assert staff.post("/logout", data={"csrf_token": token}).status_code == 302
     assert staff.get("/admin/").status_code == 302
 
 

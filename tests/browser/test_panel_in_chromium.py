@@ -63,6 +63,11 @@ def page(live_server: str) -> Iterator[Any]:
             "--disable-component-update", "--disable-sync"])
         page = browser.new_page(viewport={"width": 1280, "height": 900}, base_url=live_server)
         page.set_default_timeout(15000)
+        # Init scripts run outside the page's CSP: they see every violation the policy reports.
+        page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', e => "
+                             "window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')));")
+        page.csp_console = []
+        page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_console.append(m.text))
         yield page
         browser.close()
 
@@ -77,6 +82,12 @@ def shoot(page: Any, name: str, tmp_path: Path) -> None:
         shutil.copy(target, Path(folder) / name)
 
 
+def no_csp_violation(page: Any) -> None:
+    """The page ran under its CSP and the browser refused nothing: what the policy allows is all the page needs."""
+    assert page.evaluate("window.__csp") == [], page.url
+    assert page.csp_console == [], page.url
+
+
 def test_sign_in_create_a_patient_and_edit_a_template_with_live_preview(page, tmp_path):
     from playwright.sync_api import expect
 
@@ -84,10 +95,13 @@ def test_sign_in_create_a_patient_and_edit_a_template_with_live_preview(page, tm
     assert "/login" in page.url  # not signed in: sent to the login page
     page.fill("#email", ADMIN[0])
     page.fill("#password", ADMIN[1])
+    no_csp_violation(page)
     page.click("button[type=submit]")
     page.wait_for_url("**/admin/patient/")
+    no_csp_violation(page)
     page.goto("/admin/")
     assert page.locator("text=Today at Clinique Lumière").is_visible()
+    no_csp_violation(page)
     shoot(page, "dashboard.png", tmp_path)
 
     page.goto("/admin/patient/new/")
@@ -103,6 +117,7 @@ def test_sign_in_create_a_patient_and_edit_a_template_with_live_preview(page, tm
     page.locator("tr", has_text="Martin").locator("a[title='View Record']").first.click()
     page.wait_for_selector("#timeline")
     assert page.locator("#timeline").inner_text().strip()
+    no_csp_violation(page)
     shoot(page, "patient.png", tmp_path)
 
     page.goto("/admin/messagetemplate/new/")
@@ -117,4 +132,42 @@ def test_sign_in_create_a_patient_and_edit_a_template_with_live_preview(page, tm
     page.fill("#body", "{{ clinic_name }}: see you at {{ session_time }}. Reply STOP to opt out")
     expect(error).to_have_text("")
     expect(preview).to_contain_text("see you at")
+    no_csp_violation(page)
     shoot(page, "template-editor.png", tmp_path)
+
+
+def test_filters_confirm_prompts_and_action_menus_work_under_the_csp(page):
+    """The bits Flask-Admin drives with scripts and inline handlers: they must run, and nothing else inline."""
+    from playwright.sync_api import expect
+
+    page.goto("/login")
+    page.fill("#email", ADMIN[0])
+    page.fill("#password", ADMIN[1])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
+
+    page.goto("/admin/patient/")
+    assert page.locator("button[title='Delete Record']").count() == 0  # patients are erased, never deleted
+    before = page.locator("table.filters tr").count()
+    page.click("text=Add Filter")
+    page.locator("a.filter", has_text="Language").first.click()
+    expect(page.locator("table.filters tr")).to_have_count(before + 1)  # bs4_filters.js added a filter row
+    assert page.url.endswith("/admin/patient/")  # the inline `return false;` kept the link from navigating
+    no_csp_violation(page)
+
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto("/admin/tip/")
+    rows = page.locator("table.model-list tbody tr").count()
+    page.locator("button[title='Delete Record']").first.click()
+    assert dialogs == ["Are you sure you want to delete this record?"]  # the confirm ran; dismissed, nothing deleted
+    page.goto("/admin/tip/")
+    assert page.locator("table.model-list tbody tr").count() == rows
+    no_csp_violation(page)
+
+    page.goto("/admin/reminder/")
+    page.locator("input.action-checkbox").first.check()
+    page.click("text=With selected")
+    page.locator("a", has_text="Cancel").first.click()
+    assert dialogs[-1] == "Cancel the selected reminders? They will not be sent."
+    no_csp_violation(page)

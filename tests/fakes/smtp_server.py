@@ -23,6 +23,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: Message
+    raw: bytes = b""  # the DATA as it crossed SMTP, before any parsing
 
 
 @dataclass
@@ -34,7 +35,8 @@ class _Handler:
         if self.refuse_with:
             return self.refuse_with
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), msg))
+        raw = envelope.original_content or envelope.content
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), msg, raw))
         return "250 OK"
 
 

@@ -168,5 +168,6 @@ def test_compose_runs_postgres_migrations_web_and_one_scheduler_from_the_image()
         assert services[name]["build"] == "."
     environment = services["web"]["environment"]
     assert environment["RECALL_ENV"] == "production"
-    for secret in ("SECRET_KEY", "POSTGRES_PASSWORD"):
+    for secret in ("SECRET_KEY", "POSTGRES_PASSWORD", "METRICS_TOKEN"):
         assert f"${{{secret}:?" in (ROOT / "compose.yaml").read_text(), f"{secret} must be required, not defaulted"
+    assert "ports" not in services["scheduler"]  # its metrics port stays on the compose network

@@ -8,7 +8,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from service.extensions import db
-from service.models import Patient, Reminder
+from service.models import MessageTemplate, Patient, Reminder
 from tests.helpers import booking, paris, post_booking, tick
 
 EMAIL_ONLY = {"phone": None, "sms_consent": False, "email": "camille@example.test", "email_consent": True}
@@ -89,6 +89,7 @@ def test_an_email_with_a_long_message_id_is_recorded_and_never_sent_twice(app, c
     app.extensions["recall.senders"] = build_senders(settings.with_overrides(mail_from=f"Clinique <r@{long_domain}>"))
     starts = paris(5)
     post_booking(client, booking(starts, **EMAIL_ONLY))
+    tick(app, paris(1, 10))  # the confirmation, not in the same hour as the reminder (which would make it unnecessary)
     tick(app, starts - timedelta(hours=48))
     tick(app, starts - timedelta(hours=40))  # well after any lease would have expired
 
@@ -97,3 +98,34 @@ def test_an_email_with_a_long_message_id_is_recorded_and_never_sent_twice(app, c
         ids = db.session.execute(select(Reminder.provider_message_id).where(Reminder.channel == "email")
                                  .where(Reminder.status == "sent")).scalars().all()
     assert len(ids) == 2 and all(len(i) > 64 and long_domain in i for i in ids)
+
+
+def test_list_unsubscribe_crosses_smtp_raw_so_providers_offer_one_click(app, client, smtp_server):
+    the_48h_email(app, client, smtp_server, language="fr")
+    raw = smtp_server.received[0].raw
+    headers = raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    (line,) = [h for h in headers if h.lower().startswith(b"list-unsubscribe:")]
+    assert line.startswith(b"List-Unsubscribe: <https://recall.clinic.test/unsubscribe/") and line.endswith(b">")
+    assert b"=?" not in line
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in headers
+
+
+INJECTED_NAME = "=?utf-8?q?Eve=0D=0ABcc=3A_x=40evil.example?="
+
+
+def test_an_encoded_word_in_a_name_adds_no_header_and_no_recipient(app, client, smtp_server):
+    """CVE-2024-6923: on Python before 3.11.10 this name became a real Bcc: line. Our cleaning is what stops it."""
+    with app.app_context():
+        db.session.add(MessageTemplate(kind="confirmation", channel="email", language="en",
+                                       subject="See you soon, {{ first_name }} =?utf-8?q?=0D=0AReply-To=3A_x=40evil.example?=",
+                                       body="Hello {{ first_name }}"))
+        db.session.commit()
+    post_booking(client, booking(paris(3), **{**EMAIL_ONLY, "language": "en", "first_name": INJECTED_NAME}))
+    tick(app, paris(1, 10))
+
+    (mail,) = smtp_server.received
+    assert mail.rcpt_tos == ["camille@example.test"]
+    assert mail.message["Bcc"] is None and mail.message["Reply-To"] is None
+    head = mail.raw.split(b"\r\n\r\n", 1)[0].lower()
+    assert b"\r\nbcc:" not in head and b"\r\nreply-to:" not in head and b"evil.example" in head  # still there, as text
+    assert "\n" not in mail.message["Subject"] and mail.message["Subject"].startswith("See you soon, utf-8")

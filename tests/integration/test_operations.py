@@ -111,6 +111,7 @@ def test_the_connection_pool_has_a_connection_for_every_send_in_flight(settings)
     assert options["pool_size"] >= 48 + 1  # the senders, and the dispatcher's own claims
 
 
+@pytest.mark.real_clock
 def test_the_demo_seeds_once_and_its_console_transport_sends_masked_reminders(tmp_path):
     env = {"RECALL_ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}", "CLINIC_NAME": "Demo Clinic"}
     assert run_flask(["db", "upgrade"], env).returncode == 0

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -42,17 +42,32 @@ def test_an_early_session_is_reminded_the_evening_before_not_at_dawn(app, client
     assert len(fake_twilio.messages) == 1  # nothing more at dawn
 
 
+def spring_forward_after(start: date, zone: ZoneInfo) -> date:
+    """The next day on which the zone's clocks go forward: never a calendar date that will pass."""
+    day = start
+    while (datetime(day.year, day.month, day.day, 12, tzinfo=zone).utcoffset()
+           <= datetime(day.year, day.month, day.day, 0, tzinfo=zone).utcoffset()):
+        day += timedelta(days=1)
+    return day
+
+
+def at(day: date, days: int, hour: int, minute: int) -> datetime:
+    local = day + timedelta(days=days)
+    return datetime(local.year, local.month, local.day, hour, minute, tzinfo=PARIS)
+
+
 def test_a_session_on_the_morning_clocks_go_forward_is_reminded_24_real_hours_before(app, client, fake_twilio):
-    starts = datetime(2027, 3, 28, 10, 0, tzinfo=PARIS)  # Paris moves to summer time at 02:00 that night
+    day = spring_forward_after(datetime.now(PARIS).date() + timedelta(days=10), PARIS)
+    starts = datetime(day.year, day.month, day.day, 10, 0, tzinfo=PARIS)  # Paris moves to summer time at 02:00 that night
     post_booking(client, booking(starts, occurred_at=datetime.now(UTC)))
-    tick(app, datetime(2027, 3, 20, 10, 0, tzinfo=PARIS))  # the confirmation
-    tick(app, datetime(2027, 3, 26, 9, 0, tzinfo=PARIS))  # the 48 h reminder (by SMS: no email address)
+    tick(app, at(day, -8, 10, 0))  # the confirmation
+    tick(app, at(day, -2, 9, 0))  # the 48 h reminder (by SMS: no email address)
     assert len(fake_twilio.messages) == 2
     fake_twilio.messages.clear()
 
-    tick(app, datetime(2027, 3, 27, 8, 59, tzinfo=PARIS))
+    tick(app, at(day, -1, 8, 59))
     assert fake_twilio.messages == []
-    tick(app, datetime(2027, 3, 27, 9, 0, tzinfo=PARIS))  # 24 elapsed hours before 10:00 summer time is 09:00 winter time
+    tick(app, at(day, -1, 9, 0))  # 24 elapsed hours before 10:00 summer time is 09:00 winter time
     (sms,) = fake_twilio.messages
     assert "10:00" in sms["body"]
     assert format_date(starts.date(), format="full", locale="fr") in sms["body"]

@@ -93,15 +93,36 @@ def test_notices_confirm_once_announce_moves_and_cancel_only_what_was_announced(
     debounce = timedelta(minutes=3)
     booked = session(starts, booked=starts - timedelta(days=2))
 
-    (confirmation,) = plan_notices(NoticeState(booked, None), BOTH, debounce)
+    (confirmation,) = plan_notices([NoticeState(booked, None)], BOTH, debounce)
     assert confirmation.kind == "confirmation" and confirmation.due_at == booked.slot_changed_at + debounce
-    assert plan_notices(NoticeState(booked, booked.starts_at), BOTH, debounce) == []
-    (moved,) = plan_notices(NoticeState(booked, booked.starts_at - timedelta(days=1)), BOTH, debounce)
+    assert plan_notices([NoticeState(booked, booked.starts_at)], BOTH, debounce) == []
+    (moved,) = plan_notices([NoticeState(booked, booked.starts_at - timedelta(days=1))], BOTH, debounce)
     assert moved.kind == "change_notice"
     cancelled = session(starts, status="cancelled")
-    assert plan_notices(NoticeState(cancelled, None), BOTH, debounce) == []
-    (notice,) = plan_notices(NoticeState(cancelled, cancelled.starts_at), BOTH, debounce)
+    assert plan_notices([NoticeState(cancelled, None)], BOTH, debounce) == []
+    (notice,) = plan_notices([NoticeState(cancelled, cancelled.starts_at)], BOTH, debounce)
     assert notice.kind == "cancellation_notice"
+
+
+def test_sessions_booked_together_get_one_confirmation_naming_them_all():
+    from service.domain.planning import NoticeState, plan_notices
+
+    debounce = timedelta(minutes=3)
+    booked_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    course = [session(datetime(2026, 3, 12 + 7 * i, 16, 45, tzinfo=PARIS), appointment_id=i + 1,
+                      booked=booked_at + timedelta(seconds=40 * i)) for i in range(3)]
+    later = session(datetime(2026, 4, 30, 10, 0, tzinfo=PARIS), appointment_id=9, booked=booked_at + timedelta(hours=2))
+
+    first, second = sorted(plan_notices([NoticeState(s, None) for s in [*course, later]], BOTH, debounce),
+                           key=lambda w: w.due_at)
+    assert [a for a, _ in first.appointments] == [1, 2, 3]
+    assert first.due_at == course[-1].slot_changed_at + debounce  # once the last of them has settled
+    assert first.expires_at == course[0].starts_at
+    assert [a for a, _ in second.appointments] == [9]  # booked two hours later: a booking of its own
+    # A fourth session added to the same booking makes a new confirmation; the three-session one is no longer wanted.
+    more = session(datetime(2026, 4, 9, 16, 45, tzinfo=PARIS), appointment_id=4, booked=booked_at + timedelta(minutes=2))
+    (grown,) = [w for w in plan_notices([NoticeState(s, None) for s in [*course, more]], BOTH, debounce)]
+    assert [a for a, _ in grown.appointments] == [1, 2, 3, 4] and grown.dedupe_key != first.dedupe_key
 
 
 def test_a_day_before_at_10_rule_goes_out_at_10_local_whatever_the_clocks_did_overnight():
