@@ -180,6 +180,18 @@ def test_a_calcom_cancellation_is_a_cancelled_event_for_the_same_uid():
     assert (event.type, event.appointment.external_id) == (EventType.CANCELLED, "bk_9fA2kLm3")
 
 
+def test_only_a_calcom_reschedule_replaces_a_booking_and_never_itself():
+    cancelled = load("calcom/booking_cancelled.json")
+    cancelled["payload"]["rescheduleUid"] = "bk_older"  # a cancelled booking that was itself once moved
+    assert only_booking(calcom.parse(raw(cancelled), region="FR")).replaces_external_id is None
+    created = load("calcom/booking_created.json")
+    created["payload"]["fromReschedule"] = "bk_older"
+    assert only_booking(calcom.parse(raw(created), region="FR")).replaces_external_id is None
+    rescheduled = load("calcom/booking_rescheduled.json")
+    rescheduled["payload"]["rescheduleUid"] = rescheduled["payload"]["uid"]
+    assert only_booking(calcom.parse(raw(rescheduled), region="FR")).replaces_external_id is None
+
+
 def test_the_same_calcom_delivery_twice_has_the_same_id_and_another_trigger_another():
     created = load("calcom/booking_created.json")
     first = calcom.parse(raw(created), region="FR").event_id
@@ -273,9 +285,11 @@ def test_the_two_halves_of_a_calendly_reschedule_name_each_other():
 
 def test_a_plain_calendly_cancellation_is_replaced_by_nothing():
     body = load("calendly/invitee_canceled_rescheduled.json")
-    body["payload"].update(rescheduled=False, new_invitee=None)
+    body["payload"]["rescheduled"] = False  # a stray new_invitee without the flag is not a reschedule
     event = only_booking(calendly.parse(raw(body), region="FR"))
     assert (event.type, event.replaced_by_external_id) == (EventType.CANCELLED, None)
+    body["payload"].update(rescheduled=True, new_invitee=None)
+    assert only_booking(calendly.parse(raw(body), region="FR")).replaced_by_external_id is None
 
 
 def test_a_calendly_no_show_is_a_status_event_for_the_invitee():
