@@ -268,7 +268,7 @@ class Dispatcher:
         earliest = min(a.starts_at for a in appointments)
         rows = self.session.execute(
             select(Reminder.id, Reminder.kind, Reminder.channel, Reminder.context, Reminder.status, Reminder.sent_at,
-                   Reminder.next_attempt_at, Reminder.due_at, Reminder.planned_for)
+                   Reminder.next_attempt_at, Reminder.due_at, Reminder.planned_for, Reminder.expires_at)
             .where(
                 Reminder.patient_id == reminder.patient_id, Reminder.id != reminder.id,
                 Reminder.status.in_(("pending", "sending", "sent", "delivered")),
@@ -279,7 +279,8 @@ class Dispatcher:
         others = [
             _session_message(r.id, r.kind, r.channel, r.context, r.due_at, r.planned_for,
                              due=now if r.status == "sending" else r.next_attempt_at,
-                             sent_at=r.sent_at or now if r.status in ("sent", "delivered") else None)
+                             sent_at=r.sent_at or now if r.status in ("sent", "delivered") else None,
+                             expires_at=r.expires_at)
             for r in rows
         ]
         mine = _session_message(reminder.id, reminder.kind, reminder.channel, reminder.context, reminder.due_at,
@@ -419,9 +420,11 @@ class Dispatcher:
 
 
 def _session_message(reminder_id: int, kind: str, channel: str, context: dict[str, Any] | None, due_at: datetime,
-                     planned_for: datetime | None, *, due: datetime, sent_at: datetime | None = None) -> SessionMessage:
+                     planned_for: datetime | None, *, due: datetime, sent_at: datetime | None = None,
+                     expires_at: datetime | None = None) -> SessionMessage:
     named = frozenset((int(a), datetime.fromisoformat(start)) for a, start in (context or {}).get("appointments", []))
-    return SessionMessage(reminder_id, kind, Channel(channel), named, (planned_for or due_at) - due_at, due, sent_at)
+    return SessionMessage(reminder_id, kind, Channel(channel), named, (planned_for or due_at) - due_at, due, sent_at,
+                          expires_at)
 
 
 class SmsBudget:

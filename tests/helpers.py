@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,9 +17,14 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def local_day(zone: ZoneInfo, days: int, hour: int, minute: int) -> datetime:
-    """`days` from today in `zone`, at that wall-clock time of the local day, whatever the clock changes between."""
+    """`days` from today in `zone`, at that wall-clock time of the local day, whatever the clock changes between.
+
+    Returned as a UTC instant: `starts - timedelta(hours=24)` must be 24 elapsed hours, as the reminder rules mean
+    it, and Python's arithmetic on a datetime carrying a ZoneInfo is wall-clock arithmetic (an hour off whenever a
+    clock change falls in between).
+    """
     day = datetime.now(zone).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
 
 
 def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
@@ -111,7 +116,8 @@ def assert_one_of_each_pair_sent(rows: list[Any], patients: int) -> None:
         sent = [r for r in pair if r.status in ("sent", "delivered")]
         skipped = [r for r in pair if r.status == "skipped"]
         assert len(pair) == 2 and len(sent) == 1 and len(skipped) == 1, [(r.kind, r.status, r.status_reason) for r in pair]
-        assert f"(reminder #{sent[0].id})" in (skipped[0].status_reason or "")
+        assert f"(reminder #{sent[0].id})" in (skipped[0].status_reason or ""), (sent[0].id, skipped[0].kind,
+                                                                               skipped[0].status_reason)
 
 
 def twilio_message(reminder: Any, to: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ MOMENTS = [
     "2027-03-28T01:30:00+01:00",  # half an hour before Paris springs forward
     "2027-10-31T02:30:00+01:00",  # the repeated half hour after Paris falls back
     "2028-02-29T23:30:00+01:00",  # a leap day, late
+    "2027-10-26T08:30:00+00:00",  # five days before Europe falls back: sessions booked now are after the change
 ]
 TIME_SENSITIVE = [
     "tests/unit",

@@ -37,6 +37,7 @@ class SessionMessage:
     lead: timedelta  # how long before the first session it was planned to go out
     due_at: datetime  # its next attempt, for one not sent yet
     sent_at: datetime | None = None  # set once it went out (or is going out)
+    expires_at: datetime | None = None
 
     @property
     def is_reminder(self) -> bool:
@@ -70,6 +71,8 @@ def redundant(candidate: SessionMessage, others: Iterable[SessionMessage], *, bo
                 return f"already covered: {other.describe()} named {_these(candidate)}"
             if now - other.sent_at < BURST_WINDOW:
                 return f"{other.describe()} about {_these(candidate)} went out less than an hour ago"
+        elif other.expires_at is not None and other.expires_at <= now:
+            continue  # past its usefulness: it will be skipped, not sent, so it makes nothing unnecessary
         elif other.due_at <= now + BURST_WINDOW and (
             other.usefulness() > candidate.usefulness() or candidate.sessions < other.sessions
         ):

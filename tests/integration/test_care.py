@@ -3,7 +3,7 @@ the real Twilio client against the fake API, and real SMTP into aiosmtpd."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -21,7 +21,7 @@ def paris(days: int, hour: int = 11, minute: int = 0) -> datetime:
 
 
 def on(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS).astimezone(UTC)  # an instant: see local_day
 
 
 def with_course(body: dict, course_id: str = "c1", planned: int | None = None) -> dict:

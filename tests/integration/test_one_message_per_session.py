@@ -148,3 +148,4 @@ def test_sessions_booked_together_get_one_confirmation_naming_every_day(app, cli
     assert sent_bodies(fake_twilio) == []  # and none for each session afterwards
     replaced = [r for r in outbox(app) if r.kind == "confirmation" and r.status == "cancelled"]
     assert replaced and all(r.status_reason.endswith("one confirmation names them all") for r in replaced)
+

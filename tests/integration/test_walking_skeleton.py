@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -10,14 +10,13 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import Reminder
-from tests.helpers import book, booking, tick
+from tests.helpers import book, booking, local_day, tick
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
 def paris_session(days_ahead: int = 10, hour: int = 16, minute: int = 45) -> datetime:
-    day = datetime.now(PARIS).date() + timedelta(days=days_ahead)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+    return local_day(PARIS, days_ahead, hour, minute)
 
 
 def test_a_signed_booking_becomes_one_sms_a_day_before_with_the_local_time(app, client, fake_twilio):
@@ -49,7 +48,7 @@ def test_a_signed_booking_becomes_one_sms_a_day_before_with_the_local_time(app, 
 def test_an_english_patient_abroad_gets_her_own_local_time_in_plain_gsm_text(app, client, fake_twilio):
     london = ZoneInfo("Europe/London")
     day = datetime.now(london).date() + timedelta(days=6)
-    starts = datetime(day.year, day.month, day.day, 16, 45, tzinfo=london)
+    starts = datetime(day.year, day.month, day.day, 16, 45, tzinfo=london).astimezone(UTC)
     body = booking(starts, phone="+447911123456", timezone="Europe/London", language="en")
     book(app, client, fake_twilio, body)
 

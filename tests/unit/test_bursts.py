@@ -50,6 +50,12 @@ def test_a_message_only_counts_when_it_named_every_session_and_came_after_the_bo
                      booked_since=BOOKED, now=NOW) is None
 
 
+def test_a_message_past_its_usefulness_makes_nothing_unnecessary():
+    late_48h = SessionMessage(4, "reminder_48h", Channel.SMS, DAY, timedelta(hours=48), NOW - timedelta(days=1),
+                              expires_at=NOW)  # expired at the 24 h one's moment: it will be skipped, never sent
+    assert redundant(message(3, "confirmation", lead_hours=30), [late_48h], booked_since=BOOKED, now=NOW) is None
+
+
 def test_a_pending_message_only_wins_when_due_within_the_hour():
     confirmation = message(3, "confirmation", lead_hours=30)
     soon = message(4, "reminder_24h", due_at=NOW + timedelta(minutes=50))
