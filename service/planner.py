@@ -91,7 +91,7 @@ def wanted_for_patient(session: Session, patient: Patient, settings: Settings, n
     reach = reach_of(patient)
     wanted = plan_session_reminders(snapshots, session_rules(session), reach, zone, window)
     predecessors = {a.id: a.replaces_id for a in appointments if a.replaces_id}
-    told = _notified_starts(session, patient.id)
+    told = _notified_starts(session, patient.id, list(predecessors.values()))
     debounce = timedelta(minutes=settings.confirmation_debounce_minutes)
     successors = {a.id for a in appointments if a.replaced_by_external_id}
     states: list[NoticeState] = []
@@ -187,7 +187,7 @@ def _tips_seen(session: Session, patient_id: int) -> tuple[dict[int, dict[int, i
     return assigned, last_sent
 
 
-def _notified_starts(session: Session, patient_id: int) -> dict[int, datetime]:
+def _notified_starts(session: Session, patient_id: int, predecessor_ids: list[int]) -> dict[int, datetime]:
     """For each appointment, the start time the patient was last told is booked; none after a cancellation notice.
 
     One confirmation may name several sessions booked together: each one it named counts as told.
@@ -195,7 +195,8 @@ def _notified_starts(session: Session, patient_id: int) -> dict[int, datetime]:
     rows = session.execute(
         select(Reminder.appointment_id, Reminder.kind, Reminder.planned_for, Reminder.context)
         .where(
-            Reminder.patient_id == patient_id,
+            # A booking this one replaced may sit with another patient row (a booking system's second record).
+            (Reminder.patient_id == patient_id) | Reminder.appointment_id.in_(predecessor_ids),
             Reminder.kind.in_(NOTICE_KINDS),
             Reminder.status.in_(("sending", "sent", "delivered")),
         )
