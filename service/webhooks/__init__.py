@@ -71,7 +71,7 @@ def calcom_booking() -> ResponseReturnValue:
     secret = settings.calcom_webhook_secret
     return booking_delivery(calcom.SOURCE, secret, "CALCOM_WEBHOOK_SECRET",
                             lambda raw: calcom.verify(request.headers, raw, secret or ""),
-                            lambda raw: calcom.parse(raw, region=settings.clinic_region))
+                            lambda raw: calcom.parse(raw, region=settings.clinic_region, now=utcnow()))
 
 
 @bp.post("/calendly")
@@ -80,7 +80,7 @@ def calendly_booking() -> ResponseReturnValue:
     key = settings.calendly_webhook_signing_key
     return booking_delivery(calendly.SOURCE, key, "CALENDLY_WEBHOOK_SIGNING_KEY",
                             lambda raw: calendly.verify(request.headers, raw, key or "", utcnow()),
-                            lambda raw: calendly.parse(raw, region=settings.clinic_region))
+                            lambda raw: calendly.parse(raw, region=settings.clinic_region, now=utcnow()))
 
 
 @bp.post("/acuity")

@@ -8,6 +8,7 @@ ignored. Cal.com has no delivery id, so deliveries are told apart by
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
@@ -24,7 +25,7 @@ from .delivery import (
     split_name,
 )
 from .errors import PayloadError, SignatureError
-from .instants import between, instant, minutes
+from .instants import between, instant, minutes, received_at
 from .signatures import hmac_sha256_hex, matches
 
 SOURCE = "calcom"
@@ -52,7 +53,7 @@ def _response(responses: dict[str, Any], name: str) -> object:
 
 
 @shape_checked
-def parse(raw: bytes, *, region: str) -> Delivery:
+def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
     body, payload = json_envelope(raw, "booking")
     trigger = str(body.get("triggerEvent") or "")
     created = body.get("createdAt")
@@ -97,7 +98,7 @@ def parse(raw: bytes, *, region: str) -> Delivery:
         source=SOURCE,
         event_id=event_id,
         type=kind,
-        occurred_at=instant(created, "createdAt") if created else starts,
+        occurred_at=instant(created, "createdAt") if created else received_at(now, warnings, "createdAt"),
         appointment=AppointmentInfo(
             external_id=bounded(uid, 255, "payload.uid"),
             starts_at=starts,

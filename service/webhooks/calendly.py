@@ -25,7 +25,7 @@ from .delivery import (
     split_name,
 )
 from .errors import PayloadError, SignatureError
-from .instants import between, instant
+from .instants import between, instant, received_at
 from .signatures import hmac_sha256_hex, matches
 
 SOURCE = "calendly"
@@ -52,7 +52,7 @@ def _zone(value: object) -> str | None:
 
 
 @shape_checked
-def parse(raw: bytes, *, region: str) -> Delivery:
+def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
     body, payload = json_envelope(raw, "invitee")
     event = str(body.get("event") or "")
     created = body.get("created_at")
@@ -85,7 +85,7 @@ def parse(raw: bytes, *, region: str) -> Delivery:
         source=SOURCE,
         event_id=event_id,
         type=EventType.CANCELLED if canceled else (EventType.RESCHEDULED if payload.get("old_invitee") else EventType.BOOKED),
-        occurred_at=occurred or starts,
+        occurred_at=occurred or received_at(now, warnings, "created_at"),
         appointment=AppointmentInfo(
             external_id=bounded(invitee_uri, 255, "payload.uri"),
             starts_at=starts,

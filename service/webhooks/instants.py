@@ -63,3 +63,13 @@ def between(starts: datetime, ends: datetime, where: str) -> int:
         raise PayloadError(f"{where} must be after the start and at most 24 h later",
                            [f"{where}: {ends.isoformat()} for a start at {starts.isoformat()}"])
     return max(1, int(seconds // 60))
+
+
+def received_at(now: datetime | None, warnings: list[str], field: str) -> datetime:
+    """When a delivery without its timestamp arrived: what orders it against the booking system's later events.
+
+    Never the session's start: that lies ahead, so a real cancellation sent afterwards would look older and be
+    dropped as stale.
+    """
+    warnings.append(f"{field} is missing: the event is ordered by when it arrived")
+    return now or datetime.now(UTC)

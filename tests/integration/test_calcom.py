@@ -118,3 +118,19 @@ def test_other_triggers_are_acknowledged_and_ignored(app, client):
     with app.app_context():
         assert db.session.execute(select(Appointment)).first() is None
         assert db.session.execute(select(WebhookEvent.outcome)).scalar_one() == "ignored"
+
+
+def test_a_booking_without_its_timestamp_can_still_be_cancelled_later(app, client, fake_twilio):
+    """A custom payload template may drop createdAt. It used to default to the session's start, in the future, so the
+    real cancellation that followed looked older and was dropped as stale: the patient was reminded anyway."""
+    starts = paris(5)
+    booked = calcom_body("booking_created", starts)
+    del booked["createdAt"]
+    answer = post_calcom(client, booked).get_json()
+    assert answer["status"] == "processed" and any("createdAt is missing" in w for w in answer["warnings"])
+    cancelled = calcom_body("booking_cancelled", starts, created=datetime.now(UTC) + timedelta(seconds=1))
+    assert post_calcom(client, cancelled).get_json()["status"] == "processed"
+    with app.app_context():
+        assert db.session.execute(select(Appointment.status)).scalar_one() == "cancelled"
+    tick(app, starts - timedelta(hours=24))
+    assert not [b for b in sent_bodies(fake_twilio) if "rappel" in b]
