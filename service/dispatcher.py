@@ -330,7 +330,8 @@ class Dispatcher:
                               error_message=type(exc).__name__, retryable=True)
 
     def _record(
-        self, reminder: Reminder, patient: Patient, attempt: SendAttempt, result: SendResult, *, now: datetime, may_fall_back: bool
+        self, reminder: Reminder, patient: Patient, attempt: SendAttempt, result: SendResult, *, now: datetime,
+        may_fall_back: bool,
     ) -> str:
         reminder.provider = result.provider
         if result.ok:
@@ -350,7 +351,8 @@ class Dispatcher:
             if result.ambiguous:
                 # The provider may have taken it: give its status callback (carrying our id) time to say so first.
                 retry_after = max(retry_after or RECONCILE_WAIT, RECONCILE_WAIT)
-            at = self.retry.next_attempt(attempts=reminder.attempts, now=now, expires_at=reminder.expires_at, retry_after=retry_after)
+            at = self.retry.next_attempt(attempts=reminder.attempts, now=now, expires_at=reminder.expires_at,
+                                         retry_after=retry_after)
             if at is not None:
                 attempt.outcome = "unknown" if result.ambiguous else "retry"
                 reason = f"no answer ({why}); waiting for the status callback before trying again" if result.ambiguous \

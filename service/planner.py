@@ -128,7 +128,8 @@ def wanted_for_courses(
         if appt.course_id in sessions_by_course:
             sessions_by_course[appt.course_id].append(course_session(appt))
     states = {
-        c.id: course_state(sessions_by_course[c.id], c.sessions_planned, now, zone, interval_months=settings.maintenance_interval_months)
+        c.id: course_state(sessions_by_course[c.id], c.sessions_planned, now, zone,
+                           interval_months=settings.maintenance_interval_months)
         for c in courses
     }
     library = tip_library(session, patient.language)

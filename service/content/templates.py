@@ -42,7 +42,8 @@ DEFAULT_TEMPLATES: dict[tuple[str, str, str], tuple[str | None, str]] = {
     ("cancellation_notice", "sms", "en"): (None, "{{ clinic_name }}: your appointment on " + _SESSION_TIMES_EN
                                            + " is cancelled. To book again call {{ clinic_phone }}. Reply STOP to opt out"),
     ("cancellation_notice", "sms", "fr"): (None, "{{ clinic_name }} : votre rendez-vous du " + _SESSION_TIMES_FR
-                                           + " est annulé. Pour reprendre rendez-vous : {{ clinic_phone }}. STOP pour ne plus recevoir de SMS"),
+                                           + " est annulé. Pour reprendre rendez-vous : {{ clinic_phone }}."
+                                           " STOP pour ne plus recevoir de SMS"),
     ("confirmation", "email", "en"): ("Your appointment at {{ clinic_name }} is booked", _mail(
         "en", "Your appointment{{ 's' if session_count > 1 }} at {{ clinic_name }} {{ 'are' if session_count > 1 else 'is' }}"
         " booked for {{ sessions_when }}"
@@ -149,7 +150,8 @@ DEFAULT_TEMPLATES.update({
         "It will soon be a year since your last course of sessions. To keep your results, a short maintenance "
         "course of 4 to 6 weeks is recommended every year; yours is due on {{ due_date }}.\n\n"
         "To book, call us on {{ clinic_phone }}.")),
-    ("maintenance_early", "email", "fr"): ("Votre entretien annuel chez {{ clinic_name }} : à partir du {{ due_date }}", _mail("fr",
+    ("maintenance_early", "email", "fr"): ("Votre entretien annuel chez {{ clinic_name }} : à partir du {{ due_date }}",
+                                           _mail("fr",
         "Votre dernière cure date bientôt d'un an. Pour garder vos résultats, une courte cure d'entretien de 4 à 6 "
         "semaines est conseillée chaque année ; la vôtre est prévue à partir du {{ due_date }}.\n\n"
         "Pour prendre rendez-vous, appelez-nous au {{ clinic_phone }}.")),

@@ -58,8 +58,10 @@ def redundant(candidate: SessionMessage, others: Iterable[SessionMessage], *, bo
 
     Only another message naming every session the candidate names counts, and a sent
     one only if it went out after those sessions were booked at these times (a
-    patient told of a cancellation, then re-booked, is told again).
+    patient told of a cancellation, then re-booked, is told again). Of several due that
+    would each do, the reason names the best: the one that will go out.
     """
+    winner: SessionMessage | None = None
     for other in others:
         if other.reminder_id == candidate.reminder_id or not candidate.sessions <= other.sessions:
             continue
@@ -77,8 +79,12 @@ def redundant(candidate: SessionMessage, others: Iterable[SessionMessage], *, bo
             other.usefulness() > candidate.usefulness() or candidate.sessions < other.sessions
         ):
             # One that names more sessions cannot be dropped for this one, so it will go: this adds nothing.
-            return f"{other.describe()}, due within the hour, makes this one unnecessary"
-    return None
+            winner = other if winner is None or _outranks(other, winner) else winner
+    return None if winner is None else f"{winner.describe()}, due within the hour, makes this one unnecessary"
+
+
+def _outranks(one: SessionMessage, other: SessionMessage) -> bool:
+    return other.sessions < one.sessions or (not one.sessions < other.sessions and one.usefulness() > other.usefulness())
 
 
 def _these(message: SessionMessage) -> str:

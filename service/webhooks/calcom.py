@@ -108,5 +108,6 @@ def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
             timezone=zone,
         ),
         patient=patient,
-        replaces_external_id=bounded(old_uid, 255, "payload.rescheduleUid") if (kind is EventType.RESCHEDULED and old_uid and old_uid != uid) else None,
+        replaces_external_id=(bounded(old_uid, 255, "payload.rescheduleUid")
+                              if (kind is EventType.RESCHEDULED and old_uid and old_uid != uid) else None),
     )], warnings=warnings)

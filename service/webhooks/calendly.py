@@ -105,6 +105,8 @@ def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
             sms_consent=True if phone else None,  # the invitee asked for text reminders at this number
             email_consent=True if payload.get("email") else None,
         ),
-        replaces_external_id=bounded(payload["old_invitee"], 255, "payload.old_invitee") if not canceled and payload.get("old_invitee") else None,
-        replaced_by_external_id=bounded(payload["new_invitee"], 255, "payload.new_invitee") if canceled and payload.get("rescheduled") and payload.get("new_invitee") else None,
+        replaces_external_id=(bounded(payload["old_invitee"], 255, "payload.old_invitee")
+                              if not canceled and payload.get("old_invitee") else None),
+        replaced_by_external_id=(bounded(payload["new_invitee"], 255, "payload.new_invitee")
+                                 if canceled and payload.get("rescheduled") and payload.get("new_invitee") else None),
     )], warnings=warnings)

@@ -23,7 +23,9 @@ from service.settings import Settings
 from service.timeutil import utcnow
 from tests.admin.conftest import ADMIN, STAFF, csrf_token, sign_in
 
-T = datetime(2026, 12, 2, 9, 0, 10, tzinfo=UTC)  # 10 s into a 30-s step
+# The TOTP clock the tests hand the server (mfa.clock): this hour, 10 s into its first 30-s step. Never a calendar date,
+# since the rest of sign-in (attempt limits, the half-signed-in step) reads the real clock.
+T = datetime.now(UTC).replace(minute=0, second=10, microsecond=0)
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from tests.browser.test_panel_in_chromium import page as page  # the fixture, wi
 from tests.conftest import make_settings
 
 ADMIN = ("owner@clinique.test", "staple battery horse")
-T = datetime(2026, 12, 2, 9, 0, 5, tzinfo=UTC)
+T = datetime.now(UTC).replace(minute=0, second=5, microsecond=0)  # this hour's first 30-s step; never a calendar date
 SERVED: dict[str, Any] = {}
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed here")]

@@ -75,5 +75,6 @@ def test_every_reminder_is_delivered_once_through_a_flaky_provider_and_permanent
     failures = Counter(code for _, outcome, code in attempts if outcome in ("retry", "unknown"))
     # The history shows the backoff: which errors were retried, and that the timeouts waited for a callback.
     assert {"20500", "20503", "20429", "timeout"} <= set(failures), failures
-    print(f"\nchaos: {len(fake_twilio.requests)} requests for {sum(1 for r in rows if r.attempts)} reminders; retried {dict(failures)}; "
+    print(f"\nchaos: {len(fake_twilio.requests)} requests for {sum(1 for r in rows if r.attempts)} reminders; "
+          f"retried {dict(failures)}; "
           f"{sum(1 for _, o, _ in attempts if o == 'unknown')} timeouts settled by callback or retried; 0 duplicates")

@@ -49,7 +49,8 @@ def drain(fake_twilio, smtp_server) -> tuple[list[dict], list]:
 
 # -- aftercare -------------------------------------------------------------------------------------
 
-def test_aftercare_arrives_two_hours_after_the_session_with_the_clinic_phone_then_a_check_in(app, client, fake_twilio, smtp_server):
+def test_aftercare_arrives_two_hours_after_the_session_with_the_clinic_phone_then_a_check_in(
+        app, client, fake_twilio, smtp_server):
     starts = paris(3)
     book(app, client, fake_twilio, booking(starts, language="en"))
     ends = starts + timedelta(minutes=10)

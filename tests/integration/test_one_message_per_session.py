@@ -7,7 +7,7 @@ sessions booked together got a confirmation each.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import time_machine
 from sqlalchemy import select
@@ -59,14 +59,20 @@ def test_a_session_already_named_in_the_days_reminder_is_not_reminded_again_when
         assert by_id[covering].status in ("sent", "delivered") and by_id[covering].kind == row.kind
 
 
-def test_moving_one_of_two_same_day_sessions_to_another_day_reminds_it_there(app, client, fake_twilio):
+def two_sessions_reminded_the_day_before(app, client, fake_twilio) -> tuple[datetime, datetime]:
+    """10:00 and 15:00 on one day, both confirmed and both named in the 24 h reminder, which has gone out."""
     first, second = paris(5, 10, 0), paris(5, 15, 0)
     book(app, client, fake_twilio, booking(first, event_id="b1", appointment_id="a1"))
     post_booking(client, booking(second, event_id="b2", appointment_id="a2"))
-    tick(app, paris(2, 10, 0))
+    tick(app, paris(2, 10, 0))  # the second session's confirmation
     tick(app, first - timedelta(hours=24))
     (both,) = [b for b in sent_bodies(fake_twilio) if "rappel" in b]
     assert "10:00 et 15:00" in both
+    return first, second
+
+
+def test_moving_one_of_two_same_day_sessions_to_another_day_reminds_it_there(app, client, fake_twilio):
+    first, _ = two_sessions_reminded_the_day_before(app, client, fake_twilio)
 
     moved = paris(7, 11, 0)
     post_booking(client, booking(moved, event_id="mv", appointment_id="a2", type="appointment.rescheduled"))
@@ -81,12 +87,7 @@ def test_moving_one_of_two_same_day_sessions_to_another_day_reminds_it_there(app
 
 
 def test_cancelling_one_of_two_same_day_sessions_after_the_reminder_does_not_remind_the_other_again(app, client, fake_twilio):
-    first, second = paris(5, 10, 0), paris(5, 15, 0)
-    book(app, client, fake_twilio, booking(first, event_id="b1", appointment_id="a1"))
-    post_booking(client, booking(second, event_id="b2", appointment_id="a2"))
-    tick(app, paris(2, 10, 0))
-    tick(app, first - timedelta(hours=24))
-    sent_bodies(fake_twilio)
+    first, second = two_sessions_reminded_the_day_before(app, client, fake_twilio)
 
     post_booking(client, booking(first, event_id="cx", appointment_id="a1", type="appointment.cancelled"))
     tick(app, first - timedelta(hours=23))

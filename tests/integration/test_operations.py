@@ -159,7 +159,8 @@ def test_the_demo_server_answers_health_with_the_scheduler_running(tmp_path):
             # The jobs run at start in the scheduler's thread: wait for them to report (slow machines take a moment).
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and not all(
-                    line in log_path.read_text() for line in ("job dispatch_due: DispatchReport(", "job plan_changes: PlanResult(")):
+                    line in log_path.read_text()
+                    for line in ("job dispatch_due: DispatchReport(", "job plan_changes: PlanResult(")):
                 time.sleep(0.3)
         finally:
             proc.terminate()

@@ -50,6 +50,13 @@ def test_a_message_only_counts_when_it_named_every_session_and_came_after_the_bo
                      booked_since=BOOKED, now=NOW) is None
 
 
+def test_of_several_messages_that_would_each_do_the_reason_names_the_one_that_goes():
+    email = message(2, "reminder_48h", lead_hours=48, channel=Channel.EMAIL)
+    sms = message(3, "reminder_24h")
+    why = redundant(message(1, "confirmation", lead_hours=50), [email, sms], booked_since=BOOKED, now=NOW)
+    assert why == "the reminder 24h by sms (reminder #3), due within the hour, makes this one unnecessary"
+
+
 def test_a_message_past_its_usefulness_makes_nothing_unnecessary():
     late_48h = SessionMessage(4, "reminder_48h", Channel.SMS, DAY, timedelta(hours=48), NOW - timedelta(days=1),
                               expires_at=NOW)  # expired at the 24 h one's moment: it will be skipped, never sent

@@ -17,7 +17,8 @@ BOTH = Reach(sms=True, email=True)
 
 
 def session(starts: datetime, appointment_id: int = 1, booked: datetime | None = None, status: str = "booked") -> SessionSnapshot:
-    return SessionSnapshot(appointment_id, starts.astimezone(UTC), status, (booked or starts - timedelta(days=10)).astimezone(UTC))
+    booked_at = booked or starts - timedelta(days=10)
+    return SessionSnapshot(appointment_id, starts.astimezone(UTC), status, booked_at.astimezone(UTC))
 
 
 def plan(sessions, reach=BOTH, zone=PARIS):
