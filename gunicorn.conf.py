@@ -20,14 +20,17 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms req=%({x-request-id
 
 # gunicorn's own lines, the access log and the application's in one format (LOG_FORMAT: json unless "text"),
 # scrubbed of numbers and addresses, with the request id.
-_formatter = "service.logs.TextFormatter" if os.environ.get("LOG_FORMAT", "json").lower() == "text" else "service.logs.JsonFormatter"
+_formatter = (
+    "service.logs.TextFormatter" if os.environ.get("LOG_FORMAT", "json").lower() == "text" else "service.logs.JsonFormatter"
+)
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"app": {"()": _formatter}},
     "filters": {"request_id": {"()": "service.logs.RequestIdFilter"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "app", "filters": ["request_id"],
-                            "stream": "ext://sys.stderr"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "app", "filters": ["request_id"], "stream": "ext://sys.stderr"}
+    },
     "root": {"level": "INFO", "handlers": ["stderr"]},
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
@@ -39,13 +42,13 @@ logconfig_dict = {
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), "recall-prometheus"))
 
 
-def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature
+def on_starting(server):
     folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(folder, ignore_errors=True)  # counters start at zero with the server, as Prometheus expects
     os.makedirs(folder, exist_ok=True)
 
 
-def child_exit(server, worker):  # noqa: ARG001
+def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)

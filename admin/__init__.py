@@ -52,8 +52,14 @@ def init_admin(app: Flask) -> Admin:
         WebhookEventView,
     )
 
-    admin = Admin(app, name=app.extensions["recall.settings"].clinic_name, url="/admin", theme=Bootstrap4Theme(),
-                  index_view=DashboardView(name="Dashboard", url="/admin"), csp_nonce_generator=nonce)
+    admin = Admin(
+        app,
+        name=app.extensions["recall.settings"].clinic_name,
+        url="/admin",
+        theme=Bootstrap4Theme(),
+        index_view=DashboardView(name="Dashboard", url="/admin"),
+        csp_nonce_generator=nonce,
+    )
     admin.add_view(PatientView(Patient, name="All patients", endpoint="patient", category="Patients"))
     admin.add_view(PatientImportView(name="Import from CSV", endpoint="patient_import", category="Patients"))
     admin.add_view(AppointmentView(Appointment, name="Sessions", endpoint="appointment"))

@@ -36,8 +36,7 @@ log = logging.getLogger(__name__)
 ROLES = ("admin", "staff")
 PENDING = "signin_pending"  # the session key of a password-checked, not yet signed-in user (second step)
 PENDING_SECONDS = 600
-__all__ = ["ROLES", "StaffUser", "bp", "check_password", "create_user", "hash_password", "hasher", "init_auth",
-           "set_password"]
+__all__ = ["ROLES", "StaffUser", "bp", "check_password", "create_user", "hash_password", "hasher", "init_auth", "set_password"]
 
 
 class StaffUser(UserMixin):
@@ -155,8 +154,16 @@ def _finish_login(user: User, how: str = "password") -> ResponseReturnValue:
 
 def _sign_in(user: User, how: str) -> None:
     user.last_login_at = utcnow()
-    db.session.add(AuditEvent(at=utcnow(), actor=user.email, action="login", entity="user", entity_id=str(user.id),
-                              details=None if how == "password" else {"with": how}))
+    db.session.add(
+        AuditEvent(
+            at=utcnow(),
+            actor=user.email,
+            action="login",
+            entity="user",
+            entity_id=str(user.id),
+            details=None if how == "password" else {"with": how},
+        )
+    )
     db.session.commit()
     _new_session(user)
 
@@ -251,8 +258,9 @@ def enrol() -> ResponseReturnValue:
         now = mfa.clock()
         if not mfa.verify_totp(db.session, user, form.code.data, now):
             db.session.rollback()
-            return render_template("auth/enrol.html", error="That code is not right; check the phone's clock and try the "
-                                   "next one.", **page), 401
+            return render_template(
+                "auth/enrol.html", error="That code is not right; check the phone's clock and try the next one.", **page
+            ), 401
         attempts().clear(CODES, f"code-account:{user.id}")
         codes = mfa.enable(db.session, user, now)
         db.session.add(AuditEvent(at=utcnow(), actor=user.email, action="mfa-enrol", entity="user", entity_id=str(user.id)))

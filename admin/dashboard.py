@@ -37,15 +37,22 @@ def build_dashboard(settings: Any, now: datetime) -> Dashboard:
 
     def sessions(day: date) -> list[Appointment]:
         start, end = _day_bounds(day, zone)
-        return list(db.session.execute(
-            select(Appointment).where(Appointment.starts_at >= start, Appointment.starts_at < end,
-                                      Appointment.status != "cancelled").order_by(Appointment.starts_at)
-        ).scalars())
+        return list(
+            db.session.execute(
+                select(Appointment)
+                .where(Appointment.starts_at >= start, Appointment.starts_at < end, Appointment.status != "cancelled")
+                .order_by(Appointment.starts_at)
+            ).scalars()
+        )
 
-    next_hour = list(db.session.execute(
-        select(Reminder).where(Reminder.status == "pending", Reminder.next_attempt_at <= now + timedelta(hours=1))
-        .order_by(Reminder.next_attempt_at).limit(50)
-    ).scalars())
+    next_hour = list(
+        db.session.execute(
+            select(Reminder)
+            .where(Reminder.status == "pending", Reminder.next_attempt_at <= now + timedelta(hours=1))
+            .order_by(Reminder.next_attempt_at)
+            .limit(50)
+        ).scalars()
+    )
     # Settled days come from `delivery_day`, the last few from the reminders: a busy clinic has a million rows here.
     counted = daily_counts(db.session, settings.clinic_timezone, today)
     daily = [(day.isoformat(), sent, delivered, failed) for day, sent, delivered, failed, _ in counted]
@@ -55,9 +62,13 @@ def build_dashboard(settings: Any, now: datetime) -> Dashboard:
     month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
     booked_ahead = select(Appointment.patient_id).where(Appointment.status == "booked", Appointment.starts_at > now)
     due = db.session.execute(
-        select(Patient, Course.maintenance_due_on).join(Course, Course.patient_id == Patient.id)
-        .where(Course.maintenance_due_on >= today.replace(day=1), Course.maintenance_due_on < month_end,
-               Patient.id.notin_(booked_ahead))
+        select(Patient, Course.maintenance_due_on)
+        .join(Course, Course.patient_id == Patient.id)
+        .where(
+            Course.maintenance_due_on >= today.replace(day=1),
+            Course.maintenance_due_on < month_end,
+            Patient.id.notin_(booked_ahead),
+        )
         .order_by(Course.maintenance_due_on)
     ).all()
     return Dashboard(
@@ -68,7 +79,9 @@ def build_dashboard(settings: Any, now: datetime) -> Dashboard:
         delivery_rate=(delivered_total / reported) if reported else None,
         maintenance_due=[(p, d) for p, d in due],
         unanswered=db.session.execute(
-            select(func.count()).select_from(InboundMessage).where(InboundMessage.handled_at.is_(None))).scalar_one(),
+            select(func.count()).select_from(InboundMessage).where(InboundMessage.handled_at.is_(None))
+        ).scalar_one(),
         opted_out=db.session.execute(
-            select(func.count()).select_from(Patient).where(Patient.sms_opted_out_at.is_not(None))).scalar_one(),
+            select(func.count()).select_from(Patient).where(Patient.sms_opted_out_at.is_not(None))
+        ).scalar_one(),
     )

@@ -87,8 +87,17 @@ def parse_patients(text: str, region: str, existing_phones: set[str], existing_e
             continue
         seen_phones.add(phone) if phone else None
         seen_emails.add(email) if email else None
-        result.rows.append({"first_name": row["first_name"], "last_name": row.get("last_name", ""), "phone": phone,
-                            "email": email, "timezone": zone, "language": language, **consents})
+        result.rows.append(
+            {
+                "first_name": row["first_name"],
+                "last_name": row.get("last_name", ""),
+                "phone": phone,
+                "email": email,
+                "timezone": zone,
+                "language": language,
+                **consents,
+            }
+        )
     return result
 
 
@@ -125,10 +134,16 @@ class PatientImportView(ProtectedView):
             return redirect(url_for(".index"))
         now, who = utcnow(), f"import:{current_user.email}"
         for row in parsed.rows:
-            db.session.add(Patient(**row, sms_consent_at=now if row["sms_consent"] else None,
-                                   sms_consent_source=who if row["sms_consent"] else None,
-                                   email_consent_at=now if row["email_consent"] else None,
-                                   email_consent_source=who if row["email_consent"] else None, created_at=now))
+            db.session.add(
+                Patient(
+                    **row,
+                    sms_consent_at=now if row["sms_consent"] else None,
+                    sms_consent_source=who if row["sms_consent"] else None,
+                    email_consent_at=now if row["email_consent"] else None,
+                    email_consent_source=who if row["email_consent"] else None,
+                    created_at=now,
+                )
+            )
         audit("import", "patient", None, rows=len(parsed.rows))
         db.session.commit()
         flash(f"{len(parsed.rows)} patients imported.", "success")

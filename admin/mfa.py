@@ -58,8 +58,11 @@ def verify_totp(session: Session, user: User, code: str, now: datetime) -> bool:
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
             claimed = session.execute(
-                update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
-                .values(totp_last_step=step).execution_options(synchronize_session=False))
+                update(User)
+                .where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+                .values(totp_last_step=step)
+                .execution_options(synchronize_session=False)
+            )
             if not claimed.rowcount:
                 return False  # this code (or a later one) was already used: a replay
             set_committed_value(user, "totp_last_step", step)
@@ -81,7 +84,7 @@ def new_recovery_codes(session: Session, user: User) -> list[str]:
     codes = []
     for _ in range(RECOVERY_CODES):
         raw = "".join(secrets.choice(BASE32) for _ in range(16))  # 16 base32 characters: 80 bits
-        codes.append("-".join(raw[i:i + 4] for i in range(0, 16, 4)))
+        codes.append("-".join(raw[i : i + 4] for i in range(0, 16, 4)))
         session.add(RecoveryCode(user_id=user.id, digest=_digest(raw)))
     return codes
 
@@ -90,9 +93,11 @@ def use_recovery_code(session: Session, user: User, code: str, now: datetime) ->
     if len(_normalise(code)) != 16:
         return False
     used = session.execute(
-        update(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.digest == _digest(code),
-                                   RecoveryCode.used_at.is_(None))
-        .values(used_at=now).execution_options(synchronize_session=False))
+        update(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.digest == _digest(code), RecoveryCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
     return bool(used.rowcount)
 
 
@@ -120,11 +125,13 @@ def reset(session: Session, user: User) -> None:
 
 
 def remaining_recovery_codes(session: Session, user: User) -> int:
-    return int(session.execute(select(func.count()).select_from(RecoveryCode)
-                               .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))).scalar_one())
+    return int(
+        session.execute(
+            select(func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        ).scalar_one()
+    )
 
 
 def secret_groups(secret: str) -> str:
     """The secret in groups of four, for typing into an app that cannot scan."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
-
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

@@ -45,8 +45,16 @@ def is_admin() -> bool:
 
 def audit(action: str, entity: str, entity_id: object = None, **details: Any) -> None:
     """Record who did what; the caller commits it with the change itself."""
-    db.session.add(AuditEvent(at=utcnow(), actor=getattr(current_user, "email", "system"), action=action, entity=entity,
-                              entity_id=None if entity_id is None else str(entity_id), details=details or None))
+    db.session.add(
+        AuditEvent(
+            at=utcnow(),
+            actor=getattr(current_user, "email", "system"),
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            details=details or None,
+        )
+    )
 
 
 class ConfirmForm(SecureForm):
@@ -94,8 +102,12 @@ class ProtectedModelView(_Guard, ModelView):
         super().__init__(model, db, **kwargs)
 
     def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        audit("create" if is_created else "update", model.__tablename__, model.id,
-              fields=sorted(f.name for f in form if f.name != "csrf_token" and f.data != f.object_data))
+        audit(
+            "create" if is_created else "update",
+            model.__tablename__,
+            model.id,
+            fields=sorted(f.name for f in form if f.name != "csrf_token" and f.data != f.object_data),
+        )
         db.session.commit()
 
     def handle_view_exception(self, exc: Exception) -> bool:
@@ -105,8 +117,12 @@ class ProtectedModelView(_Guard, ModelView):
             flash(str(exc), "error")
             return True
         if isinstance(exc, SQLAlchemyError):  # its text can quote the row (PostgreSQL's DETAIL): the types only
-            log.error("the database refused a change in %s: %s (%s)", self.endpoint, type(exc).__name__,
-                      type(getattr(exc, "orig", None)).__name__)
+            log.error(
+                "the database refused a change in %s: %s (%s)",
+                self.endpoint,
+                type(exc).__name__,
+                type(getattr(exc, "orig", None)).__name__,
+            )
         else:
             log.exception("a change failed in %s", self.endpoint)
         flash(SAVE_FAILED, "error")

@@ -29,8 +29,12 @@ def patient_timeline(patient: Patient, settings: Any) -> list[Entry]:
         return Entry(at, at.astimezone(zone).strftime("%a %d %b %Y %H:%M"), kind, title, detail)
 
     entries = [
-        entry(a.starts_at, "session", f"Session {a.status.replace('_', '-')}", f"{a.area or a.treatment} · {a.source}"
-              + (" · confirmed by the patient" if a.confirmed_at else ""))
+        entry(
+            a.starts_at,
+            "session",
+            f"Session {a.status.replace('_', '-')}",
+            f"{a.area or a.treatment} · {a.source}" + (" · confirmed by the patient" if a.confirmed_at else ""),
+        )
         for a in db.session.execute(select(Appointment).where(Appointment.patient_id == patient.id)).scalars()
     ]
     reminders = db.session.execute(select(Reminder).where(Reminder.patient_id == patient.id)).scalars().all()
@@ -41,7 +45,9 @@ def patient_timeline(patient: Patient, settings: Any) -> list[Entry]:
     ids = [r.id for r in reminders]
     if ids:
         for d in db.session.execute(select(DeliveryEvent).where(DeliveryEvent.reminder_id.in_(ids))).scalars():
-            entries.append(entry(d.received_at, "receipt", f"Twilio: {d.status}", f"error {d.error_code}" if d.error_code else ""))
+            entries.append(
+                entry(d.received_at, "receipt", f"Twilio: {d.status}", f"error {d.error_code}" if d.error_code else "")
+            )
     for m in db.session.execute(select(InboundMessage).where(InboundMessage.patient_id == patient.id)).scalars():
         entries.append(entry(m.received_at, "reply", f"Reply ({m.intent})", m.body or ""))
     return sorted(entries, key=lambda e: e.at, reverse=True)

@@ -77,12 +77,22 @@ def _maintenance_due() -> Any:
 
 
 class PatientView(ProtectedModelView):
-    column_list = ("last_name", "first_name", "phone", "email", "language", "sms_consent", "email_consent",
-                   "sms_opted_out_at", "timezone")
+    column_list = (
+        "last_name",
+        "first_name",
+        "phone",
+        "email",
+        "language",
+        "sms_consent",
+        "email_consent",
+        "sms_opted_out_at",
+        "timezone",
+    )
     column_labels = {"sms_opted_out_at": "SMS opt-out", "sms_consent": "SMS consent", "email_consent": "Email consent"}
     column_searchable_list = ("first_name", "last_name", "phone", "email")
     column_filters = (
-        "sms_consent", "email_consent",
+        "sms_consent",
+        "email_consent",
         _PatientFilter("Opted out of SMS", lambda: Patient.sms_opted_out_at.is_not(None)),
         _PatientFilter("Unsubscribed from email", lambda: Patient.email_unsubscribed_at.is_not(None)),
         _PatientFilter("Active course", _active_course),
@@ -98,8 +108,15 @@ class PatientView(ProtectedModelView):
         "timezone": {"choices": [("", "The clinic's")] + [(z, z) for z in TIMEZONES], "validators": [time_zone]},
         "language": {"choices": LANGUAGES},
     }
-    column_details_list = (*column_list, "sms_consent_at", "sms_consent_source", "email_consent_at",
-                           "email_consent_source", "email_unsubscribed_at", "created_at")
+    column_details_list = (
+        *column_list,
+        "sms_consent_at",
+        "sms_consent_source",
+        "email_consent_at",
+        "email_consent_source",
+        "email_unsubscribed_at",
+        "created_at",
+    )
     can_export = True
     # No delete, single or bulk (can_delete covers both): erasure, for admins, is the one way a patient goes, and it
     # keeps a suppression row so the number and address are never messaged again.
@@ -153,8 +170,11 @@ class PatientView(ProtectedModelView):
         data = export_patient(db.session, patient)
         audit("export", "patient", patient.id, scope="all the patient's data")
         db.session.commit()
-        return Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="patient-{patient.id}.json"'})
+        return Response(
+            json.dumps(data, ensure_ascii=False, indent=2),
+            mimetype="application/json",
+            headers={"Content-Disposition": f'attachment; filename="patient-{patient.id}.json"'},
+        )
 
     @expose("/privacy/<int:patient_id>/erase", methods=["POST"])
     def privacy_erase(self, patient_id: int) -> Any:
@@ -170,8 +190,11 @@ class PatientView(ProtectedModelView):
             return back
         done = erase_patient(db.session, patient, actor=current_user.email, now=utcnow())
         db.session.commit()
-        flash(f"Patient erased: {done.cancelled} pending messages cancelled, {done.bodies_removed} messages and "
-              f"{done.replies_removed} replies emptied. This number and address will never be messaged again.", "success")
+        flash(
+            f"Patient erased: {done.cancelled} pending messages cancelled, {done.bodies_removed} messages and "
+            f"{done.replies_removed} replies emptied. This number and address will never be messaged again.",
+            "success",
+        )
         return back
 
 
@@ -214,8 +237,9 @@ class AppointmentView(ProtectedModelView):
     column_default_sort = ("starts_at", False)
     can_create = False  # sessions come from the booking system
     form_columns = ("status", "area", "duration_minutes")
-    form_choices = {"status": [("booked", "Booked"), ("completed", "Attended"), ("no_show", "No-show"),
-                               ("cancelled", "Cancelled")]}
+    form_choices = {
+        "status": [("booked", "Booked"), ("completed", "Attended"), ("no_show", "No-show"), ("cancelled", "Cancelled")]
+    }
     column_formatters = {
         "starts_at": lambda v, c, m, n: local_time(m.starts_at, m.timezone),
         "patient": lambda v, c, m, n: m.patient.full_name,
@@ -223,7 +247,8 @@ class AppointmentView(ProtectedModelView):
     }
 
     action_cancel = action("cancel", "Cancel", "Cancel the selected sessions? Their reminders stop.")(
-        _session_status_action("cancelled", "cancelled"))
+        _session_status_action("cancelled", "cancelled")
+    )
     action_attended = action("attended", "Mark attended")(_session_status_action("completed", "marked attended"))
     action_no_show = action("no_show", "Mark no-show")(_session_status_action("no_show", "marked no-show"))
 
@@ -237,8 +262,7 @@ class AppointmentView(ProtectedModelView):
 
 
 class ReminderView(ProtectedModelView):
-    column_list = ("due_at", "patient", "kind", "channel", "status", "status_reason", "provider_status", "attempts",
-                   "segments")
+    column_list = ("due_at", "patient", "kind", "channel", "status", "status_reason", "provider_status", "attempts", "segments")
     column_labels = {"due_at": "Due (patient's time)", "status_reason": "Why", "provider_status": "Delivery"}
     column_filters = ("status", "channel", "kind", "due_at", "provider_status")
     column_default_sort = ("due_at", True)
@@ -258,25 +282,31 @@ class ReminderView(ProtectedModelView):
                 audit(name, "reminder", row.id)
                 done += 1
         db.session.commit()
-        flash(f"{done} of {len(rows)} reminder(s) {message}." + ("" if done == len(rows) else
-              " The others were not in a state that allows it."), "success" if done else "warning")
+        flash(
+            f"{done} of {len(rows)} reminder(s) {message}."
+            + ("" if done == len(rows) else " The others were not in a state that allows it."),
+            "success" if done else "warning",
+        )
 
     @action("retry", "Retry", "Try the selected failed or skipped reminders again?")
     def action_retry(self, ids: list[str]) -> None:
         def change(row: Reminder) -> None:
             row.status, row.status_reason, row.next_attempt_at, row.attempts = "pending", "retry asked by staff", utcnow(), 0
+
         self._set(ids, ("failed", "skipped", "cancelled"), change, "retry", "queued again")
 
     @action("cancel", "Cancel", "Cancel the selected reminders? They will not be sent.")
     def action_cancel(self, ids: list[str]) -> None:
         def change(row: Reminder) -> None:
             row.status, row.status_reason = "cancelled", f"cancelled by {current_user.email}"
+
         self._set(ids, ("pending",), change, "cancel", "cancelled")
 
     @action("send_now", "Send now", "Send the selected reminders at the next dispatch (within 30 s)?")
     def action_send_now(self, ids: list[str]) -> None:
         def change(row: Reminder) -> None:
             row.next_attempt_at = utcnow()
+
         self._set(ids, ("pending",), change, "send-now", "moved to the next dispatch (quiet hours and consent still apply)")
 
 
@@ -297,8 +327,11 @@ class TemplateView(AdminModelView):
     column_list = ("kind", "channel", "language", "subject", "updated_at")
     column_filters = ("kind", "channel", "language")
     form_columns = ("kind", "channel", "language", "subject", "body")
-    form_choices = {"kind": [(k, k.replace("_", " ")) for k in TEMPLATE_KINDS],
-                    "channel": [("sms", "SMS"), ("email", "Email")], "language": LANGUAGES}
+    form_choices = {
+        "kind": [(k, k.replace("_", " ")) for k in TEMPLATE_KINDS],
+        "channel": [("sms", "SMS"), ("email", "Email")],
+        "language": LANGUAGES,
+    }
     form_args = {"body": {"validators": [template_check]}, "subject": {"validators": [template_check]}}
     create_template = edit_template = "admin/template_edit.html"
 
@@ -351,8 +384,10 @@ class TipView(AdminModelView):
     column_list = ("position", "category", "language", "text", "active")
     column_filters = ("category", "language", "active")
     column_default_sort = ("position", False)
-    form_choices = {"category": [(c, c) for c in ("aftercare", "diet", "exercise", "water", "circulation")],
-                    "language": LANGUAGES}
+    form_choices = {
+        "category": [(c, c) for c in ("aftercare", "diet", "exercise", "water", "circulation")],
+        "language": LANGUAGES,
+    }
 
 
 class ReplyView(ProtectedModelView):
@@ -361,9 +396,13 @@ class ReplyView(ProtectedModelView):
     column_default_sort = ("received_at", True)
     can_create = can_edit = False
     column_formatters = {
-        "patient": lambda v, c, m, n: (Markup('<a href="{}">{}</a>').format(
-            f"/admin/patient/details/?id={m.patient_id}", db.session.get(Patient, m.patient_id).full_name)
-            if m.patient_id else mask_phone(m.from_number)),
+        "patient": lambda v, c, m, n: (
+            Markup('<a href="{}">{}</a>').format(
+                f"/admin/patient/details/?id={m.patient_id}", db.session.get(Patient, m.patient_id).full_name
+            )
+            if m.patient_id
+            else mask_phone(m.from_number)
+        ),
         "next_session": lambda v, c, m, n: _next_session(m.patient_id),
     }
 
@@ -383,8 +422,10 @@ def _next_session(patient_id: int | None) -> str:
     if patient_id is None:
         return ""
     appt = db.session.execute(
-        select(Appointment).where(Appointment.patient_id == patient_id, Appointment.status == "booked",
-                                  Appointment.starts_at > utcnow()).order_by(Appointment.starts_at).limit(1)
+        select(Appointment)
+        .where(Appointment.patient_id == patient_id, Appointment.status == "booked", Appointment.starts_at > utcnow())
+        .order_by(Appointment.starts_at)
+        .limit(1)
     ).scalar_one_or_none()
     return local_time(appt.starts_at, appt.timezone) if appt else "none booked"
 
@@ -414,5 +455,16 @@ class WebhookEventView(AdminModelView):
     column_formatters = {"error": lambda v, c, m, n: escape((m.error or "")[:200])}
 
 
-__all__ = ["AppointmentView", "AuditView", "CourseView", "PatientView", "ReminderView", "ReplyView", "RuleView",
-           "TemplateView", "TipView", "UserView", "WebhookEventView"]
+__all__ = [
+    "AppointmentView",
+    "AuditView",
+    "CourseView",
+    "PatientView",
+    "ReminderView",
+    "ReplyView",
+    "RuleView",
+    "TemplateView",
+    "TipView",
+    "UserView",
+    "WebhookEventView",
+]

@@ -35,9 +35,12 @@ def main() -> list[tuple[str, str, str]]:
         settings = bench_settings(url)
         app = make_app(settings)
         now = utcnow()
-        copy_rows(url, "patient", ["first_name", "last_name", "phone", "language", "sms_consent", "email_consent",
-                                   "created_at", "updated_at"],
-                  ((f"P{i}", f"Name{i}", f"+3361{i:07d}", "fr", True, False, now, now) for i in range(PATIENTS)))
+        copy_rows(
+            url,
+            "patient",
+            ["first_name", "last_name", "phone", "language", "sms_consent", "email_consent", "created_at", "updated_at"],
+            ((f"P{i}", f"Name{i}", f"+3361{i:07d}", "fr", True, False, now, now) for i in range(PATIENTS)),
+        )
         statuses = ("sent", "delivered", "pending", "failed")
 
         def reminders():
@@ -47,8 +50,25 @@ def main() -> list[tuple[str, str, str]]:
                 due = now + timedelta(minutes=i % 50000) if status == "pending" else now - timedelta(minutes=i % 40000)
                 yield (i % PATIENTS + 1, "reminder_24h", "sms", f"r:{i}", due, due, status, 1, "{}", sent, now, now)
 
-        copy_rows(url, "reminder", ["patient_id", "kind", "channel", "dedupe_key", "due_at", "next_attempt_at", "status",
-                                    "attempts", "context", "sent_at", "created_at", "updated_at"], reminders())
+        copy_rows(
+            url,
+            "reminder",
+            [
+                "patient_id",
+                "kind",
+                "channel",
+                "dedupe_key",
+                "due_at",
+                "next_attempt_at",
+                "status",
+                "attempts",
+                "context",
+                "sent_at",
+                "created_at",
+                "updated_at",
+            ],
+            reminders(),
+        )
         from admin.auth import create_user
 
         with app.app_context():
@@ -67,10 +87,14 @@ def main() -> list[tuple[str, str, str]]:
         outbox = median_ms(client, "/admin/reminder/")
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMTP_"))}
-        env.update(RECALL_ENV="test", DATABASE_URL=url, SECRET_KEY="bench-secret-key-0123456789",
-                   CLINIC_PHONE="+33142868200")
-        scheduler = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"], cwd=ROOT, env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env.update(RECALL_ENV="test", DATABASE_URL=url, SECRET_KEY="bench-secret-key-0123456789", CLINIC_PHONE="+33142868200")
+        scheduler = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             time.sleep(20)  # its first dispatch, planning and sweep over this database
             memory = rss_mb(scheduler.pid)
@@ -84,8 +108,11 @@ def main() -> list[tuple[str, str, str]]:
         ("admin patients list (100,000 patients)", f"{patients:.0f} ms median", "< 300 ms"),
         ("admin patient search by phone typed nationally", f"{search:.0f} ms median", "< 300 ms"),
         ("admin dashboard (1,000,000 reminders)", f"{dashboard:.0f} ms median", "< 300 ms"),
-        ("admin dashboard, first load of the day without the 03:00 housekeeping (counts and keeps 26 days)",
-         f"{first_dashboard:.0f} ms", "once a day"),
+        (
+            "admin dashboard, first load of the day without the 03:00 housekeeping (counts and keeps 26 days)",
+            f"{first_dashboard:.0f} ms",
+            "once a day",
+        ),
         ("admin outbox list (1,000,000 reminders)", f"{outbox:.0f} ms median", "< 300 ms"),
         ("resident memory of the scheduler process", f"{memory:.0f} MB", "< 150 MB"),
     ]

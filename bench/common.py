@@ -17,8 +17,11 @@ from service import create_app
 from service.extensions import db
 from service.settings import Settings
 
-ADMIN_URL = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or \
-    "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+ADMIN_URL = (
+    os.environ.get("BENCH_DATABASE_URL")
+    or os.environ.get("TEST_DATABASE_URL")
+    or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def machine() -> str:
@@ -42,9 +45,18 @@ def fresh_database() -> Iterator[str]:
 
 
 def bench_settings(url: str, **overrides: Any) -> Settings:
-    base = Settings(environment="test", database_url=url, secret_key="bench-secret-key-0123456789", clinic_name="Bench",
-                    clinic_phone="+33142868200", public_base_url="https://recall.bench.test", scheduler_enabled=False,
-                    quiet_hours=(0, 24), sms_daily_cap=0, max_messages_per_day=0)
+    base = Settings(
+        environment="test",
+        database_url=url,
+        secret_key="bench-secret-key-0123456789",
+        clinic_name="Bench",
+        clinic_phone="+33142868200",
+        public_base_url="https://recall.bench.test",
+        scheduler_enabled=False,
+        quiet_hours=(0, 24),
+        sms_daily_cap=0,
+        max_messages_per_day=0,
+    )
     return base.with_overrides(**overrides)
 
 

@@ -21,25 +21,53 @@ from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwi
 def seed(url: str, app: Any, count: int) -> Any:
     now = utcnow()
     with app.app_context():
-        db.session.add(MessageTemplate(kind="bench", channel="sms", language="en",
-                                       body="{{ clinic_name }}: hello. STOP to opt out"))
+        db.session.add(
+            MessageTemplate(kind="bench", channel="sms", language="en", body="{{ clinic_name }}: hello. STOP to opt out")
+        )
         db.session.commit()
-    copy_rows(url, "patient", ["first_name", "last_name", "phone", "language", "sms_consent", "email_consent",
-                               "created_at", "updated_at"],
-              ((f"P{i}", "", f"+3361{i:07d}", "en", True, False, now, now) for i in range(count)))
+    copy_rows(
+        url,
+        "patient",
+        ["first_name", "last_name", "phone", "language", "sms_consent", "email_consent", "created_at", "updated_at"],
+        ((f"P{i}", "", f"+3361{i:07d}", "en", True, False, now, now) for i in range(count)),
+    )
     due = now - timedelta(minutes=1)
-    rows: Iterator[tuple[Any, ...]] = ((i + 1, "bench", "sms", f"bench:{i}", due, due, "pending", 0, "{}", now, now)
-                                       for i in range(count))
-    copy_rows(url, "reminder", ["patient_id", "kind", "channel", "dedupe_key", "due_at", "next_attempt_at", "status",
-                                "attempts", "context", "created_at", "updated_at"], rows)
+    rows: Iterator[tuple[Any, ...]] = (
+        (i + 1, "bench", "sms", f"bench:{i}", due, due, "pending", 0, "{}", now, now) for i in range(count)
+    )
+    copy_rows(
+        url,
+        "reminder",
+        [
+            "patient_id",
+            "kind",
+            "channel",
+            "dedupe_key",
+            "due_at",
+            "next_attempt_at",
+            "status",
+            "attempts",
+            "context",
+            "created_at",
+            "updated_at",
+        ],
+        rows,
+    )
     return now
 
 
 def run(count: int, *, concurrency: int, rate: float, fake: Any) -> tuple[float, int]:
     with fresh_database() as url:
-        settings = bench_settings(url, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
-                                  twilio_from_number=FROM_NUMBER, twilio_api_base_url=fake.base_url,
-                                  dispatch_concurrency=concurrency, sms_rate_per_second=rate, dispatch_batch_size=500)
+        settings = bench_settings(
+            url,
+            twilio_account_sid=ACCOUNT_SID,
+            twilio_auth_token=AUTH_TOKEN,
+            twilio_from_number=FROM_NUMBER,
+            twilio_api_base_url=fake.base_url,
+            dispatch_concurrency=concurrency,
+            sms_rate_per_second=rate,
+            dispatch_batch_size=500,
+        )
         app = make_app(settings)
         now = seed(url, app, count)
         with app.app_context():
@@ -67,9 +95,16 @@ def _drain(url: str, settings: Any, now: Any, done: Any) -> None:
 def run_processes(count: int, *, processes: int, concurrency: int, fake: Any) -> tuple[float, int]:
     """The same drain split over dispatcher processes, as several scheduler instances would run it."""
     with fresh_database() as url:
-        settings = bench_settings(url, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
-                                  twilio_from_number=FROM_NUMBER, twilio_api_base_url=fake.base_url,
-                                  dispatch_concurrency=concurrency, sms_rate_per_second=1000.0, dispatch_batch_size=500)
+        settings = bench_settings(
+            url,
+            twilio_account_sid=ACCOUNT_SID,
+            twilio_auth_token=AUTH_TOKEN,
+            twilio_from_number=FROM_NUMBER,
+            twilio_api_base_url=fake.base_url,
+            dispatch_concurrency=concurrency,
+            sms_rate_per_second=1000.0,
+            dispatch_batch_size=500,
+        )
         now = seed(url, make_app(settings), count)
         spawn = multiprocessing.get_context("spawn")
         done = spawn.Queue()
@@ -146,18 +181,30 @@ def main() -> list[tuple[str, str, str]]:
         results.append(("sequential sender (200 SMS, 100 ms latency)", f"{seq_rate:.1f} msg/s", "baseline"))
         pool_time, pool_sent = run(10_000, concurrency=48, rate=1000.0, fake=fake)
         pool_rate = pool_sent / pool_time
-        results.append(("pooled dispatch (10,000 SMS, 100 ms latency, 48 in flight)",
-                        f"{pool_rate:.0f} msg/s in {pool_time:.1f} s, {pool_rate / seq_rate:.1f}x sequential",
-                        ">= 200 msg/s, 20x"))
+        results.append(
+            (
+                "pooled dispatch (10,000 SMS, 100 ms latency, 48 in flight)",
+                f"{pool_rate:.0f} msg/s in {pool_time:.1f} s, {pool_rate / seq_rate:.1f}x sequential",
+                ">= 200 msg/s, 20x",
+            )
+        )
         two_time, two_sent = run_processes(10_000, processes=2, concurrency=24, fake=fake)
         two_rate = two_sent / two_time
-        results.append(("pooled dispatch, two dispatcher processes (10,000 SMS, 2 x 24 in flight)",
-                        f"{two_rate:.0f} msg/s in {two_time:.1f} s, {two_rate / seq_rate:.1f}x sequential",
-                        ">= 200 msg/s, 20x"))
+        results.append(
+            (
+                "pooled dispatch, two dispatcher processes (10,000 SMS, 2 x 24 in flight)",
+                f"{two_rate:.0f} msg/s in {two_time:.1f} s, {two_rate / seq_rate:.1f}x sequential",
+                ">= 200 msg/s, 20x",
+            )
+        )
     with fake_process(limit=30.0) as (limited, counts):
         paced_time, paced_sent = run(600, concurrency=8, rate=30.0, fake=limited)
     achieved = paced_sent / paced_time
-    results.append(("paced at 30/s (600 SMS, the fake refuses above 30 in any rolling second)",
-                    f"{achieved:.1f} msg/s ({(achieved / 30 - 1) * 100:+.1f} %), {counts['refused']} x 429",
-                    "within 5 %, zero 429"))
+    results.append(
+        (
+            "paced at 30/s (600 SMS, the fake refuses above 30 in any rolling second)",
+            f"{achieved:.1f} msg/s ({(achieved / 30 - 1) * 100:+.1f} %), {counts['refused']} x 429",
+            "within 5 %, zero 429",
+        )
+    )
     return results

@@ -7,8 +7,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import admin_and_memory, dispatch, tick_cost, webhooks  # noqa: E402 - after the path set-up
-from bench.common import machine  # noqa: E402
+from bench import admin_and_memory, dispatch, tick_cost, webhooks
+from bench.common import machine
 
 
 def main() -> None:

@@ -22,13 +22,46 @@ def measure(future: int) -> tuple[float, str]:
         settings = bench_settings(url)
         app = make_app(settings)
         now = utcnow()
-        copy_rows(url, "patient", ["first_name", "last_name", "language", "sms_consent", "email_consent", "created_at",
-                                   "updated_at"], ((f"P{i}", "", "en", True, False, now, now) for i in range(PATIENTS)))
+        copy_rows(
+            url,
+            "patient",
+            ["first_name", "last_name", "language", "sms_consent", "email_consent", "created_at", "updated_at"],
+            ((f"P{i}", "", "en", True, False, now, now) for i in range(PATIENTS)),
+        )
         later = now + timedelta(days=30)
-        copy_rows(url, "reminder", ["patient_id", "kind", "channel", "dedupe_key", "due_at", "next_attempt_at", "status",
-                                    "attempts", "context", "created_at", "updated_at"],
-                  ((i % PATIENTS + 1, "reminder_24h", "sms", f"f:{i}", later + timedelta(seconds=i),
-                    later + timedelta(seconds=i), "pending", 0, "{}", now, now) for i in range(future)))
+        copy_rows(
+            url,
+            "reminder",
+            [
+                "patient_id",
+                "kind",
+                "channel",
+                "dedupe_key",
+                "due_at",
+                "next_attempt_at",
+                "status",
+                "attempts",
+                "context",
+                "created_at",
+                "updated_at",
+            ],
+            (
+                (
+                    i % PATIENTS + 1,
+                    "reminder_24h",
+                    "sms",
+                    f"f:{i}",
+                    later + timedelta(seconds=i),
+                    later + timedelta(seconds=i),
+                    "pending",
+                    0,
+                    "{}",
+                    now,
+                    now,
+                )
+                for i in range(future)
+            ),
+        )
         with app.app_context():
             dispatcher = Dispatcher(db.session, app.extensions["recall.senders"], settings)
             timings = []
@@ -36,8 +69,13 @@ def measure(future: int) -> tuple[float, str]:
                 started = time.perf_counter()
                 dispatcher.run(now)
                 timings.append(time.perf_counter() - started)
-            due = (select(Reminder.id).where(Reminder.status == "pending", Reminder.next_attempt_at <= now)
-                   .order_by(Reminder.next_attempt_at, Reminder.id).limit(100).with_for_update(skip_locked=True))
+            due = (
+                select(Reminder.id)
+                .where(Reminder.status == "pending", Reminder.next_attempt_at <= now)
+                .order_by(Reminder.next_attempt_at, Reminder.id)
+                .limit(100)
+                .with_for_update(skip_locked=True)
+            )
             compiled = due.compile(db.engine, compile_kwargs={"literal_binds": True})
             plan = "\n".join(r[0] for r in db.session.execute(text(f"EXPLAIN ANALYZE {compiled}")))
             db.session.remove()
@@ -50,6 +88,5 @@ def main() -> tuple[list[tuple[str, str, str]], str]:
     large, plan = measure(1_000_000)
     return [
         ("dispatch tick, 1,000 pending future reminders", f"{small * 1000:.1f} ms (median of 20)", ""),
-        ("dispatch tick, 1,000,000 pending future reminders", f"{large * 1000:.1f} ms, ratio {large / small:.2f}",
-         "ratio < 2"),
+        ("dispatch tick, 1,000,000 pending future reminders", f"{large * 1000:.1f} ms, ratio {large / small:.2f}", "ratio < 2"),
     ], plan

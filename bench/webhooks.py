@@ -38,12 +38,23 @@ def rss_mb(pid: int) -> float:
 
 def body(i: int) -> bytes:
     starts = datetime.now(UTC) + timedelta(days=5, minutes=i)
-    return json.dumps({
-        "id": f"evt-{i}", "type": "appointment.booked", "occurred_at": datetime.now(UTC).isoformat(),
-        "appointment": {"id": f"appt-{i}", "starts_at": starts.isoformat(), "duration_minutes": 10, "area": "thighs"},
-        "patient": {"id": f"p-{i}", "first_name": "Camille", "phone": f"+3361{i:07d}", "timezone": "Europe/Paris",
-                    "language": "fr", "sms_consent": True, "email_consent": False},
-    }).encode()
+    return json.dumps(
+        {
+            "id": f"evt-{i}",
+            "type": "appointment.booked",
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "appointment": {"id": f"appt-{i}", "starts_at": starts.isoformat(), "duration_minutes": 10, "area": "thighs"},
+            "patient": {
+                "id": f"p-{i}",
+                "first_name": "Camille",
+                "phone": f"+3361{i:07d}",
+                "timezone": "Europe/Paris",
+                "language": "fr",
+                "sms_consent": True,
+                "email_consent": False,
+            },
+        }
+    ).encode()
 
 
 def load(url: str, count: int, concurrency: int, make: object) -> tuple[float, list[float]]:
@@ -75,8 +86,12 @@ def signed(i: int) -> tuple[str, str, bytes, dict[str, str]]:
     raw = body(i)
     stamp = str(int(time.time()))
     digest = hmac.new(SECRET.encode(), stamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
-    return "POST", "/webhooks/generic", raw, {"X-Recall-Timestamp": stamp, "X-Recall-Signature": f"sha256={digest}",
-                                             "Content-Type": "application/json"}
+    return (
+        "POST",
+        "/webhooks/generic",
+        raw,
+        {"X-Recall-Timestamp": stamp, "X-Recall-Signature": f"sha256={digest}", "Content-Type": "application/json"},
+    )
 
 
 def trivial(i: int) -> tuple[str, str, bytes, dict[str, str]]:
@@ -88,11 +103,34 @@ def main() -> list[tuple[str, str, str]]:
         make_app(bench_settings(url))  # the schema
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMTP_"))}
-        env.update(RECALL_ENV="test", DATABASE_URL=url, SECRET_KEY="bench-secret-key-0123456789",
-                   CLINIC_PHONE="+33142868200", BOOKING_WEBHOOK_SECRET=SECRET, SCHEDULER_ENABLED="false")
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}",
-                                   "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env.update(
+            RECALL_ENV="test",
+            DATABASE_URL=url,
+            SECRET_KEY="bench-secret-key-0123456789",
+            CLINIC_PHONE="+33142868200",
+            BOOKING_WEBHOOK_SECRET=SECRET,
+            SCHEDULER_ENABLED="false",
+        )
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                "2",
+                "--threads",
+                "4",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(100):
@@ -104,8 +142,9 @@ def main() -> list[tuple[str, str, str]]:
             load(base, 200, 8, signed)  # warm up
             live_time, live = load(base, 3000, 16, trivial)
             hook_time, hooks = load(base, 3000, 16, signed)
-            workers = [int(p) for p in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)
-                       .stdout.split()]
+            workers = [
+                int(p) for p in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+            ]
             memory = max((rss_mb(p) for p in workers), default=0.0)
         finally:
             server.terminate()
@@ -115,10 +154,15 @@ def main() -> list[tuple[str, str, str]]:
         return statistics.quantiles(values, n=100)[int(q) - 1] * 1000
 
     return [
-        ("trivial endpoint /livez under gunicorn (2 workers x 4 threads, 16 clients)",
-         f"{len(live) / live_time:.0f} req/s, p50 {pct(live, 50):.1f} ms, p99 {pct(live, 99):.1f} ms", "comparison"),
-        ("signed generic bookings (3,000, 16 clients, PostgreSQL, planned inline)",
-         f"{len(hooks) / hook_time:.0f} req/s, p50 {pct(hooks, 50):.1f} ms, p99 {pct(hooks, 99):.1f} ms",
-         ">= 300 req/s, p99 < 100 ms"),
+        (
+            "trivial endpoint /livez under gunicorn (2 workers x 4 threads, 16 clients)",
+            f"{len(live) / live_time:.0f} req/s, p50 {pct(live, 50):.1f} ms, p99 {pct(live, 99):.1f} ms",
+            "comparison",
+        ),
+        (
+            "signed generic bookings (3,000, 16 clients, PostgreSQL, planned inline)",
+            f"{len(hooks) / hook_time:.0f} req/s, p50 {pct(hooks, 50):.1f} ms, p99 {pct(hooks, 99):.1f} ms",
+            ">= 300 req/s, p99 < 100 ms",
+        ),
         ("resident memory of a web worker after the load", f"{memory:.0f} MB", "< 150 MB"),
     ]

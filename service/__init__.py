@@ -58,9 +58,14 @@ def _engine_options(url: str, concurrency: int = 8) -> dict[str, Any]:
     # Fail fast when the database is away: /healthz must say 503 promptly, jobs retry at their next run.
     # Every send thread holds a connection while it talks to the provider: the pool must have one for each.
     # hide_parameters: a database error quotes the row it refused, and rows hold patients' names and numbers.
-    return {"pool_pre_ping": True, "hide_parameters": True, "pool_size": max(10, concurrency + 2), "max_overflow": 10,
-            "pool_timeout": 10,
-            "connect_args": {"connect_timeout": 5}}
+    return {
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+        "pool_size": max(10, concurrency + 2),
+        "max_overflow": 10,
+        "pool_timeout": 10,
+        "connect_args": {"connect_timeout": 5},
+    }
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -66,8 +66,9 @@ def _patients_for(phone: str | None, email: str | None) -> list[Any]:
     from .privacy import find_patients
 
     try:
-        found = find_patients(db.session, phone=phone, email=email,
-                              region=current_app.extensions["recall.settings"].clinic_region)
+        found = find_patients(
+            db.session, phone=phone, email=email, region=current_app.extensions["recall.settings"].clinic_region
+        )
     except ContactError as exc:
         raise click.UsageError(str(exc)) from None
     if not found:
@@ -98,8 +99,9 @@ def patients_erase_command(phone: str | None, email: str | None, yes: bool) -> N
 
     found = _patients_for(phone, email)
     if not yes:
-        click.confirm(f"Erase {len(found)} patient(s) (ids {', '.join(str(p.id) for p in found)})? This cannot be undone",
-                      abort=True)
+        click.confirm(
+            f"Erase {len(found)} patient(s) (ids {', '.join(str(p.id) for p in found)})? This cannot be undone", abort=True
+        )
     try:
         actor = f"cli:{getpass.getuser()}"
     except (KeyError, OSError):  # a container user with no passwd entry
@@ -107,8 +109,10 @@ def patients_erase_command(phone: str | None, email: str | None, yes: bool) -> N
     for patient in found:
         done = erase_patient(db.session, patient, actor=actor, now=utcnow())
         db.session.commit()
-        click.echo(f"erased patient {done.patient_id}: {done.cancelled} pending cancelled, {done.bodies_removed} messages "
-                   f"and {done.replies_removed} replies emptied, {done.payloads_removed} webhook payloads removed")
+        click.echo(
+            f"erased patient {done.patient_id}: {done.cancelled} pending cancelled, {done.bodies_removed} messages "
+            f"and {done.replies_removed} replies emptied, {done.payloads_removed} webhook payloads removed"
+        )
 
 
 def register_cli(app: Flask) -> None:
@@ -130,8 +134,10 @@ def register_cli(app: Flask) -> None:
 
             serve_scheduler_metrics(real_app, port)
             click.echo(f"scheduler: metrics on :{port}/metrics")
-        click.echo("scheduler: dispatch every 30 s, planning every 5 min, sweep daily at 09:00 and housekeeping at 03:00 "
-                   "clinic time; Ctrl-C stops")
+        click.echo(
+            "scheduler: dispatch every 30 s, planning every 5 min, sweep daily at 09:00 and housekeeping at 03:00 "
+            "clinic time; Ctrl-C stops"
+        )
         build_scheduler(real_app, blocking=True).start()
 
     @app.cli.command("serve")

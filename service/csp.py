@@ -47,6 +47,8 @@ def source_hash(code: str) -> str:
 def header() -> str:
     handlers = current_app.extensions.get("recall.csp.handlers", set(FLASK_ADMIN_HANDLERS))
     hashes = " ".join(sorted(source_hash(h) for h in handlers))
-    return (f"default-src 'self'; script-src 'self' 'nonce-{nonce()}' 'unsafe-hashes' {hashes}; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+    return (
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce()}' 'unsafe-hashes' {hashes}; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    )

@@ -36,15 +36,24 @@ def count_days(session: Session, zone: str, first: date, last: date) -> dict[dat
     since, until = bounds[0][0], bounds[-1][1]
     sent, delivered = Reminder.status.in_(("sent", "delivered")), Reminder.status == "delivered"
     reported = Reminder.provider_status.in_(FINAL_PROVIDER_STATUSES)
-    by_sent = session.execute(select(*[
-        func.count().filter(Reminder.sent_at >= start, Reminder.sent_at < end, condition)
-        for start, end in bounds for condition in (sent, delivered, reported)
-    ]).where(Reminder.sent_at >= since, Reminder.sent_at < until, sent | reported)).one()
-    by_failure = session.execute(select(*[
-        func.count().filter(Reminder.updated_at >= start, Reminder.updated_at < end) for start, end in bounds
-    ]).where(Reminder.status == "failed", Reminder.updated_at >= since, Reminder.updated_at < until)).one()
-    return {day: Counter(sent=by_sent[3 * n], delivered=by_sent[3 * n + 1], reported=by_sent[3 * n + 2],
-                         failed=by_failure[n]) for n, day in enumerate(days)}
+    by_sent = session.execute(
+        select(
+            *[
+                func.count().filter(Reminder.sent_at >= start, Reminder.sent_at < end, condition)
+                for start, end in bounds
+                for condition in (sent, delivered, reported)
+            ]
+        ).where(Reminder.sent_at >= since, Reminder.sent_at < until, sent | reported)
+    ).one()
+    by_failure = session.execute(
+        select(*[func.count().filter(Reminder.updated_at >= start, Reminder.updated_at < end) for start, end in bounds]).where(
+            Reminder.status == "failed", Reminder.updated_at >= since, Reminder.updated_at < until
+        )
+    ).one()
+    return {
+        day: Counter(sent=by_sent[3 * n], delivered=by_sent[3 * n + 1], reported=by_sent[3 * n + 2], failed=by_failure[n])
+        for n, day in enumerate(days)
+    }
 
 
 def keep_settled_days(session: Session, zone: str, today: date, days: int = 30) -> int:
@@ -53,9 +62,11 @@ def keep_settled_days(session: Session, zone: str, today: date, days: int = 30) 
     first = today - timedelta(days=days - 1)
     if settled_until < first:
         return 0
-    kept = set(session.execute(
-        select(DeliveryDay.day).where(DeliveryDay.zone == zone, DeliveryDay.day >= first, DeliveryDay.day <= settled_until)
-    ).scalars())
+    kept = set(
+        session.execute(
+            select(DeliveryDay.day).where(DeliveryDay.zone == zone, DeliveryDay.day >= first, DeliveryDay.day <= settled_until)
+        ).scalars()
+    )
     missing = [first + timedelta(days=n) for n in range((settled_until - first).days + 1)]
     missing = [d for d in missing if d not in kept]
     if not missing:
@@ -65,8 +76,17 @@ def keep_settled_days(session: Session, zone: str, today: date, days: int = 30) 
     session.execute(delete(DeliveryDay).where(DeliveryDay.zone == zone, DeliveryDay.day.in_(missing)))
     for day in missing:
         c = counts.get(day, Counter())
-        session.add(DeliveryDay(day=day, zone=zone, sent=c["sent"], delivered=c["delivered"],
-                                failed=c["failed"], reported=c["reported"], counted_at=now))
+        session.add(
+            DeliveryDay(
+                day=day,
+                zone=zone,
+                sent=c["sent"],
+                delivered=c["delivered"],
+                failed=c["failed"],
+                reported=c["reported"],
+                counted_at=now,
+            )
+        )
     session.commit()
     return len(missing)
 
@@ -75,9 +95,12 @@ def daily_counts(session: Session, zone: str, today: date, days: int = 30) -> li
     """(day, sent, delivered, failed, reported) for the last `days` local days, oldest first."""
     keep_settled_days(session, zone, today, days)
     first = today - timedelta(days=days - 1)
-    kept = {row.day: row for row in session.execute(
-        select(DeliveryDay).where(DeliveryDay.zone == zone, DeliveryDay.day >= first, DeliveryDay.day <= today)
-    ).scalars()}
+    kept = {
+        row.day: row
+        for row in session.execute(
+            select(DeliveryDay).where(DeliveryDay.zone == zone, DeliveryDay.day >= first, DeliveryDay.day <= today)
+        ).scalars()
+    }
     live_from = max(first, today - timedelta(days=SETTLING_DAYS))
     live = count_days(session, zone, live_from, today)
     rows = []

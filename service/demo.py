@@ -52,13 +52,19 @@ def seed_demo(now: datetime) -> str:
     created = 0
     for patient, appt_id, days, hour, minute, area, course_id, planned in bookings:
         event_id = f"demo-{appt_id}"
-        if db.session.execute(select(WebhookEvent.id).where(WebhookEvent.source == SOURCE, WebhookEvent.event_id == event_id)).first():
+        if db.session.execute(
+            select(WebhookEvent.id).where(WebhookEvent.source == SOURCE, WebhookEvent.event_id == event_id)
+        ).first():
             continue
         starts = _at(today + timedelta(days=days), hour, minute, patient.timezone or settings_zone)
         event = BookingEvent(
-            source=SOURCE, event_id=event_id, type=EventType.BOOKED, occurred_at=booked_at,
-            appointment=AppointmentInfo(appt_id, starts, 10, "mesotherapy", area, patient.timezone,
-                                        CourseInfo(course_id, planned, "initial")),
+            source=SOURCE,
+            event_id=event_id,
+            type=EventType.BOOKED,
+            occurred_at=booked_at,
+            appointment=AppointmentInfo(
+                appt_id, starts, 10, "mesotherapy", area, patient.timezone, CourseInfo(course_id, planned, "initial")
+            ),
             patient=patient,
         )
         db.session.add(WebhookEvent(source=SOURCE, event_id=event_id, event_type="booked", outcome="processed", received_at=now))
@@ -70,9 +76,13 @@ def seed_demo(now: datetime) -> str:
         past = _at(today - timedelta(days=345), 11, 0, settings_zone)
         ines = PatientInfo("p-ines", "Inès", "Moreau", "+33611223344", "ines@example.test", "Europe/Paris", "fr", True, True)
         event = BookingEvent(
-            source=SOURCE, event_id="demo-a-ines-1", type=EventType.COMPLETED, occurred_at=now,
-            appointment=AppointmentInfo("a-ines-1", past, 10, "mesotherapy", "thighs", "Europe/Paris",
-                                        CourseInfo("c-ines", 1, "initial")),
+            source=SOURCE,
+            event_id="demo-a-ines-1",
+            type=EventType.COMPLETED,
+            occurred_at=now,
+            appointment=AppointmentInfo(
+                "a-ines-1", past, 10, "mesotherapy", "thighs", "Europe/Paris", CourseInfo("c-ines", 1, "initial")
+            ),
             patient=ines,
         )
         apply_booking_event(db.session, event, settings, now)  # the planner completes the course and plans maintenance

@@ -122,9 +122,13 @@ class Dispatcher:
 
     def recover_expired(self, now: datetime) -> int:
         """Rows whose dispatcher died mid-send: settle them as sent if the provider told us, else retry."""
-        rows = self.session.execute(
-            select(Reminder).where(Reminder.status == "sending", Reminder.lease_until < now).with_for_update(skip_locked=True)
-        ).scalars().all()
+        rows = (
+            self.session.execute(
+                select(Reminder).where(Reminder.status == "sending", Reminder.lease_until < now).with_for_update(skip_locked=True)
+            )
+            .scalars()
+            .all()
+        )
         for row in rows:
             if row.provider_message_id:
                 row.status, row.status_reason = "sent", None
@@ -156,12 +160,19 @@ class Dispatcher:
         ).scalar_one()
         named_ids = {int(a) for a, _ in (head.context or {}).get("appointments", [])}
         ids = sorted(named_ids | ({head.appointment_id} if head.appointment_id else set()))
-        appointments = list(
-            session.execute(
-                select(Appointment).where(Appointment.id.in_(ids)).order_by(Appointment.id).with_for_update()
-                .execution_options(populate_existing=True)
-            ).scalars()
-        ) if ids else []
+        appointments = (
+            list(
+                session.execute(
+                    select(Appointment)
+                    .where(Appointment.id.in_(ids))
+                    .order_by(Appointment.id)
+                    .with_for_update()
+                    .execution_options(populate_existing=True)
+                ).scalars()
+            )
+            if ids
+            else []
+        )
         reminder = session.execute(
             select(Reminder).where(Reminder.id == reminder_id).with_for_update().execution_options(populate_existing=True)
         ).scalar_one()
@@ -244,8 +255,9 @@ class Dispatcher:
         attempt.finished_at = now
         return self._record(reminder, patient, attempt, result, now=now, may_fall_back=True)
 
-    def _policy(self, reminder: Reminder, patient: Patient, appointments: list[Appointment], decision: Send, zone: ZoneInfo,
-                now: datetime) -> Decision:
+    def _policy(
+        self, reminder: Reminder, patient: Patient, appointments: list[Appointment], decision: Send, zone: ZoneInfo, now: datetime
+    ) -> Decision:
         """Checks that need the rest of the patient's outbox; run under the patient's lock."""
         address = patient.phone if decision.channel is Channel.SMS else patient.email
         if address and is_suppressed(self.session, "phone" if decision.channel is Channel.SMS else "email", address):
@@ -257,8 +269,14 @@ class Dispatcher:
             if why is not None:
                 return Skip(why)
         if is_capped(reminder.kind):
-            wait = wait_for_free_day(reminder.kind, self._day_load(reminder, zone, now), now, zone,
-                                     window_of(self.settings), self.settings.max_messages_per_day)
+            wait = wait_for_free_day(
+                reminder.kind,
+                self._day_load(reminder, zone, now),
+                now,
+                zone,
+                window_of(self.settings),
+                self.settings.max_messages_per_day,
+            )
             if wait is not None:
                 return Defer(wait, "the patient already has a message today")
         return decision
@@ -267,50 +285,86 @@ class Dispatcher:
         """Another message about the same sessions that went out, or will within the hour and says it better."""
         earliest = min(a.starts_at for a in appointments)
         rows = self.session.execute(
-            select(Reminder.id, Reminder.kind, Reminder.channel, Reminder.context, Reminder.status, Reminder.sent_at,
-                   Reminder.next_attempt_at, Reminder.due_at, Reminder.planned_for, Reminder.expires_at)
-            .where(
-                Reminder.patient_id == reminder.patient_id, Reminder.id != reminder.id,
+            select(
+                Reminder.id,
+                Reminder.kind,
+                Reminder.channel,
+                Reminder.context,
+                Reminder.status,
+                Reminder.sent_at,
+                Reminder.next_attempt_at,
+                Reminder.due_at,
+                Reminder.planned_for,
+                Reminder.expires_at,
+            ).where(
+                Reminder.patient_id == reminder.patient_id,
+                Reminder.id != reminder.id,
                 Reminder.status.in_(("pending", "sending", "sent", "delivered")),
                 Reminder.planned_for >= earliest - timedelta(days=1),
                 Reminder.kind.in_(SESSION_NOTICE_KINDS) | Reminder.dedupe_key.startswith("session:"),
             )
         ).all()
         others = [
-            _session_message(r.id, r.kind, r.channel, r.context, r.due_at, r.planned_for,
-                             due=now if r.status == "sending" else r.next_attempt_at,
-                             sent_at=r.sent_at or now if r.status in ("sent", "delivered") else None,
-                             expires_at=r.expires_at)
+            _session_message(
+                r.id,
+                r.kind,
+                r.channel,
+                r.context,
+                r.due_at,
+                r.planned_for,
+                due=now if r.status == "sending" else r.next_attempt_at,
+                sent_at=r.sent_at or now if r.status in ("sent", "delivered") else None,
+                expires_at=r.expires_at,
+            )
             for r in rows
         ]
-        mine = _session_message(reminder.id, reminder.kind, reminder.channel, reminder.context, reminder.due_at,
-                                reminder.planned_for, due=now)
+        mine = _session_message(
+            reminder.id, reminder.kind, reminder.channel, reminder.context, reminder.due_at, reminder.planned_for, due=now
+        )
         return redundant(mine, others, booked_since=max(a.slot_changed_at for a in appointments), now=now)
 
     def _session_ahead(self, patient_id: int, now: datetime) -> bool:
-        return self.session.execute(
-            select(Appointment.id).where(
-                Appointment.patient_id == patient_id, Appointment.status == "booked", Appointment.starts_at > now
-            ).limit(1)
-        ).first() is not None
+        return (
+            self.session.execute(
+                select(Appointment.id)
+                .where(Appointment.patient_id == patient_id, Appointment.status == "booked", Appointment.starts_at > now)
+                .limit(1)
+            ).first()
+            is not None
+        )
 
     def _day_load(self, reminder: Reminder, zone: ZoneInfo, now: datetime) -> DayLoad:
         start, end = day_bounds(now, zone)
         capped = Reminder.kind.in_(CAPPED_KINDS)
         sent = self.session.execute(
-            select(func.count()).select_from(Reminder).where(
-                Reminder.patient_id == reminder.patient_id, capped, Reminder.id != reminder.id,
-                Reminder.status.in_(("sent", "delivered")), Reminder.sent_at >= start, Reminder.sent_at < end,
+            select(func.count())
+            .select_from(Reminder)
+            .where(
+                Reminder.patient_id == reminder.patient_id,
+                capped,
+                Reminder.id != reminder.id,
+                Reminder.status.in_(("sent", "delivered")),
+                Reminder.sent_at >= start,
+                Reminder.sent_at < end,
             )
         ).scalar_one()
         higher = [k for k in CAPPED_KINDS if rank(k) < rank(reminder.kind)]
-        waiting = self.session.execute(
-            select(func.count()).select_from(Reminder).where(
-                Reminder.patient_id == reminder.patient_id, Reminder.kind.in_(higher), Reminder.id != reminder.id,
-                Reminder.status.in_(("pending", "sending")), Reminder.next_attempt_at < end,
-                (Reminder.expires_at.is_(None)) | (Reminder.expires_at > now),
-            )
-        ).scalar_one() if higher else 0
+        waiting = (
+            self.session.execute(
+                select(func.count())
+                .select_from(Reminder)
+                .where(
+                    Reminder.patient_id == reminder.patient_id,
+                    Reminder.kind.in_(higher),
+                    Reminder.id != reminder.id,
+                    Reminder.status.in_(("pending", "sending")),
+                    Reminder.next_attempt_at < end,
+                    (Reminder.expires_at.is_(None)) | (Reminder.expires_at > now),
+                )
+            ).scalar_one()
+            if higher
+            else 0
+        )
         return DayLoad(sent_today=sent, more_important_due_today=waiting)
 
     def _send(self, reminder: Reminder, patient: Patient, composed: Any) -> SendResult:
@@ -320,17 +374,32 @@ class Dispatcher:
                 self.pacer.wait()
                 return sender.send_sms(patient.phone, composed.text, reminder_id=reminder.id)  # type: ignore[no-any-return]
             spec = EmailMessageSpec(
-                to=patient.email or "", subject=composed.subject or "", text=composed.text, html=composed.html,
-                ics=composed.ics, headers=composed.headers,
+                to=patient.email or "",
+                subject=composed.subject or "",
+                text=composed.text,
+                html=composed.html,
+                ics=composed.ics,
+                headers=composed.headers,
             )
             return sender.send_email(spec, reminder_id=reminder.id)  # type: ignore[no-any-return]
         except Exception as exc:  # a bug in a channel must not lose the reminder
             log.exception("channel %s raised", reminder.channel)
-            return SendResult(ok=False, provider=getattr(sender, "name", "?"), error_code="exception",
-                              error_message=type(exc).__name__, retryable=True)
+            return SendResult(
+                ok=False,
+                provider=getattr(sender, "name", "?"),
+                error_code="exception",
+                error_message=type(exc).__name__,
+                retryable=True,
+            )
 
     def _record(
-        self, reminder: Reminder, patient: Patient, attempt: SendAttempt, result: SendResult, *, now: datetime,
+        self,
+        reminder: Reminder,
+        patient: Patient,
+        attempt: SendAttempt,
+        result: SendResult,
+        *,
+        now: datetime,
         may_fall_back: bool,
     ) -> str:
         reminder.provider = result.provider
@@ -351,12 +420,16 @@ class Dispatcher:
             if result.ambiguous:
                 # The provider may have taken it: give its status callback (carrying our id) time to say so first.
                 retry_after = max(retry_after or RECONCILE_WAIT, RECONCILE_WAIT)
-            at = self.retry.next_attempt(attempts=reminder.attempts, now=now, expires_at=reminder.expires_at,
-                                         retry_after=retry_after)
+            at = self.retry.next_attempt(
+                attempts=reminder.attempts, now=now, expires_at=reminder.expires_at, retry_after=retry_after
+            )
             if at is not None:
                 attempt.outcome = "unknown" if result.ambiguous else "retry"
-                reason = f"no answer ({why}); waiting for the status callback before trying again" if result.ambiguous \
+                reason = (
+                    f"no answer ({why}); waiting for the status callback before trying again"
+                    if result.ambiguous
                     else f"retrying after {why}"
+                )
                 self._finish(reminder, "pending", reason[:255])
                 reminder.next_attempt_at = at
                 return "retried"
@@ -380,9 +453,11 @@ class Dispatcher:
     # -- the loop ---------------------------------------------------------------
 
     def sms_sent_since(self, since: datetime) -> int:
-        return int(self.session.execute(
-            select(func.count()).select_from(Reminder).where(Reminder.sent_at >= since, Reminder.channel == "sms")
-        ).scalar_one())
+        return int(
+            self.session.execute(
+                select(func.count()).select_from(Reminder).where(Reminder.sent_at >= since, Reminder.channel == "sms")
+            ).scalar_one()
+        )
 
     def concurrency(self) -> int:
         # SQLite has one writer and a send holds it: threads would only queue behind each other.
@@ -421,12 +496,20 @@ class Dispatcher:
         return report
 
 
-def _session_message(reminder_id: int, kind: str, channel: str, context: dict[str, Any] | None, due_at: datetime,
-                     planned_for: datetime | None, *, due: datetime, sent_at: datetime | None = None,
-                     expires_at: datetime | None = None) -> SessionMessage:
+def _session_message(
+    reminder_id: int,
+    kind: str,
+    channel: str,
+    context: dict[str, Any] | None,
+    due_at: datetime,
+    planned_for: datetime | None,
+    *,
+    due: datetime,
+    sent_at: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> SessionMessage:
     named = frozenset((int(a), datetime.fromisoformat(start)) for a, start in (context or {}).get("appointments", []))
-    return SessionMessage(reminder_id, kind, Channel(channel), named, (planned_for or due_at) - due_at, due, sent_at,
-                          expires_at)
+    return SessionMessage(reminder_id, kind, Channel(channel), named, (planned_for or due_at) - due_at, due, sent_at, expires_at)
 
 
 class SmsBudget:

@@ -63,7 +63,11 @@ def upsert_patient(session: Session, source: str, info: PatientInfo, now: dateti
     if info.sms_consent is not None and info.sms_consent != bool(patient.sms_consent):
         patient.sms_consent, patient.sms_consent_at, patient.sms_consent_source = info.sms_consent, now, f"webhook:{source}"
     if info.email_consent is not None and info.email_consent != bool(patient.email_consent):
-        patient.email_consent, patient.email_consent_at, patient.email_consent_source = info.email_consent, now, f"webhook:{source}"
+        patient.email_consent, patient.email_consent_at, patient.email_consent_source = (
+            info.email_consent,
+            now,
+            f"webhook:{source}",
+        )
     session.flush()
     if info.external_id and not any(x.source == source and x.external_id == info.external_id for x in patient.external_ids):
         patient.external_ids.append(PatientExternalId(source=source, external_id=info.external_id))
@@ -71,26 +75,34 @@ def upsert_patient(session: Session, source: str, info: PatientInfo, now: dateti
 
 
 def _course_summaries(session: Session, patient: Patient, zone: ZoneInfo, exclude_appointment: int | None) -> list[CourseSummary]:
-    last_session = dict(session.execute(
-        select(Appointment.course_id, func.max(Appointment.starts_at))
-        .where(Appointment.patient_id == patient.id, Appointment.course_id.is_not(None),
-               Appointment.status.in_(("booked", "completed")), Appointment.id != (exclude_appointment or -1))
-        .group_by(Appointment.course_id)
-    ).all())
+    last_session = dict(
+        session.execute(
+            select(Appointment.course_id, func.max(Appointment.starts_at))
+            .where(
+                Appointment.patient_id == patient.id,
+                Appointment.course_id.is_not(None),
+                Appointment.status.in_(("booked", "completed")),
+                Appointment.id != (exclude_appointment or -1),
+            )
+            .group_by(Appointment.course_id)
+        ).all()
+    )
     courses = session.execute(select(Course).where(Course.patient_id == patient.id)).scalars()
     return [CourseSummary(c.id, c.area, last_session.get(c.id), c.maintenance_due_on) for c in courses]
 
 
-def _course_for(session: Session, event: BookingEvent, patient: Patient, appt: Appointment | None, zone: ZoneInfo,
-                now: datetime) -> Course | None:
+def _course_for(
+    session: Session, event: BookingEvent, patient: Patient, appt: Appointment | None, zone: ZoneInfo, now: datetime
+) -> Course | None:
     """The course the webhook names; else the one the session already belongs to; else the patient's open
     course for that area; else a new one (a maintenance course when it starts near a due date)."""
     info = event.appointment
     given = info.course
     if given is None and appt is not None and appt.course_id is not None:
         return session.get(Course, appt.course_id)
-    attachment = attach_session(_course_summaries(session, patient, zone, appt.id if appt else None),
-                                info.area, info.starts_at, zone)
+    attachment = attach_session(
+        _course_summaries(session, patient, zone, appt.id if appt else None), info.area, info.starts_at, zone
+    )
     course: Course | None = None
     if given is not None:
         course = session.execute(
@@ -99,9 +111,16 @@ def _course_for(session: Session, event: BookingEvent, patient: Patient, appt: A
     elif attachment.course_id is not None:
         course = session.get(Course, attachment.course_id)
     if course is None:
-        course = Course(patient_id=patient.id, source=event.source if given else None,
-                        external_id=given.external_id if given else None, started_at=info.starts_at,
-                        area=info.area, treatment=info.treatment, kind=attachment.kind or "initial", created_at=now)
+        course = Course(
+            patient_id=patient.id,
+            source=event.source if given else None,
+            external_id=given.external_id if given else None,
+            started_at=info.starts_at,
+            area=info.area,
+            treatment=info.treatment,
+            kind=attachment.kind or "initial",
+            created_at=now,
+        )
         session.add(course)
         log.info("course started for patient %s (%s)", patient.id, course.kind)
     if given is not None:
@@ -123,7 +142,9 @@ def apply_booking_event(session: Session, event: BookingEvent, settings: Setting
     patient = upsert_patient(session, event.source, event.patient, now)
     info = event.appointment
     appt = session.execute(
-        select(Appointment).where(Appointment.source == event.source, Appointment.external_id == info.external_id).with_for_update()
+        select(Appointment)
+        .where(Appointment.source == event.source, Appointment.external_id == info.external_id)
+        .with_for_update()
     ).scalar_one_or_none()
     if appt is not None and _is_stale(appt, event):
         return IngestResult("stale", appt.id, patient.id, "a newer event for this appointment was already applied")
@@ -132,8 +153,15 @@ def apply_booking_event(session: Session, event: BookingEvent, settings: Setting
     starts_at = info.starts_at.astimezone(ZoneInfo("UTC"))
     status = STATUS_AFTER[event.type]
     if appt is None:
-        appt = Appointment(source=event.source, external_id=info.external_id, patient_id=patient.id, created_at=now,
-                           slot_changed_at=now, starts_at=starts_at, status=status)
+        appt = Appointment(
+            source=event.source,
+            external_id=info.external_id,
+            patient_id=patient.id,
+            created_at=now,
+            slot_changed_at=now,
+            starts_at=starts_at,
+            status=status,
+        )
         session.add(appt)
     elif appt.starts_at != starts_at or (appt.status == "booked") != (status == "booked"):
         appt.slot_changed_at = now
@@ -158,7 +186,8 @@ def apply_booking_event(session: Session, event: BookingEvent, settings: Setting
         appt.replaced_by_external_id = event.replaced_by_external_id
     if event.replaces_external_id:
         old = session.execute(
-            select(Appointment).where(Appointment.source == event.source, Appointment.external_id == event.replaces_external_id)
+            select(Appointment)
+            .where(Appointment.source == event.source, Appointment.external_id == event.replaces_external_id)
             .with_for_update()
         ).scalar_one_or_none()
         if old is not None and old.id != appt.id:
@@ -184,7 +213,8 @@ def apply_booking_event(session: Session, event: BookingEvent, settings: Setting
 def apply_status_event(session: Session, event: StatusEvent, settings: Settings, now: datetime) -> IngestResult:
     """Mark a known appointment (no-show, completed, cancelled); an unknown one is the sender's mistake to see."""
     appt = session.execute(
-        select(Appointment).where(Appointment.source == event.source, Appointment.external_id == event.external_id)
+        select(Appointment)
+        .where(Appointment.source == event.source, Appointment.external_id == event.external_id)
         .with_for_update()
     ).scalar_one_or_none()
     if appt is None:

@@ -56,8 +56,9 @@ def plan_sweep(now: datetime) -> PlanResult | None:
 
 def dispatcher() -> Dispatcher:
     app = current_app
-    return Dispatcher(db.session, app.extensions["recall.senders"], app.extensions["recall.settings"],
-                      pacer=app.extensions["recall.pacer"])
+    return Dispatcher(
+        db.session, app.extensions["recall.senders"], app.extensions["recall.settings"], pacer=app.extensions["recall.pacer"]
+    )
 
 
 def recover_leases(now: datetime) -> int:
@@ -71,10 +72,15 @@ def dispatch_due(now: datetime) -> DispatchReport:
 def housekeeping(now: datetime) -> dict[str, int]:
     """Daily, in the quiet hours: purge what is past its retention, count the days that have settled."""
     settings = current_app.extensions["recall.settings"]
-    purged = purge_expired(db.session, retention_months=settings.retention_months,
-                           payload_days=settings.webhook_payload_retention_days, now=now)
+    purged = purge_expired(
+        db.session, retention_months=settings.retention_months, payload_days=settings.webhook_payload_retention_days, now=now
+    )
     db.session.commit()
     today = now.astimezone(ZoneInfo(settings.clinic_timezone)).date()
     counted = keep_settled_days(db.session, settings.clinic_timezone, today)
-    return {"bodies_purged": purged.bodies, "replies_purged": purged.replies, "payloads_purged": purged.payloads,
-            "days_counted": counted}
+    return {
+        "bodies_purged": purged.bodies,
+        "replies_purged": purged.replies,
+        "payloads_purged": purged.payloads,
+        "days_counted": counted,
+    }

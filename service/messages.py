@@ -133,8 +133,13 @@ def compose(
     # RFC 8058: an https URL the mail provider POSTs to; both headers must be DKIM-signed by the sending domain.
     headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     footer = f'<a href="{html.escape(link)}">{html.escape(UNSUBSCRIBE_LINE[language].rstrip(": "))}</a>'
-    return Composed(subject=subject, text=f"{text}\n\n{UNSUBSCRIBE_LINE[language]}{link}", html=text_to_html(text, footer),
-                    ics=ics, headers=headers)
+    return Composed(
+        subject=subject,
+        text=f"{text}\n\n{UNSUBSCRIBE_LINE[language]}{link}",
+        html=text_to_html(text, footer),
+        ics=ics,
+        headers=headers,
+    )
 
 
 NO_ICS_KINDS = ("aftercare", "aftercare_checkin", "cancellation_notice")
@@ -150,7 +155,9 @@ def course_progress(session: Session, appointment: Appointment, language: str) -
     rows = session.execute(
         select(Appointment.id, Appointment.starts_at, Appointment.status).where(Appointment.course_id == appointment.course_id)
     ).all()
-    found = progress([CourseSession(i, s, s, st) for i, s, st in rows], appointment.id, course.sessions_planned if course else None)
+    found = progress(
+        [CourseSession(i, s, s, st) for i, s, st in rows], appointment.id, course.sessions_planned if course else None
+    )
     if found is None:
         return None
     number, total = found
@@ -164,8 +171,10 @@ def tip_text(session: Session, tip_id: object, language: str) -> str:
     if tip is not None and tip.active:
         return tip.text
     fallback = session.execute(
-        select(Tip.text).where(Tip.active.is_(True), Tip.language == language, Tip.category != "aftercare")
-        .order_by(Tip.position, Tip.id).limit(1)
+        select(Tip.text)
+        .where(Tip.active.is_(True), Tip.language == language, Tip.category != "aftercare")
+        .order_by(Tip.position, Tip.id)
+        .limit(1)
     ).scalar_one_or_none()
     if fallback is None:
         raise TemplateProblem("the tip library has no active tip to send")
@@ -174,10 +183,15 @@ def tip_text(session: Session, tip_id: object, language: str) -> str:
 
 def aftercare_tips(session: Session, language: str) -> list[str]:
     for lang in dict.fromkeys((language, "en")):
-        texts = session.execute(
-            select(Tip.text).where(Tip.active.is_(True), Tip.language == lang, Tip.category == "aftercare")
-            .order_by(Tip.position, Tip.id)
-        ).scalars().all()
+        texts = (
+            session.execute(
+                select(Tip.text)
+                .where(Tip.active.is_(True), Tip.language == lang, Tip.category == "aftercare")
+                .order_by(Tip.position, Tip.id)
+            )
+            .scalars()
+            .all()
+        )
         if texts:
             return list(texts)
     return []

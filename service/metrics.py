@@ -28,13 +28,20 @@ from .timeutil import utcnow
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # must exist before the first metric is made
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
-MESSAGES = Counter("recall_messages", "Messages by channel, kind, outcome (sent, delivered, undelivered, failed) and reason",
-                   ["channel", "kind", "outcome", "reason"])
-DISPATCH_LATENCY = Histogram("recall_dispatch_latency_seconds", "From a reminder's due time to the provider taking it",
-                             buckets=(1, 5, 15, 30, 60, 120, 300, 900, 3600, 4 * 3600))
+MESSAGES = Counter(
+    "recall_messages",
+    "Messages by channel, kind, outcome (sent, delivered, undelivered, failed) and reason",
+    ["channel", "kind", "outcome", "reason"],
+)
+DISPATCH_LATENCY = Histogram(
+    "recall_dispatch_latency_seconds",
+    "From a reminder's due time to the provider taking it",
+    buckets=(1, 5, 15, 30, 60, 120, 300, 900, 3600, 4 * 3600),
+)
 WEBHOOKS = Counter("recall_webhook_requests", "Webhook deliveries by provider and outcome", ["provider", "outcome"])
-JOB_RUNS = Counter("recall_scheduler_job_runs", "Scheduler job runs by job and outcome (ok, failed, database_down)",
-                   ["job", "outcome"])
+JOB_RUNS = Counter(
+    "recall_scheduler_job_runs", "Scheduler job runs by job and outcome (ok, failed, database_down)", ["job", "outcome"]
+)
 JOB_MISFIRES = Counter("recall_scheduler_job_misfires", "Scheduler runs skipped because they were too late", ["job"])
 
 bp = Blueprint("metrics", __name__)
@@ -58,15 +65,18 @@ class OutboxCollector:
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = utcnow()
         up = GaugeMetricFamily("recall_database_up", "1 when the database answered this scrape's outbox queries")
-        pending = GaugeMetricFamily("recall_outbox_pending", "Reminders waiting to be sent, by channel and whether due now",
-                                    labels=["channel", "due"])
-        oldest = GaugeMetricFamily("recall_outbox_oldest_due_age_seconds",
-                                   "How long the oldest due reminder has waited (0 when nothing is due)")
+        pending = GaugeMetricFamily(
+            "recall_outbox_pending", "Reminders waiting to be sent, by channel and whether due now", labels=["channel", "due"]
+        )
+        oldest = GaugeMetricFamily(
+            "recall_outbox_oldest_due_age_seconds", "How long the oldest due reminder has waited (0 when nothing is due)"
+        )
         try:
             with self.engine.connect() as conn:
                 due = Reminder.next_attempt_at <= now
                 counts = conn.execute(
-                    select(Reminder.channel, due, func.count()).where(Reminder.status == "pending")
+                    select(Reminder.channel, due, func.count())
+                    .where(Reminder.status == "pending")
                     .group_by(Reminder.channel, due)
                 ).all()
                 first = conn.execute(
@@ -112,8 +122,11 @@ def authorised(token: str | None, header: str | None) -> bool:
 def metrics() -> Response:
     settings = current_app.extensions["recall.settings"]
     if not authorised(settings.metrics_token, request.headers.get("Authorization")):
-        return Response("a bearer token is required: Authorization: Bearer $METRICS_TOKEN\n", 401,
-                        {"WWW-Authenticate": 'Bearer realm="metrics"', "Content-Type": "text/plain"})
+        return Response(
+            "a bearer token is required: Authorization: Bearer $METRICS_TOKEN\n",
+            401,
+            {"WWW-Authenticate": 'Bearer realm="metrics"', "Content-Type": "text/plain"},
+        )
     from .extensions import db
 
     return Response(exposition(db.engine), 200, {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
@@ -140,13 +153,13 @@ def metrics_wsgi_app(app: Flask) -> Any:
     return serve
 
 
-def serve_scheduler_metrics(app: Flask, port: int, host: str = "0.0.0.0") -> Any:  # noqa: S104 - a container's port
+def serve_scheduler_metrics(app: Flask, port: int, host: str = "0.0.0.0") -> Any:
     """Serve /metrics from a daemon thread; returns the server (its `server_port`, `shutdown()`)."""
     import threading
     from wsgiref.simple_server import WSGIRequestHandler, make_server
 
     class Quiet(WSGIRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = make_server(host, port, metrics_wsgi_app(app), handler_class=Quiet)

@@ -16,8 +16,14 @@ MARGIN = 0.03
 class Pacer:
     """Hands out send slots, across threads, no closer than 1/(rate x (1 - margin)) apart on the monotonic clock."""
 
-    def __init__(self, rate_per_second: float, *, margin: float = MARGIN,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        rate_per_second: float,
+        *,
+        margin: float = MARGIN,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.interval = 1.0 / (rate_per_second * (1.0 - margin))
         self._next = 0.0
         self._lock = threading.Lock()

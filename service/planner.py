@@ -71,8 +71,12 @@ def session_rules(session: Session) -> list[SessionRule]:
     if not rows:
         return list(DEFAULT_SESSION_RULES)
     return [
-        SessionRule(r.kind, Channel(r.channel), timedelta(minutes=r.offset_minutes),
-                    time.fromisoformat(r.at_local_time) if r.at_local_time else None)
+        SessionRule(
+            r.kind,
+            Channel(r.channel),
+            timedelta(minutes=r.offset_minutes),
+            time.fromisoformat(r.at_local_time) if r.at_local_time else None,
+        )
         for r in rows
         if r.enabled
     ]
@@ -114,8 +118,13 @@ def course_session(appt: Appointment) -> CourseSession:
 
 
 def wanted_for_courses(
-    session: Session, patient: Patient, appointments: Sequence[Appointment], settings: Settings, reach: Reach,
-    zone: ZoneInfo, now: datetime,
+    session: Session,
+    patient: Patient,
+    appointments: Sequence[Appointment],
+    settings: Settings,
+    reach: Reach,
+    zone: ZoneInfo,
+    now: datetime,
 ) -> list[Wanted]:
     """Tips while a course runs, maintenance once it is over; course progress is saved for staff to see."""
     courses = session.execute(select(Course).where(Course.patient_id == patient.id).order_by(Course.id)).scalars().all()
@@ -128,8 +137,9 @@ def wanted_for_courses(
         if appt.course_id in sessions_by_course:
             sessions_by_course[appt.course_id].append(course_session(appt))
     states = {
-        c.id: course_state(sessions_by_course[c.id], c.sessions_planned, now, zone,
-                           interval_months=settings.maintenance_interval_months)
+        c.id: course_state(
+            sessions_by_course[c.id], c.sessions_planned, now, zone, interval_months=settings.maintenance_interval_months
+        )
         for c in courses
     }
     library = tip_library(session, patient.language)
@@ -150,8 +160,16 @@ def wanted_for_courses(
             and states[other.id].first_session_at > state.last_session_at  # type: ignore[operator]
             for other in courses
         )
-        wanted.extend(plan_maintenance(course.id, state.maintenance_due_on, superseded=superseded,
-                                       future_session_booked=future_booked, reach=reach, zone=zone))
+        wanted.extend(
+            plan_maintenance(
+                course.id,
+                state.maintenance_due_on,
+                superseded=superseded,
+                future_session_booked=future_booked,
+                reach=reach,
+                zone=zone,
+            )
+        )
     return wanted
 
 
@@ -173,8 +191,9 @@ def _tips_seen(session: Session, patient_id: int) -> tuple[dict[int, dict[int, i
     assigned: dict[int, dict[int, int]] = {}
     last_sent: dict[int, datetime] = {}
     rows = session.execute(
-        select(Reminder.course_id, Reminder.context, Reminder.status, Reminder.sent_at)
-        .where(Reminder.patient_id == patient_id, Reminder.kind == "tip")
+        select(Reminder.course_id, Reminder.context, Reminder.status, Reminder.sent_at).where(
+            Reminder.patient_id == patient_id, Reminder.kind == "tip"
+        )
     ).all()
     for course_id, context, status, sent_at in rows:
         variables = (context or {}).get("variables", {})
@@ -244,12 +263,16 @@ def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:
 def plan_patient(session: Session, patient: Patient, settings: Settings, now: datetime) -> PlanResult:
     result = PlanResult()
     wanted = {w.dedupe_key: w for w in wanted_for_patient(session, patient, settings, now)}
-    rows = session.execute(
-        select(Reminder).where(
-            Reminder.patient_id == patient.id,
-            (Reminder.status == "pending") | Reminder.dedupe_key.in_(list(wanted)),
+    rows = (
+        session.execute(
+            select(Reminder).where(
+                Reminder.patient_id == patient.id,
+                (Reminder.status == "pending") | Reminder.dedupe_key.in_(list(wanted)),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     existing = {r.dedupe_key: r for r in rows}
 
     new_rows: list[dict[str, object]] = []
@@ -280,8 +303,10 @@ def plan_patient(session: Session, patient: Patient, settings: Settings, now: da
             row.due_at = row.next_attempt_at = w.due_at
             row.channel, row.expires_at = w.channel.value, w.expires_at
             result.updated += 1
-        elif row.status == "pending" and row.attempts == 0 and (
-            (row.due_at, row.channel, row.expires_at) != (w.due_at, w.channel.value, w.expires_at)
+        elif (
+            row.status == "pending"
+            and row.attempts == 0
+            and ((row.due_at, row.channel, row.expires_at) != (w.due_at, w.channel.value, w.expires_at))
         ):
             # Moved, or switched channel (an opt-out): the expiry moves too, so that two reminders on one
             # channel never go out together.
@@ -308,12 +333,16 @@ def plan_patient(session: Session, patient: Patient, settings: Settings, now: da
 def plan_active(session: Session, settings: Settings, now: datetime) -> PlanResult:
     """Plan every patient whose plans move with time alone: a course running (tips, completion) or a maintenance near."""
     recent = (now - timedelta(days=40)).date()
-    patient_ids = session.execute(
-        select(Course.patient_id)
-        .where(Course.completed_at.is_(None) | (Course.maintenance_due_on >= recent))
-        .distinct()
-        .order_by(Course.patient_id)
-    ).scalars().all()
+    patient_ids = (
+        session.execute(
+            select(Course.patient_id)
+            .where(Course.completed_at.is_(None) | (Course.maintenance_due_on >= recent))
+            .distinct()
+            .order_by(Course.patient_id)
+        )
+        .scalars()
+        .all()
+    )
     result = PlanResult()
     for patient_id in patient_ids:
         patient = session.get(Patient, patient_id)
@@ -325,14 +354,12 @@ def plan_active(session: Session, settings: Settings, now: datetime) -> PlanResu
 def plan_changed(session: Session, settings: Settings, now: datetime) -> PlanResult:
     """Plan every patient with an appointment changed since it was last planned."""
     result = PlanResult()
-    patient_ids = session.execute(
-        select(Appointment.patient_id).where(Appointment.needs_planning.is_(True)).distinct()
-    ).scalars().all()
+    patient_ids = (
+        session.execute(select(Appointment.patient_id).where(Appointment.needs_planning.is_(True)).distinct()).scalars().all()
+    )
     for patient_id in patient_ids:
         patient = session.get(Patient, patient_id)
         if patient is not None:
             result += plan_patient(session, patient, settings, now)
-        session.execute(
-            update(Appointment).where(Appointment.patient_id == patient_id).values(needs_planning=False)
-        )
+        session.execute(update(Appointment).where(Appointment.patient_id == patient_id).values(needs_planning=False))
     return result

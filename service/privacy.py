@@ -56,9 +56,9 @@ def find_patients(session: Session, *, phone: str | None, email: str | None, reg
         number = normalise_phone(phone, region)
         return list(session.execute(select(Patient).where(Patient.phone == number).order_by(Patient.id)).scalars())
     address = normalise_email(email or "")
-    return list(session.execute(
-        select(Patient).where(func.lower(Patient.email) == address.lower()).order_by(Patient.id)
-    ).scalars())
+    return list(
+        session.execute(select(Patient).where(func.lower(Patient.email) == address.lower()).order_by(Patient.id)).scalars()
+    )
 
 
 def _iso(value: Any) -> Any:
@@ -76,35 +76,87 @@ def export_patient(session: Session, patient: Patient) -> dict[str, Any]:
     attempts: dict[int, list[SendAttempt]] = {}
     receipts: dict[int, list[DeliveryEvent]] = {}
     if reminder_ids:
-        for a in session.execute(select(SendAttempt).where(SendAttempt.reminder_id.in_(reminder_ids))
-                                 .order_by(SendAttempt.id)).scalars():
+        for a in session.execute(
+            select(SendAttempt).where(SendAttempt.reminder_id.in_(reminder_ids)).order_by(SendAttempt.id)
+        ).scalars():
             attempts.setdefault(a.reminder_id, []).append(a)
-        for d in session.execute(select(DeliveryEvent).where(DeliveryEvent.reminder_id.in_(reminder_ids))
-                                 .order_by(DeliveryEvent.id)).scalars():
+        for d in session.execute(
+            select(DeliveryEvent).where(DeliveryEvent.reminder_id.in_(reminder_ids)).order_by(DeliveryEvent.id)
+        ).scalars():
             receipts.setdefault(d.reminder_id or 0, []).append(d)
     return {
-        "profile": _row(patient, ("id", "first_name", "last_name", "phone", "email", "timezone", "language",
-                                  "created_at", "updated_at")),
-        "consents": _row(patient, ("sms_consent", "sms_consent_at", "sms_consent_source", "email_consent", "email_consent_at",
-                                   "email_consent_source", "sms_opted_out_at", "email_unsubscribed_at")),
+        "profile": _row(
+            patient, ("id", "first_name", "last_name", "phone", "email", "timezone", "language", "created_at", "updated_at")
+        ),
+        "consents": _row(
+            patient,
+            (
+                "sms_consent",
+                "sms_consent_at",
+                "sms_consent_source",
+                "email_consent",
+                "email_consent_at",
+                "email_consent_source",
+                "sms_opted_out_at",
+                "email_unsubscribed_at",
+            ),
+        ),
         "external_ids": [_row(x, ("source", "external_id")) for x in patient.external_ids],
-        "courses": [_row(c, ("id", "area", "treatment", "kind", "sessions_planned", "started_at", "completed_at",
-                             "maintenance_due_on")) for c in
-                    session.execute(select(Course).where(Course.patient_id == patient.id).order_by(Course.id)).scalars()],
-        "sessions": [_row(a, ("id", "source", "external_id", "course_id", "starts_at", "timezone", "duration_minutes",
-                              "treatment", "area", "status", "confirmed_at")) for a in
-                     session.execute(select(Appointment).where(Appointment.patient_id == patient.id)
-                                     .order_by(Appointment.starts_at)).scalars()],
+        "courses": [
+            _row(c, ("id", "area", "treatment", "kind", "sessions_planned", "started_at", "completed_at", "maintenance_due_on"))
+            for c in session.execute(select(Course).where(Course.patient_id == patient.id).order_by(Course.id)).scalars()
+        ],
+        "sessions": [
+            _row(
+                a,
+                (
+                    "id",
+                    "source",
+                    "external_id",
+                    "course_id",
+                    "starts_at",
+                    "timezone",
+                    "duration_minutes",
+                    "treatment",
+                    "area",
+                    "status",
+                    "confirmed_at",
+                ),
+            )
+            for a in session.execute(
+                select(Appointment).where(Appointment.patient_id == patient.id).order_by(Appointment.starts_at)
+            ).scalars()
+        ],
         "messages": [
-            {**_row(r, ("id", "kind", "channel", "status", "status_reason", "due_at", "sent_at", "provider_status",
-                        "subject", "body")),
-             "attempts": [_row(a, ("number", "started_at", "outcome", "error_code", "error_message")) for a in attempts.get(r.id, [])],
-             "delivery": [_row(d, ("status", "error_code", "received_at")) for d in receipts.get(r.id, [])]}
+            {
+                **_row(
+                    r,
+                    (
+                        "id",
+                        "kind",
+                        "channel",
+                        "status",
+                        "status_reason",
+                        "due_at",
+                        "sent_at",
+                        "provider_status",
+                        "subject",
+                        "body",
+                    ),
+                ),
+                "attempts": [
+                    _row(a, ("number", "started_at", "outcome", "error_code", "error_message")) for a in attempts.get(r.id, [])
+                ],
+                "delivery": [_row(d, ("status", "error_code", "received_at")) for d in receipts.get(r.id, [])],
+            }
             for r in reminders
         ],
-        "replies": [_row(m, ("received_at", "from_number", "body", "intent", "handled_at")) for m in
-                    session.execute(select(InboundMessage).where(InboundMessage.patient_id == patient.id)
-                                    .order_by(InboundMessage.id)).scalars()],
+        "replies": [
+            _row(m, ("received_at", "from_number", "body", "intent", "handled_at"))
+            for m in session.execute(
+                select(InboundMessage).where(InboundMessage.patient_id == patient.id).order_by(InboundMessage.id)
+            ).scalars()
+        ],
     }
 
 
@@ -154,40 +206,86 @@ def erase_patient(session: Session, patient: Patient, *, actor: str, now: dateti
     payloads = 0
     if needles:
         quoting = or_(*[WebhookEvent.payload.ilike(f"%{_like_escape(n)}%", escape="\\") for n in needles])
-        payloads = session.execute(
-            update(WebhookEvent).where(WebhookEvent.payload.is_not(None), quoting)
-            .values(payload=None, error=None).execution_options(synchronize_session=False)
-        ).rowcount or 0
-    cancelled = session.execute(
-        update(Reminder).where(Reminder.patient_id == patient.id, Reminder.status.in_(("pending", "sending")))
-        .values(status="cancelled", status_reason="the patient's data was erased", leased_by=None, lease_until=None,
-                updated_at=now).execution_options(synchronize_session=False)
-    ).rowcount or 0
-    bodies = session.execute(
-        update(Reminder).where(Reminder.patient_id == patient.id)
-        .values(body=None, subject=None, context=None, updated_at=now).execution_options(synchronize_session=False)
-    ).rowcount or 0
+        payloads = (
+            session.execute(
+                update(WebhookEvent)
+                .where(WebhookEvent.payload.is_not(None), quoting)
+                .values(payload=None, error=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            or 0
+        )
+    cancelled = (
+        session.execute(
+            update(Reminder)
+            .where(Reminder.patient_id == patient.id, Reminder.status.in_(("pending", "sending")))
+            .values(
+                status="cancelled",
+                status_reason="the patient's data was erased",
+                leased_by=None,
+                lease_until=None,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
+    bodies = (
+        session.execute(
+            update(Reminder)
+            .where(Reminder.patient_id == patient.id)
+            .values(body=None, subject=None, context=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
     reminder_ids = select(Reminder.id).where(Reminder.patient_id == patient.id).scalar_subquery()
-    session.execute(update(SendAttempt).where(SendAttempt.reminder_id.in_(reminder_ids)).values(error_message=None)
-                    .execution_options(synchronize_session=False))
-    replies = session.execute(
-        update(InboundMessage).where(InboundMessage.patient_id == patient.id).values(body=None, from_number=None)
+    session.execute(
+        update(SendAttempt)
+        .where(SendAttempt.reminder_id.in_(reminder_ids))
+        .values(error_message=None)
         .execution_options(synchronize_session=False)
-    ).rowcount or 0
-    session.execute(delete(PatientExternalId).where(PatientExternalId.patient_id == patient.id)
-                    .execution_options(synchronize_session=False))
+    )
+    replies = (
+        session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.patient_id == patient.id)
+            .values(body=None, from_number=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
+    session.execute(
+        delete(PatientExternalId).where(PatientExternalId.patient_id == patient.id).execution_options(synchronize_session=False)
+    )
     session.expire(patient, ["external_ids"])
     # The booking system's ids would tie these rows back to a named record there.
-    session.execute(update(Appointment).where(Appointment.patient_id == patient.id)
-                    .values(external_id="erased:" + Appointment.id.cast(String)).execution_options(synchronize_session=False))
-    session.execute(update(Course).where(Course.patient_id == patient.id, Course.external_id.is_not(None))
-                    .values(external_id=None).execution_options(synchronize_session=False))
+    session.execute(
+        update(Appointment)
+        .where(Appointment.patient_id == patient.id)
+        .values(external_id="erased:" + Appointment.id.cast(String))
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Course)
+        .where(Course.patient_id == patient.id, Course.external_id.is_not(None))
+        .values(external_id=None)
+        .execution_options(synchronize_session=False)
+    )
     patient.first_name, patient.last_name, patient.phone, patient.email = ERASED_NAME, "", None, None
     patient.sms_consent = patient.email_consent = False
     patient.sms_consent_source = patient.email_consent_source = None
     patient.updated_at = now
-    session.add(AuditEvent(at=now, actor=actor, action="erase", entity="patient", entity_id=str(patient.id),
-                           details={"cancelled": cancelled, "messages": bodies, "replies": replies, "payloads": payloads}))
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=actor,
+            action="erase",
+            entity="patient",
+            entity_id=str(patient.id),
+            details={"cancelled": cancelled, "messages": bodies, "replies": replies, "payloads": payloads},
+        )
+    )
     return Erasure(patient.id, cancelled, bodies, replies, payloads)
 
 
@@ -201,17 +299,31 @@ class Purge:
 def purge_expired(session: Session, *, retention_months: int, payload_days: int, now: datetime) -> Purge:
     """Message bodies and replies older than the retention period, raw webhook payloads older than `payload_days`."""
     before = now - timedelta(days=round(retention_months * 30.44))
-    bodies = session.execute(
-        update(Reminder).where(Reminder.body.is_not(None), Reminder.created_at < before,
-                               Reminder.status.notin_(("pending", "sending")))
-        .values(body=None, subject=None).execution_options(synchronize_session=False)
-    ).rowcount or 0
-    replies = session.execute(
-        update(InboundMessage).where(InboundMessage.body.is_not(None), InboundMessage.received_at < before)
-        .values(body=None).execution_options(synchronize_session=False)
-    ).rowcount or 0
-    payloads = session.execute(
-        update(WebhookEvent).where(WebhookEvent.payload.is_not(None), WebhookEvent.received_at < now - timedelta(days=payload_days))
-        .values(payload=None).execution_options(synchronize_session=False)
-    ).rowcount or 0
+    bodies = (
+        session.execute(
+            update(Reminder)
+            .where(Reminder.body.is_not(None), Reminder.created_at < before, Reminder.status.notin_(("pending", "sending")))
+            .values(body=None, subject=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
+    replies = (
+        session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.body.is_not(None), InboundMessage.received_at < before)
+            .values(body=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
+    payloads = (
+        session.execute(
+            update(WebhookEvent)
+            .where(WebhookEvent.payload.is_not(None), WebhookEvent.received_at < now - timedelta(days=payload_days))
+            .values(payload=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
     return Purge(bodies, replies, payloads)

@@ -108,8 +108,9 @@ FILTER_SIZES: dict[str, Callable[..., int]] = {
     "replace": _replace_size,
     "indent": lambda s, width=4, *a, **k: len(str(s)) + _width(width, "indent") * _lines(s),
     "center": lambda s, width=80: max(len(str(s)), width if isinstance(width, int) else 0),
-    "wordwrap": lambda s, width=79, break_long_words=True, wrapstring=None, *a, **k:
-        len(str(s)) + len(str(s)) * len(str(wrapstring or "\n")) // max(1, width if isinstance(width, int) else 1),
+    "wordwrap": lambda s, width=79, break_long_words=True, wrapstring=None, *a, **k: (
+        len(str(s)) + len(str(s)) * len(str(wrapstring or "\n")) // max(1, width if isinstance(width, int) else 1)
+    ),
     "tojson": lambda value, indent=None: _width(indent, "tojson") and 0,
 }
 
@@ -127,13 +128,13 @@ def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
     @functools.wraps(function)
     def bounded(*args: Any, **kwargs: Any) -> Any:
         _step()
-        _numbers(args[skip + 1:], kwargs, f"the {name} filter")
+        _numbers(args[skip + 1 :], kwargs, f"the {name} filter")
         if name in FILTER_SIZES:
             _at_most(FILTER_SIZES[name](*args[skip:], **kwargs), f"the {name} filter")
         if name == "join" and len(args) > skip:
             items = list(args[skip])
             _at_most(_join_size(args[skip + 1] if len(args) > skip + 1 else kwargs.get("d", ""), items), "the join filter")
-            args = (*args[:skip], items, *args[skip + 1:])
+            args = (*args[:skip], items, *args[skip + 1 :])
         return _sized(function(*args, **kwargs))
 
     return bounded
@@ -195,8 +196,9 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, str) and attribute in REFUSED_STR_METHODS:
-            return self.undefined(f"text.{attribute}() is not available in templates: {NO_FORMATTING}", name=attribute,
-                                  obj=obj, exc=RenderLimit)
+            return self.undefined(
+                f"text.{attribute}() is not available in templates: {NO_FORMATTING}", name=attribute, obj=obj, exc=RenderLimit
+            )
         return super().unsafe_undefined(obj, attribute)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
@@ -205,8 +207,13 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             raise RenderLimit(f"formatting text with % is not available in templates: {NO_FORMATTING}")
         if operator == "*":
             _check_product(left, right)
-        if (operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1
-                and left.bit_length() * right > MAX_INT_BITS):
+        if (
+            operator == "**"
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and abs(left) > 1
+            and left.bit_length() * right > MAX_INT_BITS
+        ):
             raise RenderLimit(f"{left} ** {right} is too large a number for a message")
         return _sized(super().call_binop(context, operator, left, right))
 

@@ -39,8 +39,11 @@ def run_job(app: Flask, name: str) -> None:
             result = work(utcnow())
         except OperationalError as exc:  # the database is away: say so in one line, the next run tries again
             JOB_RUNS.labels(job=name, outcome="database_down").inc()
-            log.warning("job %s: database unavailable (%s); it runs again at its next time", name,
-                        type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+            log.warning(
+                "job %s: database unavailable (%s); it runs again at its next time",
+                name,
+                type(exc.orig).__name__ if exc.orig else type(exc).__name__,
+            )
             return
         except Exception:
             JOB_RUNS.labels(job=name, outcome="failed").inc()
@@ -63,16 +66,35 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     scheduler = cls(timezone="UTC", job_defaults=defaults)
     scheduler.add_listener(_missed, EVENT_JOB_MISSED)
     now = utcnow()
-    scheduler.add_job(run_job, "interval", seconds=interval, args=[app, "dispatch_due"], id="dispatch",
-                      replace_existing=True, next_run_time=now)
-    scheduler.add_job(run_job, "interval", minutes=PLAN_MINUTES, args=[app, "plan_changes"], id="plan",
-                      replace_existing=True, next_run_time=now)
-    scheduler.add_job(run_job, "interval", seconds=RECOVER_SECONDS, args=[app, "recover_leases"], id="recover",
-                      replace_existing=True)
+    scheduler.add_job(
+        run_job, "interval", seconds=interval, args=[app, "dispatch_due"], id="dispatch", replace_existing=True, next_run_time=now
+    )
+    scheduler.add_job(
+        run_job, "interval", minutes=PLAN_MINUTES, args=[app, "plan_changes"], id="plan", replace_existing=True, next_run_time=now
+    )
+    scheduler.add_job(
+        run_job, "interval", seconds=RECOVER_SECONDS, args=[app, "recover_leases"], id="recover", replace_existing=True
+    )
     # The daily sweep at 09:00 clinic time, and once at start so a restart after 09:00 misses nothing.
-    scheduler.add_job(run_job, "cron", hour=SWEEP_HOUR, timezone=settings.clinic_timezone, args=[app, "plan_sweep"],
-                      id="sweep", replace_existing=True, misfire_grace_time=3 * 3600)
+    scheduler.add_job(
+        run_job,
+        "cron",
+        hour=SWEEP_HOUR,
+        timezone=settings.clinic_timezone,
+        args=[app, "plan_sweep"],
+        id="sweep",
+        replace_existing=True,
+        misfire_grace_time=3 * 3600,
+    )
     scheduler.add_job(run_job, "date", run_date=now, args=[app, "plan_sweep"], id="sweep-at-start", replace_existing=True)
-    scheduler.add_job(run_job, "cron", hour=HOUSEKEEPING_HOUR, timezone=settings.clinic_timezone,
-                      args=[app, "housekeeping"], id="housekeeping", replace_existing=True, misfire_grace_time=6 * 3600)
+    scheduler.add_job(
+        run_job,
+        "cron",
+        hour=HOUSEKEEPING_HOUR,
+        timezone=settings.clinic_timezone,
+        args=[app, "housekeeping"],
+        id="housekeeping",
+        replace_existing=True,
+        misfire_grace_time=6 * 3600,
+    )
     return scheduler

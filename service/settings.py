@@ -251,13 +251,12 @@ class Settings:
             dispatch_interval_seconds=_int("DISPATCH_INTERVAL_SECONDS", get("DISPATCH_INTERVAL_SECONDS"), 30, minimum=1),
             sms_daily_cap=_int("SMS_DAILY_CAP", get("SMS_DAILY_CAP"), 5000, minimum=0),
             max_messages_per_day=_int("MAX_MESSAGES_PER_DAY", get("MAX_MESSAGES_PER_DAY"), 1, minimum=0),
-            maintenance_interval_months=_int(
-                "MAINTENANCE_INTERVAL_MONTHS", get("MAINTENANCE_INTERVAL_MONTHS"), 12, minimum=1
-            ),
+            maintenance_interval_months=_int("MAINTENANCE_INTERVAL_MONTHS", get("MAINTENANCE_INTERVAL_MONTHS"), 12, minimum=1),
             metrics_token=(get("METRICS_TOKEN") or "").strip() or None,
             scheduler_metrics_port=_int("SCHEDULER_METRICS_PORT", get("SCHEDULER_METRICS_PORT"), 0, minimum=0),
-            log_format=_choice("LOG_FORMAT", get("LOG_FORMAT"), ("json", "text"),
-                               "text" if environment == "development" else "json"),
+            log_format=_choice(
+                "LOG_FORMAT", get("LOG_FORMAT"), ("json", "text"), "text" if environment == "development" else "json"
+            ),
             retention_months=_int("RETENTION_MONTHS", get("RETENTION_MONTHS"), 18, minimum=1),
             webhook_payload_retention_days=_int(
                 "WEBHOOK_PAYLOAD_RETENTION_DAYS", get("WEBHOOK_PAYLOAD_RETENTION_DAYS"), 30, minimum=1

@@ -52,8 +52,11 @@ def unsubscribe_patient(patient: Patient, now: datetime, how: str) -> bool:
     if patient.email_unsubscribed_at is not None:
         return False
     patient.email_unsubscribed_at = now
-    db.session.add(AuditEvent(at=now, actor=how, action="unsubscribe", entity="patient", entity_id=str(patient.id),
-                              details={"channel": "email"}))
+    db.session.add(
+        AuditEvent(
+            at=now, actor=how, action="unsubscribe", entity="patient", entity_id=str(patient.id), details={"channel": "email"}
+        )
+    )
     return True
 
 
@@ -73,16 +76,25 @@ def unsubscribe(token: str) -> ResponseReturnValue:
     patient_id = read_token(settings.secret_key, token)
     patient = db.session.get(Patient, patient_id) if patient_id is not None else None
     if patient is None:
-        return _page("Link not valid", "<p>This unsubscribe link is not valid. Please call the clinic"
-                     f" on {escape(settings.clinic_phone)}.</p>", 404)
+        return _page(
+            "Link not valid",
+            f"<p>This unsubscribe link is not valid. Please call the clinic on {escape(settings.clinic_phone)}.</p>",
+            404,
+        )
     if request.method == "GET":
         if patient.email_unsubscribed_at is not None:
             return _page("Unsubscribed", "<p>You no longer receive emails from us.</p>")
-        return _page("Unsubscribe", "<p>Stop receiving reminder emails from us?</p>"
-                     "<form method=post><input type=hidden name=List-Unsubscribe value=One-Click>"
-                     "<button type=submit>Unsubscribe</button></form>")
+        return _page(
+            "Unsubscribe",
+            "<p>Stop receiving reminder emails from us?</p>"
+            "<form method=post><input type=hidden name=List-Unsubscribe value=One-Click>"
+            "<button type=submit>Unsubscribe</button></form>",
+        )
     if unsubscribe_patient(patient, utcnow(), "patient:one-click-unsubscribe"):
         log.info("patient %s unsubscribed from email", patient.id)
     db.session.commit()
-    return _page("Unsubscribed", "<p>You will no longer receive emails from us. Text messages, if you receive them,"
-                 " are not affected; reply STOP to stop those.</p>")
+    return _page(
+        "Unsubscribed",
+        "<p>You will no longer receive emails from us. Text messages, if you receive them,"
+        " are not affected; reply STOP to stop those.</p>",
+    )

@@ -128,12 +128,23 @@ def settings(request: pytest.FixtureRequest, database_url: str) -> Settings:
     overrides: dict[str, object] = {"twilio_auth_token": AUTH_TOKEN}  # Twilio's callbacks are signed with it
     if "fake_twilio" in request.fixturenames:
         fake_twilio: FakeTwilio = request.getfixturevalue("fake_twilio")
-        overrides.update(twilio_account_sid=ACCOUNT_SID, twilio_from_number=FROM_NUMBER,
-                         twilio_api_base_url=fake_twilio.base_url, twilio_timeout_seconds=0.5)
+        # A generous timeout: a loaded CI machine once took over 0.5 s to answer, which made a plain send look
+        # ambiguous. Tests about timeouts ask for a short one with @pytest.mark.twilio_timeout(seconds).
+        marker = request.node.get_closest_marker("twilio_timeout")
+        overrides.update(
+            twilio_account_sid=ACCOUNT_SID,
+            twilio_from_number=FROM_NUMBER,
+            twilio_api_base_url=fake_twilio.base_url,
+            twilio_timeout_seconds=marker.args[0] if marker else 10.0,
+        )
     if "smtp_server" in request.fixturenames:
         smtp_server: FakeSmtp = request.getfixturevalue("smtp_server")
-        overrides.update(smtp_host="127.0.0.1", smtp_port=smtp_server.port, smtp_starttls=False,
-                         mail_from="Clinique Lumière <rappels@clinique.test>")
+        overrides.update(
+            smtp_host="127.0.0.1",
+            smtp_port=smtp_server.port,
+            smtp_starttls=False,
+            mail_from="Clinique Lumière <rappels@clinique.test>",
+        )
     return make_settings(database_url, **overrides)
 
 

@@ -116,11 +116,19 @@ def assert_one_of_each_pair_sent(rows: list[Any], patients: int) -> None:
         sent = [r for r in pair if r.status in ("sent", "delivered")]
         skipped = [r for r in pair if r.status == "skipped"]
         assert len(pair) == 2 and len(sent) == 1 and len(skipped) == 1, [(r.kind, r.status, r.status_reason) for r in pair]
-        assert f"(reminder #{sent[0].id})" in (skipped[0].status_reason or ""), (sent[0].id, skipped[0].kind,
-                                                                               skipped[0].status_reason)
+        assert f"(reminder #{sent[0].id})" in (skipped[0].status_reason or ""), (
+            sent[0].id,
+            skipped[0].kind,
+            skipped[0].status_reason,
+        )
 
 
 def twilio_message(reminder: Any, to: str) -> dict[str, str]:
     """What the fake Twilio answered for this sent reminder, enough to post its status callback."""
-    return {"sid": reminder.provider_message_id, "account_sid": "AC" + "0" * 31 + "1", "to": to, "from": "+15005550006",
-            "status_callback": f"https://recall.clinic.test/webhooks/twilio/status?reminder={reminder.id}"}
+    return {
+        "sid": reminder.provider_message_id,
+        "account_sid": "AC" + "0" * 31 + "1",
+        "to": to,
+        "from": "+15005550006",
+        "status_callback": f"https://recall.clinic.test/webhooks/twilio/status?reminder={reminder.id}",
+    }

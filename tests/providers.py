@@ -60,9 +60,11 @@ def calendly(name: str, starts: datetime | None = None, *, created: datetime | N
     return body
 
 
-def post_calendly(client: Any, body: dict | bytes, *, key: str = CALENDLY_KEY, at: int | None = None,
-                  signature: str | None = None) -> Any:
+def post_calendly(
+    client: Any, body: dict | bytes, *, key: str = CALENDLY_KEY, at: int | None = None, signature: str | None = None
+) -> Any:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     sig = signature if signature is not None else calendly_signature(raw, key=key, at=at)
-    return client.post("/webhooks/calendly", data=raw,
-                       headers={"Content-Type": "application/json", "Calendly-Webhook-Signature": sig})
+    return client.post(
+        "/webhooks/calendly", data=raw, headers={"Content-Type": "application/json", "Calendly-Webhook-Signature": sig}
+    )

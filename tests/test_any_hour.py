@@ -43,6 +43,11 @@ def test_the_time_sensitive_tests_pass_at(moment: str) -> None:
     env.pop("TEST_DATABASE_URL", None)  # SQLite is enough to show the clock's effect, and twice as fast
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", "not slow", *TIME_SENSITIVE],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, f"at {moment}:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"

@@ -45,7 +45,9 @@ class ConsoleTransport:
 
     def send_sms(self, to: str, body: str, *, reminder_id: int | None) -> SendResult:
         result = self._record("sms", to, body, None, reminder_id)
-        log.info("console sms %s to %s (reminder %s, %d chars)", result.provider_message_id, mask_phone(to), reminder_id, len(body))
+        log.info(
+            "console sms %s to %s (reminder %s, %d chars)", result.provider_message_id, mask_phone(to), reminder_id, len(body)
+        )
         return result
 
     def send_email(self, message: EmailMessageSpec, *, reminder_id: int | None) -> SendResult:

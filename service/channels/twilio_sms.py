@@ -94,8 +94,14 @@ class TwilioSmsSender:
             return result
         except requests.Timeout as exc:
             # Twilio may have accepted it; the status callback carrying our reminder id will tell.
-            return SendResult(ok=False, provider="twilio", error_code="timeout", error_message=str(exc)[:300], retryable=True,
-                              ambiguous=not isinstance(exc, requests.ConnectTimeout))
+            return SendResult(
+                ok=False,
+                provider="twilio",
+                error_code="timeout",
+                error_message=str(exc)[:300],
+                retryable=True,
+                ambiguous=not isinstance(exc, requests.ConnectTimeout),
+            )
         except requests.RequestException as exc:
             return SendResult(ok=False, provider="twilio", error_code="connection", error_message=str(exc)[:300], retryable=True)
         log.info("twilio accepted sms %s to %s", message.sid, mask_phone(to))

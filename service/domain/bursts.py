@@ -52,8 +52,9 @@ class SessionMessage:
         return f"the {self.kind.replace('_', ' ')} by {self.channel.value} (reminder #{self.reminder_id})"
 
 
-def redundant(candidate: SessionMessage, others: Iterable[SessionMessage], *, booked_since: datetime,
-              now: datetime) -> str | None:
+def redundant(
+    candidate: SessionMessage, others: Iterable[SessionMessage], *, booked_since: datetime, now: datetime
+) -> str | None:
     """Why `candidate` need not go out, or None to send it.
 
     Only another message naming every session the candidate names counts, and a sent

@@ -45,20 +45,25 @@ def plan_aftercare(session: CourseSession, reach: Reach, zone: ZoneInfo, window:
     named = ((session.appointment_id, session.starts_at.isoformat()),)
     stamp = _digest([session.starts_at.isoformat()])
     wanted = []
-    for kind, intended in (("aftercare", session.ends_at + AFTERCARE_DELAY), ("aftercare_checkin", session.ends_at + CHECKIN_DELAY)):
+    for kind, intended in (
+        ("aftercare", session.ends_at + AFTERCARE_DELAY),
+        ("aftercare_checkin", session.ends_at + CHECKIN_DELAY),
+    ):
         channel = reach.pick(PREFERRED_CHANNEL[kind])
         if channel is None:
             continue
-        wanted.append(Wanted(
-            dedupe_key=f"care:{session.appointment_id}:{kind}:{stamp}",
-            kind=kind,
-            channel=channel,
-            due_at=next_allowed_at_or_after(intended, zone, window),
-            expires_at=intended + STALE_AFTER,
-            planned_for=session.starts_at,
-            appointment_id=session.appointment_id,
-            appointments=named,
-        ))
+        wanted.append(
+            Wanted(
+                dedupe_key=f"care:{session.appointment_id}:{kind}:{stamp}",
+                kind=kind,
+                channel=channel,
+                due_at=next_allowed_at_or_after(intended, zone, window),
+                expires_at=intended + STALE_AFTER,
+                planned_for=session.starts_at,
+                appointment_id=session.appointment_id,
+                appointments=named,
+            )
+        )
     return wanted
 
 
@@ -114,15 +119,17 @@ def plan_tips(
                     break
                 tip_id = chosen.tip_id
                 taken.add(tip_id)
-            wanted.append(Wanted(
-                dedupe_key=f"tip:{course_id}:week{week}",
-                kind="tip",
-                channel=channel,
-                due_at=due,
-                expires_at=due + TIP_EVERY,
-                course_id=course_id,
-                variables={"tip_id": tip_id, "week": week},
-            ))
+            wanted.append(
+                Wanted(
+                    dedupe_key=f"tip:{course_id}:week{week}",
+                    kind="tip",
+                    channel=channel,
+                    due_at=due,
+                    expires_at=due + TIP_EVERY,
+                    course_id=course_id,
+                    variables={"tip_id": tip_id, "week": week},
+                )
+            )
         week += 1
     return wanted
 
@@ -151,13 +158,15 @@ def plan_maintenance(
             continue
         # Each stage is useful until the next one is due; the last for another 30 days.
         expires = moments[index + 1][1] if index + 1 < len(moments) else due + timedelta(days=30)
-        wanted.append(Wanted(
-            dedupe_key=f"maintenance:{course_id}:{due_on.isoformat()}:{kind}",
-            kind=kind,
-            channel=channel,
-            due_at=due,
-            expires_at=expires,
-            course_id=course_id,
-            variables={"due_on": due_on.isoformat()},
-        ))
+        wanted.append(
+            Wanted(
+                dedupe_key=f"maintenance:{course_id}:{due_on.isoformat()}:{kind}",
+                kind=kind,
+                channel=channel,
+                due_at=due,
+                expires_at=expires,
+                course_id=course_id,
+                variables={"due_on": due_on.isoformat()},
+            )
+        )
     return wanted

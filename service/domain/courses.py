@@ -60,9 +60,7 @@ def course_state(
     interval_months: int = 12,
 ) -> CourseState:
     done = sorted((s for s in sessions if attended(s, now)), key=lambda s: s.starts_at)
-    ahead = sorted(
-        (s for s in sessions if s.status == "booked" and s.ends_at > now), key=lambda s: s.starts_at
-    )
+    ahead = sorted((s for s in sessions if s.status == "booked" and s.ends_at > now), key=lambda s: s.starts_at)
     first = min((s.starts_at for s in [*done, *ahead]), default=None)
     last = done[-1] if done else None
     completed_at: datetime | None = None
@@ -114,7 +112,9 @@ def attach_session(courses: list[CourseSummary], area: str, starts_at: datetime,
     annual maintenance course.
     """
     same_area = [c for c in courses if c.area.strip().lower() == area.strip().lower()]
-    for course in sorted(same_area, key=lambda c: c.last_session_at or datetime.min.replace(tzinfo=starts_at.tzinfo), reverse=True):
+    for course in sorted(
+        same_area, key=lambda c: c.last_session_at or datetime.min.replace(tzinfo=starts_at.tzinfo), reverse=True
+    ):
         if course.last_session_at is not None and abs(starts_at - course.last_session_at) < COMPLETION_GAP:
             return Attachment(course.course_id, "")
     local_day = starts_at.astimezone(zone).date()

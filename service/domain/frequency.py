@@ -38,7 +38,9 @@ def day_bounds(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
 
 
-def wait_for_free_day(kind: str, load: DayLoad, now: datetime, zone: ZoneInfo, window: QuietHours, per_day: int) -> datetime | None:
+def wait_for_free_day(
+    kind: str, load: DayLoad, now: datetime, zone: ZoneInfo, window: QuietHours, per_day: int
+) -> datetime | None:
     """None when `kind` may go out today; otherwise when to look again (the next local day's opening)."""
     if not is_capped(kind) or per_day <= 0:
         return None

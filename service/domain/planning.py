@@ -207,20 +207,46 @@ def plan_notices(states: list[NoticeState], reach: Reach, debounce: timedelta) -
                 unconfirmed.append(s)
                 continue
             checked = ((s.appointment_id, s.starts_at.isoformat()),)
-            wanted.append(Wanted(f"notice:{s.appointment_id}:change_notice:{change_key}", "change_notice", channel, due,
-                                 expires_at=s.starts_at, planned_for=s.starts_at, appointment_id=s.appointment_id,
-                                 appointments=checked))
+            wanted.append(
+                Wanted(
+                    f"notice:{s.appointment_id}:change_notice:{change_key}",
+                    "change_notice",
+                    channel,
+                    due,
+                    expires_at=s.starts_at,
+                    planned_for=s.starts_at,
+                    appointment_id=s.appointment_id,
+                    appointments=checked,
+                )
+            )
         elif s.status == "cancelled" and state.notified_start is not None:
-            wanted.append(Wanted(f"notice:{s.appointment_id}:cancellation_notice:{change_key}", "cancellation_notice", channel,
-                                 due, expires_at=s.starts_at, planned_for=s.starts_at, appointment_id=s.appointment_id))
+            wanted.append(
+                Wanted(
+                    f"notice:{s.appointment_id}:cancellation_notice:{change_key}",
+                    "cancellation_notice",
+                    channel,
+                    due,
+                    expires_at=s.starts_at,
+                    planned_for=s.starts_at,
+                    appointment_id=s.appointment_id,
+                )
+            )
     for group in booked_together(unconfirmed, debounce):
         first = min(group, key=lambda g: (g.starts_at, g.appointment_id))
         by_start = sorted(group, key=lambda g: (g.starts_at, g.appointment_id))
         key = _digest([part for g in by_start for part in (g.starts_at.isoformat(), g.slot_changed_at.isoformat())])
-        wanted.append(Wanted(f"notice:{first.appointment_id}:confirmation:{key}", "confirmation", channel,
-                             max(g.slot_changed_at for g in group) + debounce, expires_at=first.starts_at,
-                             planned_for=first.starts_at, appointment_id=first.appointment_id,
-                             appointments=tuple((g.appointment_id, g.starts_at.isoformat()) for g in by_start)))
+        wanted.append(
+            Wanted(
+                f"notice:{first.appointment_id}:confirmation:{key}",
+                "confirmation",
+                channel,
+                max(g.slot_changed_at for g in group) + debounce,
+                expires_at=first.starts_at,
+                planned_for=first.starts_at,
+                appointment_id=first.appointment_id,
+                appointments=tuple((g.appointment_id, g.starts_at.isoformat()) for g in by_start),
+            )
+        )
     return wanted
 
 

@@ -25,8 +25,17 @@ def error_response(status: int, message: str, details: list[str] | None = None) 
     return jsonify({"error": message, "details": details or []}), status
 
 
-OUTCOME_BY_CODE = {400: "rejected", 401: "unauthorised", 403: "unauthorised", 413: "too_large", 415: "rejected",
-                   422: "rejected", 429: "rate_limited", 502: "upstream_error", 503: "unavailable"}
+OUTCOME_BY_CODE = {
+    400: "rejected",
+    401: "unauthorised",
+    403: "unauthorised",
+    413: "too_large",
+    415: "rejected",
+    422: "rejected",
+    429: "rate_limited",
+    502: "upstream_error",
+    503: "unavailable",
+}
 
 
 @bp.after_request
@@ -46,8 +55,9 @@ def _unauthorised(exc: SignatureError) -> ResponseReturnValue:
     return error_response(401, str(exc))
 
 
-def booking_delivery(source: str, secret: str | None, setting: str, verify: Callable[[bytes], None],
-                     parse: Callable[[bytes], Delivery]) -> ResponseReturnValue:
+def booking_delivery(
+    source: str, secret: str | None, setting: str, verify: Callable[[bytes], None], parse: Callable[[bytes], Delivery]
+) -> ResponseReturnValue:
     """Verify over the raw bytes, parse, store, apply, answer: the same steps for every booking system."""
     if not secret:
         return error_response(503, f"the {source} webhook is off: {setting} is not set")
@@ -59,9 +69,17 @@ def booking_delivery(source: str, secret: str | None, setting: str, verify: Call
     except PayloadError as exc:
         record_rejected(source, raw, "; ".join([exc.message, *exc.details]), now)
         return error_response(422, exc.message, exc.details)
-    body, status = accept(source, delivery.event_id, delivery.event_type, raw, delivery.events,
-                          current_app.extensions["recall.settings"], now, ignored=delivery.ignored,
-                          warnings=delivery.warnings)
+    body, status = accept(
+        source,
+        delivery.event_id,
+        delivery.event_type,
+        raw,
+        delivery.events,
+        current_app.extensions["recall.settings"],
+        now,
+        ignored=delivery.ignored,
+        warnings=delivery.warnings,
+    )
     return jsonify(body), status
 
 
@@ -69,18 +87,26 @@ def booking_delivery(source: str, secret: str | None, setting: str, verify: Call
 def calcom_booking() -> ResponseReturnValue:
     settings = current_app.extensions["recall.settings"]
     secret = settings.calcom_webhook_secret
-    return booking_delivery(calcom.SOURCE, secret, "CALCOM_WEBHOOK_SECRET",
-                            lambda raw: calcom.verify(request.headers, raw, secret or ""),
-                            lambda raw: calcom.parse(raw, region=settings.clinic_region, now=utcnow()))
+    return booking_delivery(
+        calcom.SOURCE,
+        secret,
+        "CALCOM_WEBHOOK_SECRET",
+        lambda raw: calcom.verify(request.headers, raw, secret or ""),
+        lambda raw: calcom.parse(raw, region=settings.clinic_region, now=utcnow()),
+    )
 
 
 @bp.post("/calendly")
 def calendly_booking() -> ResponseReturnValue:
     settings = current_app.extensions["recall.settings"]
     key = settings.calendly_webhook_signing_key
-    return booking_delivery(calendly.SOURCE, key, "CALENDLY_WEBHOOK_SIGNING_KEY",
-                            lambda raw: calendly.verify(request.headers, raw, key or "", utcnow()),
-                            lambda raw: calendly.parse(raw, region=settings.clinic_region, now=utcnow()))
+    return booking_delivery(
+        calendly.SOURCE,
+        key,
+        "CALENDLY_WEBHOOK_SIGNING_KEY",
+        lambda raw: calendly.verify(request.headers, raw, key or "", utcnow()),
+        lambda raw: calendly.parse(raw, region=settings.clinic_region, now=utcnow()),
+    )
 
 
 @bp.post("/acuity")
@@ -105,8 +131,17 @@ def acuity_booking() -> ResponseReturnValue:
         return error_response(422, exc.message, exc.details)
     except acuity.UpstreamError as exc:
         return error_response(502, f"{exc}; nothing was stored, please retry")
-    body, status = accept(acuity.SOURCE, delivery.event_id, delivery.event_type, raw, delivery.events, settings, now,
-                          ignored=delivery.ignored, warnings=delivery.warnings)
+    body, status = accept(
+        acuity.SOURCE,
+        delivery.event_id,
+        delivery.event_type,
+        raw,
+        delivery.events,
+        settings,
+        now,
+        ignored=delivery.ignored,
+        warnings=delivery.warnings,
+    )
     return jsonify(body), status
 
 
@@ -131,8 +166,17 @@ def fhir_appointment() -> ResponseReturnValue:
     except PayloadError as exc:
         record_rejected(fhir.SOURCE, raw, "; ".join([exc.message, *exc.details]), now)
         return outcome(422, "invalid", exc.message, exc.details)
-    body, status = accept(fhir.SOURCE, delivery.event_id, delivery.event_type, raw, delivery.events, settings, now,
-                          ignored=delivery.ignored, warnings=delivery.warnings)
+    body, status = accept(
+        fhir.SOURCE,
+        delivery.event_id,
+        delivery.event_type,
+        raw,
+        delivery.events,
+        settings,
+        now,
+        ignored=delivery.ignored,
+        warnings=delivery.warnings,
+    )
     if status >= 400:
         return outcome(status, "not-found", str(body.get("error")))
     return jsonify(body), status

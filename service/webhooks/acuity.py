@@ -27,8 +27,12 @@ from .jsonbody import read_json
 
 SOURCE = "acuity"
 SIGNATURE_HEADER = "X-Acuity-Signature"
-ACTIONS = {"scheduled": EventType.BOOKED, "rescheduled": EventType.RESCHEDULED, "canceled": EventType.CANCELLED,
-           "changed": EventType.BOOKED}
+ACTIONS = {
+    "scheduled": EventType.BOOKED,
+    "rescheduled": EventType.RESCHEDULED,
+    "canceled": EventType.CANCELLED,
+    "changed": EventType.BOOKED,
+}
 
 
 class UpstreamError(Exception):
@@ -90,28 +94,35 @@ def to_delivery(action: str, appt: dict[str, Any], *, region: str, now: Any) -> 
     kind = EventType.CANCELLED if appt.get("canceled") else ACTIONS[action]
     if appt.get("noShow") is True:
         kind = EventType.NO_SHOW
-    return Delivery(event_id, action, [BookingEvent(
-        source=SOURCE,
-        event_id=event_id,
-        type=kind,
-        occurred_at=now,  # the state fetched just now is Acuity's newest
-        appointment=AppointmentInfo(
-            external_id=bounded(appt.get("id"), 255, "appointment.id"),
-            starts_at=starts,
-            duration_minutes=duration,
-            treatment=str(appt.get("type") or "mesotherapy")[:100],
-            area=str(appt.get("category") or "")[:100],
-            timezone=zone,
-        ),
-        patient=PatientInfo(
-            external_id=None,
-            first_name=str(appt.get("firstName") or "there"),
-            last_name=str(appt.get("lastName") or ""),
-            phone=phone,
-            email=email_or_warning(appt.get("email"), "appointment.email", warnings),
-            timezone=zone,
-            language=None,
-            sms_consent=None,  # Acuity says nothing about consent: staff record it
-            email_consent=True if appt.get("email") else None,
-        ),
-    )], warnings=warnings)
+    return Delivery(
+        event_id,
+        action,
+        [
+            BookingEvent(
+                source=SOURCE,
+                event_id=event_id,
+                type=kind,
+                occurred_at=now,  # the state fetched just now is Acuity's newest
+                appointment=AppointmentInfo(
+                    external_id=bounded(appt.get("id"), 255, "appointment.id"),
+                    starts_at=starts,
+                    duration_minutes=duration,
+                    treatment=str(appt.get("type") or "mesotherapy")[:100],
+                    area=str(appt.get("category") or "")[:100],
+                    timezone=zone,
+                ),
+                patient=PatientInfo(
+                    external_id=None,
+                    first_name=str(appt.get("firstName") or "there"),
+                    last_name=str(appt.get("lastName") or ""),
+                    phone=phone,
+                    email=email_or_warning(appt.get("email"), "appointment.email", warnings),
+                    timezone=zone,
+                    language=None,
+                    sms_consent=None,  # Acuity says nothing about consent: staff record it
+                    email_consent=True if appt.get("email") else None,
+                ),
+            )
+        ],
+        warnings=warnings,
+    )

@@ -30,8 +30,11 @@ from .signatures import hmac_sha256_hex, matches
 
 SOURCE = "calcom"
 SIGNATURE_HEADER = "X-Cal-Signature-256"
-TYPES = {"BOOKING_CREATED": EventType.BOOKED, "BOOKING_RESCHEDULED": EventType.RESCHEDULED,
-         "BOOKING_CANCELLED": EventType.CANCELLED}
+TYPES = {
+    "BOOKING_CREATED": EventType.BOOKED,
+    "BOOKING_RESCHEDULED": EventType.RESCHEDULED,
+    "BOOKING_CANCELLED": EventType.CANCELLED,
+}
 PHONE_FIELDS = ("attendeePhoneNumber", "phone", "phoneNumber", "smsReminderNumber")
 
 
@@ -73,8 +76,11 @@ def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
     warnings: list[str] = []
     responses = payload.get("responses") if isinstance(payload.get("responses"), dict) else {}
     reminder_number = payload.get("smsReminderNumber")
-    raw_phone = attendee.get("phoneNumber") or reminder_number or next(
-        (v for v in (_response(responses, f) for f in PHONE_FIELDS) if v), None)
+    raw_phone = (
+        attendee.get("phoneNumber")
+        or reminder_number
+        or next((v for v in (_response(responses, f) for f in PHONE_FIELDS) if v), None)
+    )
     phone = phone_or_warning(raw_phone, region, "attendee phone", warnings)
     first, last = split_name(attendee.get("name"))
     zone = _zone(attendee.get("timeZone"))
@@ -86,28 +92,41 @@ def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
         phone=phone,
         email=email_or_warning(attendee.get("email"), "attendee email", warnings),
         timezone=zone,
-        language=language_of_locale((attendee.get("language") or {}).get("locale")
-                                    if isinstance(attendee.get("language"), dict) else attendee.get("language")),
+        language=language_of_locale(
+            (attendee.get("language") or {}).get("locale")
+            if isinstance(attendee.get("language"), dict)
+            else attendee.get("language")
+        ),
         # Asking for an SMS reminder number is asking for text reminders; the address was given to book.
         sms_consent=True if (phone and reminder_number) else None,
         email_consent=True if attendee.get("email") else None,
     )
     kind = TYPES[trigger]
     old_uid = payload.get("rescheduleUid") or payload.get("fromReschedule")
-    return Delivery(event_id, trigger, [BookingEvent(
-        source=SOURCE,
-        event_id=event_id,
-        type=kind,
-        occurred_at=instant(created, "createdAt") if created else received_at(now, warnings, "createdAt"),
-        appointment=AppointmentInfo(
-            external_id=bounded(uid, 255, "payload.uid"),
-            starts_at=starts,
-            duration_minutes=duration,
-            treatment=str(payload.get("type") or payload.get("eventTitle") or "mesotherapy")[:100],
-            area=str(area or "")[:100],
-            timezone=zone,
-        ),
-        patient=patient,
-        replaces_external_id=(bounded(old_uid, 255, "payload.rescheduleUid")
-                              if (kind is EventType.RESCHEDULED and old_uid and old_uid != uid) else None),
-    )], warnings=warnings)
+    return Delivery(
+        event_id,
+        trigger,
+        [
+            BookingEvent(
+                source=SOURCE,
+                event_id=event_id,
+                type=kind,
+                occurred_at=instant(created, "createdAt") if created else received_at(now, warnings, "createdAt"),
+                appointment=AppointmentInfo(
+                    external_id=bounded(uid, 255, "payload.uid"),
+                    starts_at=starts,
+                    duration_minutes=duration,
+                    treatment=str(payload.get("type") or payload.get("eventTitle") or "mesotherapy")[:100],
+                    area=str(area or "")[:100],
+                    timezone=zone,
+                ),
+                patient=patient,
+                replaces_external_id=(
+                    bounded(old_uid, 255, "payload.rescheduleUid")
+                    if (kind is EventType.RESCHEDULED and old_uid and old_uid != uid)
+                    else None
+                ),
+            )
+        ],
+        warnings=warnings,
+    )

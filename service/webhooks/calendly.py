@@ -62,8 +62,11 @@ def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
     if event == "invitee_no_show.created":
         if not invitee_uri or occurred is None:
             raise PayloadError("payload.invitee and created_at are required", ["payload.invitee: the invitee URI"])
-        return Delivery(event_id, event, [StatusEvent(SOURCE, event_id, EventType.NO_SHOW, occurred,
-                                                     bounded(invitee_uri, 255, "payload.invitee"))])
+        return Delivery(
+            event_id,
+            event,
+            [StatusEvent(SOURCE, event_id, EventType.NO_SHOW, occurred, bounded(invitee_uri, 255, "payload.invitee"))],
+        )
     if event not in ("invitee.created", "invitee.canceled"):
         return Delivery(event_id, event or "unknown", [], ignored=f"{event or 'an event without a name'} is not used")
     if not invitee_uri:
@@ -81,32 +84,47 @@ def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
         first, last = split_name(payload.get("name"))
     zone = _zone(payload.get("timezone"))
     canceled = event == "invitee.canceled"
-    return Delivery(event_id, event, [BookingEvent(
-        source=SOURCE,
-        event_id=event_id,
-        type=EventType.CANCELLED if canceled else (EventType.RESCHEDULED if payload.get("old_invitee") else EventType.BOOKED),
-        occurred_at=occurred or received_at(now, warnings, "created_at"),
-        appointment=AppointmentInfo(
-            external_id=bounded(invitee_uri, 255, "payload.uri"),
-            starts_at=starts,
-            duration_minutes=between(starts, ends, "payload.scheduled_event.end_time") if ends else 10,
-            treatment=str(scheduled.get("name") or "mesotherapy")[:100],
-            area="",
-            timezone=zone,
-        ),
-        patient=PatientInfo(
-            external_id=None,
-            first_name=first or "there",
-            last_name=last,
-            phone=phone,
-            email=email_or_warning(payload.get("email"), "email", warnings),
-            timezone=zone,
-            language=None,
-            sms_consent=True if phone else None,  # the invitee asked for text reminders at this number
-            email_consent=True if payload.get("email") else None,
-        ),
-        replaces_external_id=(bounded(payload["old_invitee"], 255, "payload.old_invitee")
-                              if not canceled and payload.get("old_invitee") else None),
-        replaced_by_external_id=(bounded(payload["new_invitee"], 255, "payload.new_invitee")
-                                 if canceled and payload.get("rescheduled") and payload.get("new_invitee") else None),
-    )], warnings=warnings)
+    return Delivery(
+        event_id,
+        event,
+        [
+            BookingEvent(
+                source=SOURCE,
+                event_id=event_id,
+                type=EventType.CANCELLED
+                if canceled
+                else (EventType.RESCHEDULED if payload.get("old_invitee") else EventType.BOOKED),
+                occurred_at=occurred or received_at(now, warnings, "created_at"),
+                appointment=AppointmentInfo(
+                    external_id=bounded(invitee_uri, 255, "payload.uri"),
+                    starts_at=starts,
+                    duration_minutes=between(starts, ends, "payload.scheduled_event.end_time") if ends else 10,
+                    treatment=str(scheduled.get("name") or "mesotherapy")[:100],
+                    area="",
+                    timezone=zone,
+                ),
+                patient=PatientInfo(
+                    external_id=None,
+                    first_name=first or "there",
+                    last_name=last,
+                    phone=phone,
+                    email=email_or_warning(payload.get("email"), "email", warnings),
+                    timezone=zone,
+                    language=None,
+                    sms_consent=True if phone else None,  # the invitee asked for text reminders at this number
+                    email_consent=True if payload.get("email") else None,
+                ),
+                replaces_external_id=(
+                    bounded(payload["old_invitee"], 255, "payload.old_invitee")
+                    if not canceled and payload.get("old_invitee")
+                    else None
+                ),
+                replaced_by_external_id=(
+                    bounded(payload["new_invitee"], 255, "payload.new_invitee")
+                    if canceled and payload.get("rescheduled") and payload.get("new_invitee")
+                    else None
+                ),
+            )
+        ],
+        warnings=warnings,
+    )

@@ -37,8 +37,9 @@ def shape_checked(parse: Callable[P, R]) -> Callable[P, R]:
         except PayloadError:
             raise
         except (TypeError, AttributeError, KeyError, IndexError, ValueError, OverflowError) as exc:
-            raise PayloadError("the body does not have the shape this provider sends",
-                               [f"{type(exc).__name__}: {str(exc)[:200]}"]) from None
+            raise PayloadError(
+                "the body does not have the shape this provider sends", [f"{type(exc).__name__}: {str(exc)[:200]}"]
+            ) from None
 
     return guarded
 

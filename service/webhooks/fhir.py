@@ -19,8 +19,13 @@ from .instants import between, instant, minutes
 from .jsonbody import read_json
 
 SOURCE = "fhir"
-STATUSES = {"booked": EventType.BOOKED, "cancelled": EventType.CANCELLED, "fulfilled": EventType.COMPLETED,
-            "noshow": EventType.NO_SHOW, "entered-in-error": EventType.CANCELLED}
+STATUSES = {
+    "booked": EventType.BOOKED,
+    "cancelled": EventType.CANCELLED,
+    "fulfilled": EventType.COMPLETED,
+    "noshow": EventType.NO_SHOW,
+    "entered-in-error": EventType.CANCELLED,
+}
 
 
 def verify(headers: Any, token: str) -> None:
@@ -66,12 +71,16 @@ def _patient_of(appt: dict[str, Any], bundled: dict[str, dict[str, Any]], where:
     for index, participant in enumerate(appt.get("participant") or []):
         reference = str(((participant or {}).get("actor") or {}).get("reference") or "")
         if reference.startswith("#") or reference.startswith("Patient/") or "/Patient/" in reference:
-            found = contained.get(reference) or bundled.get(reference) or bundled.get(
-                "Patient/" + reference.rsplit("/Patient/", 1)[-1].removeprefix("Patient/"))
+            found = (
+                contained.get(reference)
+                or bundled.get(reference)
+                or bundled.get("Patient/" + reference.rsplit("/Patient/", 1)[-1].removeprefix("Patient/"))
+            )
             if found is None:
                 raise PayloadError(
                     f"{where}.participant[{index}] refers to {reference} but that Patient is neither contained nor in the Bundle",
-                    [f"{where}.participant[{index}].actor.reference: include the Patient so its telecom can be read"])
+                    [f"{where}.participant[{index}].actor.reference: include the Patient so its telecom can be read"],
+                )
             return found
     raise PayloadError(f"{where} has no Patient participant", [f"{where}.participant[].actor.reference: Patient/…"])
 
@@ -118,31 +127,33 @@ def parse(raw: bytes, *, region: str, now: datetime) -> Delivery:
         name = (patient.get("name") or [{}])[0] or {}
         phone = phone_or_warning(_telecom(patient, "sms", "phone"), region, f"{where} patient telecom phone", warnings)
         meta = appt.get("meta") or {}
-        events.append(BookingEvent(
-            source=SOURCE,
-            event_id=digest_id(appt["id"], meta.get("versionId"), meta.get("lastUpdated"), status, appt.get("start")),
-            type=STATUSES[status],
-            occurred_at=instant(meta["lastUpdated"], f"{where}.meta.lastUpdated") if meta.get("lastUpdated") else now,
-            appointment=AppointmentInfo(
-                external_id=bounded(appt["id"], 255, f"{where}.id"),
-                starts_at=starts,
-                duration_minutes=duration,
-                treatment=str(((appt.get("appointmentType") or {}).get("text")) or "mesotherapy")[:100],
-                area="",
-                timezone=None,
-            ),
-            patient=PatientInfo(
-                external_id=str(patient.get("id")) if patient.get("id") else None,
-                first_name=str((name.get("given") or ["there"])[0]),
-                last_name=str(name.get("family") or ""),
-                phone=phone,
-                email=email_or_warning(_telecom(patient, "email"), f"{where} patient telecom email", warnings),
-                timezone=None,
-                language=_language(patient),
-                sms_consent=None,  # FHIR carries no messaging consent here: staff record it
-                email_consent=None,
-            ),
-        ))
+        events.append(
+            BookingEvent(
+                source=SOURCE,
+                event_id=digest_id(appt["id"], meta.get("versionId"), meta.get("lastUpdated"), status, appt.get("start")),
+                type=STATUSES[status],
+                occurred_at=instant(meta["lastUpdated"], f"{where}.meta.lastUpdated") if meta.get("lastUpdated") else now,
+                appointment=AppointmentInfo(
+                    external_id=bounded(appt["id"], 255, f"{where}.id"),
+                    starts_at=starts,
+                    duration_minutes=duration,
+                    treatment=str(((appt.get("appointmentType") or {}).get("text")) or "mesotherapy")[:100],
+                    area="",
+                    timezone=None,
+                ),
+                patient=PatientInfo(
+                    external_id=str(patient.get("id")) if patient.get("id") else None,
+                    first_name=str((name.get("given") or ["there"])[0]),
+                    last_name=str(name.get("family") or ""),
+                    phone=phone,
+                    email=email_or_warning(_telecom(patient, "email"), f"{where} patient telecom email", warnings),
+                    timezone=None,
+                    language=_language(patient),
+                    sms_consent=None,  # FHIR carries no messaging consent here: staff record it
+                    email_consent=None,
+                ),
+            )
+        )
     event_id = digest_id(*(e.event_id for e in events)) if events else digest_id(raw)
     kind = "Bundle" if body.get("resourceType") == "Bundle" else f"Appointment.{appointments[0].get('status')}"
     if not events:

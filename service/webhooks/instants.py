@@ -37,8 +37,9 @@ def instant(value: object, where: str, *, offset_hint: str = "e.g. +01:00 or Z")
     except OverflowError:
         utc = None
     if utc is None or not EARLIEST <= utc < LATEST:
-        raise PayloadError(f"{where} is out of range: Recall reads instants from {EARLIEST.year} to {LATEST.year - 1}",
-                           [f"{where}: {shown}"])
+        raise PayloadError(
+            f"{where} is out of range: Recall reads instants from {EARLIEST.year} to {LATEST.year - 1}", [f"{where}: {shown}"]
+        )
     return parsed
 
 
@@ -60,8 +61,10 @@ def between(starts: datetime, ends: datetime, where: str) -> int:
     """The minutes from `starts` to `ends`: an end at or before the start, or a day later, is refused."""
     seconds = (ends - starts).total_seconds()
     if not 0 < seconds <= MAX_MINUTES * 60:
-        raise PayloadError(f"{where} must be after the start and at most 24 h later",
-                           [f"{where}: {ends.isoformat()} for a start at {starts.isoformat()}"])
+        raise PayloadError(
+            f"{where} must be after the start and at most 24 h later",
+            [f"{where}: {ends.isoformat()} for a start at {starts.isoformat()}"],
+        )
     return max(1, int(seconds // 60))
 
 

@@ -29,33 +29,57 @@ def record_rejected(source: str, raw: bytes, error: str, now: datetime) -> None:
     log.warning("%s delivery rejected: %s", source, error[:300])  # the formatter masks any number or address quoted
     if db.session.execute(select(WebhookEvent.id).where(WebhookEvent.source == source, WebhookEvent.event_id == key)).first():
         return
-    db.session.add(WebhookEvent(source=source, event_id=key, payload=storable(raw.decode("utf-8", "replace")),
-                                outcome="rejected", error=storable(error[:2000]), received_at=now))
+    db.session.add(
+        WebhookEvent(
+            source=source,
+            event_id=key,
+            payload=storable(raw.decode("utf-8", "replace")),
+            outcome="rejected",
+            error=storable(error[:2000]),
+            received_at=now,
+        )
+    )
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
 
 
-def accept(source: str, event_id: str, event_type: str | None, raw: bytes, events: list[BookingEvent | StatusEvent],
-           settings: Settings, now: datetime, *, ignored: str | None = None,
-           warnings: list[str] | None = None) -> tuple[dict[str, object], int]:
+def accept(
+    source: str,
+    event_id: str,
+    event_type: str | None,
+    raw: bytes,
+    events: list[BookingEvent | StatusEvent],
+    settings: Settings,
+    now: datetime,
+    *,
+    ignored: str | None = None,
+    warnings: list[str] | None = None,
+) -> tuple[dict[str, object], int]:
     """Apply the events of one delivery in one transaction; a repeated event id changes nothing."""
     seen = db.session.execute(
         select(WebhookEvent.outcome).where(WebhookEvent.source == source, WebhookEvent.event_id == event_id)
     ).first()
     if seen is not None:
         return {"status": "duplicate", "event_id": event_id}, 200
-    record = WebhookEvent(source=source, event_id=storable(event_id), event_type=storable((event_type or "")[:64]) or None,
-                          payload=storable(raw.decode("utf-8", "replace")), outcome="processed", received_at=now,
-                          error=storable("; ".join(warnings)[:2000]) if warnings else None)
+    record = WebhookEvent(
+        source=source,
+        event_id=storable(event_id),
+        event_type=storable((event_type or "")[:64]) or None,
+        payload=storable(raw.decode("utf-8", "replace")),
+        outcome="processed",
+        received_at=now,
+        error=storable("; ".join(warnings)[:2000]) if warnings else None,
+    )
     if ignored:
         record.outcome, record.error = "ignored", storable(ignored[:2000])
     db.session.add(record)
     try:
         db.session.flush()  # the unique (source, event_id) claims this delivery before any work
         results = [
-            apply_status_event(db.session, e, settings, now) if isinstance(e, StatusEvent)
+            apply_status_event(db.session, e, settings, now)
+            if isinstance(e, StatusEvent)
             else apply_booking_event(db.session, e, settings, now)
             for e in events
         ]

@@ -60,8 +60,9 @@ def read_json(raw: bytes, what: str = "the body") -> Any:
     """The parsed document, or a PayloadError: not JSON, nested deeper than MAX_DEPTH, or a number out of range."""
     depth = nesting_depth(raw)
     if depth > MAX_DEPTH:
-        raise PayloadError(f"{what} nests arrays or objects more than {MAX_DEPTH} levels deep",
-                           [f"(body): nesting depth over {MAX_DEPTH}"])
+        raise PayloadError(
+            f"{what} nests arrays or objects more than {MAX_DEPTH} levels deep", [f"(body): nesting depth over {MAX_DEPTH}"]
+        )
     try:
         return json.loads(raw, parse_constant=_constant, parse_int=_integer, parse_float=_real)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -47,8 +47,14 @@ def handle_inbound(session: Session, form: Mapping[str, str], settings: Settings
     patients = list(session.execute(select(Patient).where(Patient.phone == number).order_by(Patient.id)).scalars())
     body = form.get("Body") or ""
     intent = classify(body)
-    message = InboundMessage(provider_message_id=sid, patient_id=patients[0].id if patients else None,
-                             from_number=number, body=body[:2000], intent=intent.value, received_at=now)
+    message = InboundMessage(
+        provider_message_id=sid,
+        patient_id=patients[0].id if patients else None,
+        from_number=number,
+        body=body[:2000],
+        intent=intent.value,
+        received_at=now,
+    )
     session.add(message)
     log.info("sms reply %s from %s: %s", sid, mask_phone(number), intent.value)
     if not patients:
@@ -94,8 +100,16 @@ def _set_opt_out(session: Session, patient: Patient, settings: Settings, now: da
         patient.sms_opted_out_at = None
         # Texting START is an explicit request for texts.
         patient.sms_consent, patient.sms_consent_at, patient.sms_consent_source = True, now, "sms:START"
-    session.add(AuditEvent(at=now, actor="patient:sms", action="opt-out" if stopped else "opt-in", entity="patient",
-                           entity_id=str(patient.id), details={"channel": "sms"}))
+    session.add(
+        AuditEvent(
+            at=now,
+            actor="patient:sms",
+            action="opt-out" if stopped else "opt-in",
+            entity="patient",
+            entity_id=str(patient.id),
+            details={"channel": "sms"},
+        )
+    )
     session.flush()
     plan_patient(session, patient, settings, now)
 

@@ -29,8 +29,18 @@ from .errors import PayloadError, SignatureError
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Twilio-Signature"
 # How far along a message is; a callback never moves a reminder back down this scale.
-RANK = {"accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3,
-        "delivered": 4, "undelivered": 4, "failed": 4, "read": 5, "canceled": 4}
+RANK = {
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "read": 5,
+    "canceled": 4,
+}
 FAILED = ("undelivered", "failed")
 OPTED_OUT = "21610"
 SID = re.compile(r"[A-Za-z0-9]{2,64}")
@@ -59,8 +69,15 @@ def record_status(session: Session, form: Mapping[str, str], reminder_id: int | 
         raise PayloadError("MessageSid is not a Twilio message id", [f"MessageSid: {sid[:40]!r}"])
     error_code = (form.get("ErrorCode") or "")[:16] or None
     reminder = _find(session, reminder_id, sid)
-    session.add(DeliveryEvent(reminder_id=reminder.id if reminder else None, provider_message_id=sid, status=status,
-                              error_code=error_code, received_at=now))
+    session.add(
+        DeliveryEvent(
+            reminder_id=reminder.id if reminder else None,
+            provider_message_id=sid,
+            status=status,
+            error_code=error_code,
+            received_at=now,
+        )
+    )
     if reminder is None:
         return "recorded"
     if reminder.provider_message_id is None and reminder.channel == "sms" and reminder.status in ("pending", "sending"):

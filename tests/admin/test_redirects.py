@@ -9,11 +9,29 @@ from tests.admin.conftest import STAFF, csrf_token
 
 # As they arrive in a query string: what an attacker puts in a phishing link.
 BYPASSES = [
-    "//evil.example/phish", "/%09/evil.example/phish", "/%0d%0a/evil.example/phish", "%0d%0a//evil.example/phish",
-    "/%0a/evil.example", "/\\evil.example/phish", "/%5Cevil.example/phish", "\\\\evil.example/phish", "%5C%5Cevil.example",
-    "https:evil.example", "https://evil.example/phish", "https:/evil.example", "HTTPS://evil.example", "javascript:alert(1)",
-    "%20//evil.example", "/%20/evil.example", "%2F%2Fevil.example", "/%00/evil.example", "/%E3%80%80/evil.example",
-    "/%C2%85/evil.example", "/%E2%80%A8/evil.example", "evil.example/phish", "/%09%09/evil.example",
+    "//evil.example/phish",
+    "/%09/evil.example/phish",
+    "/%0d%0a/evil.example/phish",
+    "%0d%0a//evil.example/phish",
+    "/%0a/evil.example",
+    "/\\evil.example/phish",
+    "/%5Cevil.example/phish",
+    "\\\\evil.example/phish",
+    "%5C%5Cevil.example",
+    "https:evil.example",
+    "https://evil.example/phish",
+    "https:/evil.example",
+    "HTTPS://evil.example",
+    "javascript:alert(1)",
+    "%20//evil.example",
+    "/%20/evil.example",
+    "%2F%2Fevil.example",
+    "/%00/evil.example",
+    "/%E3%80%80/evil.example",
+    "/%C2%85/evil.example",
+    "/%E2%80%A8/evil.example",
+    "evil.example/phish",
+    "/%09%09/evil.example",
 ]
 
 

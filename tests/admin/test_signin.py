@@ -60,8 +60,16 @@ def parallel_guesses(base_urls: list[str], email: str, n: int) -> list[int]:
 
     def guess(i: int) -> None:
         barrier.wait()
-        codes[i] = sessions[i].post(base_urls[i % len(base_urls)] + "/login", timeout=60, allow_redirects=False,
-                                    data={"email": email, "password": f"wrong guess {i}", "csrf_token": tokens[i]}).status_code
+        codes[i] = (
+            sessions[i]
+            .post(
+                base_urls[i % len(base_urls)] + "/login",
+                timeout=60,
+                allow_redirects=False,
+                data={"email": email, "password": f"wrong guess {i}", "csrf_token": tokens[i]},
+            )
+            .status_code
+        )
 
     threads = [threading.Thread(target=guess, args=(i,)) for i in range(n)]
     for t in threads:
@@ -206,7 +214,7 @@ def test_logout_by_get_only_shows_a_button_and_a_post_needs_its_csrf_token(staff
 
 def test_the_panels_sign_out_button_posts_a_valid_csrf_token(staff):
     html = staff.get("/admin/").get_data(as_text=True)
-    form = html[html.index('action="/logout"'):]
+    form = html[html.index('action="/logout"') :]
     token = re.search(r'value="([^"]+)" name="csrf_token"', form).group(1)
     # Flask-Admin adds a token of its own to its forms when a `csrf_token` global exists: a form must carry one only.
     assert staff.get("/admin/patient/new/").get_data(as_text=True).count('name="csrf_token"') == 2  # the form's, sign-out's
@@ -225,8 +233,9 @@ def test_a_cookie_captured_before_logout_no_longer_opens_the_panel(app, staff):
 def test_a_cookie_captured_before_a_password_change_no_longer_opens_the_panel(app, staff):
     thief = app.test_client()
     copy_session(staff, thief)
-    response = post_with_token(staff, "/account/password", {"current": STAFF[1], "new": "a new long passphrase",
-                                                            "confirm": "a new long passphrase"})
+    response = post_with_token(
+        staff, "/account/password", {"current": STAFF[1], "new": "a new long passphrase", "confirm": "a new long passphrase"}
+    )
     assert response.status_code == 200 and b"Your password is changed" in response.data
     assert staff.get("/admin/").status_code == 200  # this browser stays signed in
     assert thief.get("/admin/").status_code == 302
@@ -284,7 +293,7 @@ def enrol(client: Any, app: Any, email: str, at: datetime) -> tuple[str, list[st
     assert page.status_code == 200 and b"<svg" in page.data
     with app.app_context():
         secret = db.session.execute(select(User.totp_secret).where(User.email == email)).scalar_one()
-    assert " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)) in page.get_data(as_text=True)
+    assert " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) in page.get_data(as_text=True)
     token = csrf_token(page.get_data(as_text=True))
     done = client.post("/account/mfa", data={"code": pyotp.TOTP(secret).at(at), "csrf_token": token})
     assert done.status_code == 200, done.data

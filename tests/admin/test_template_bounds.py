@@ -37,8 +37,10 @@ def test_the_preview_of_a_template_that_fails_answers_200_with_the_reason(app, a
 @pytest.mark.parametrize(("body", "words"), BAD[:3], ids=[w for _, w in BAD[:3]])
 def test_a_template_that_fails_cannot_be_saved_and_the_form_says_why(app, admin_client, body, words):
     token = csrf_token(admin_client.get("/admin/messagetemplate/new/").get_data(as_text=True))
-    response = admin_client.post("/admin/messagetemplate/new/", data={
-        "kind": "confirmation", "channel": "sms", "language": "fr", "subject": "", "body": body, "csrf_token": token})
+    response = admin_client.post(
+        "/admin/messagetemplate/new/",
+        data={"kind": "confirmation", "channel": "sms", "language": "fr", "subject": "", "body": body, "csrf_token": token},
+    )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "does not render" in page and words.replace("'", "&#39;") in page
@@ -55,7 +57,8 @@ def store_template(app, kind: str, body: str) -> None:
 
 @pytest.mark.parametrize(("body", "words"), BAD[:2], ids=[w for _, w in BAD[:2]])
 def test_a_reminder_whose_stored_template_raises_fails_once_with_the_reason_and_is_not_retried(
-        app, client, fake_twilio, body, words):
+    app, client, fake_twilio, body, words
+):
     store_template(app, "confirmation", body)
     assert post_booking(client, booking(paris(5))).status_code == 200
     tick(app, paris(1, 10, 0))
@@ -73,7 +76,10 @@ def test_a_reply_template_that_raises_still_answers_help_with_the_shipped_text(a
     post_booking(client, booking(paris(5)))
     form = {"MessageSid": "SM" + "a" * 32, "From": "+33612345678", "To": "+15005550006", "Body": "AIDE"}
     url = "https://recall.clinic.test/webhooks/twilio/inbound"
-    response = client.post("/webhooks/twilio/inbound", data=form,
-                           headers={"X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(url, form)})
+    response = client.post(
+        "/webhooks/twilio/inbound",
+        data=form,
+        headers={"X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(url, form)},
+    )
     assert response.status_code == 200
     assert "<Message>" in response.get_data(as_text=True) and "Clinique Lumière" in response.get_data(as_text=True)

@@ -18,8 +18,16 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def new_patient(client, **fields):
     token = csrf_token(client.get("/admin/patient/new/").get_data(as_text=True))
-    data = {"first_name": "Inès", "last_name": "Moreau", "phone": "", "email": "", "timezone": "", "language": "fr",
-            "csrf_token": token, **fields}
+    data = {
+        "first_name": "Inès",
+        "last_name": "Moreau",
+        "phone": "",
+        "email": "",
+        "timezone": "",
+        "language": "fr",
+        "csrf_token": token,
+        **fields,
+    }
     return client.post("/admin/patient/new/", data=data, follow_redirects=True)
 
 
@@ -60,8 +68,15 @@ def test_the_patient_page_shows_the_timeline_of_sessions_messages_and_replies(ap
     post_booking(client, booking(paris(5)))
     with app.app_context():
         patient_id = db.session.execute(select(Patient.id)).scalar_one()
-        db.session.add(InboundMessage(provider_message_id="SM1", patient_id=patient_id, from_number="+33612345678",
-                                      body="Can I come earlier?", intent="other"))
+        db.session.add(
+            InboundMessage(
+                provider_message_id="SM1",
+                patient_id=patient_id,
+                from_number="+33612345678",
+                body="Can I come earlier?",
+                intent="other",
+            )
+        )
         db.session.commit()
     page = staff.get(f"/admin/patient/details/?id={patient_id}").get_data(as_text=True)
     assert 'id="timeline"' in page and "Session booked" in page and "reminder 24h by sms: pending" in page
@@ -69,24 +84,33 @@ def test_the_patient_page_shows_the_timeline_of_sessions_messages_and_replies(ap
 
 
 def test_import_is_all_or_nothing_with_every_problem_named(app, staff):
-    bad = ("first_name,last_name,phone,email,timezone,language,sms_consent,email_consent\n"
-           "Léa,Bernard,06 98 76 54 32,,Europe/Paris,fr,yes,no\n"
-           "Nora,Petit,06 12,nora@,Mars/Olympus,de,maybe,no\n")
+    bad = (
+        "first_name,last_name,phone,email,timezone,language,sms_consent,email_consent\n"
+        "Léa,Bernard,06 98 76 54 32,,Europe/Paris,fr,yes,no\n"
+        "Nora,Petit,06 12,nora@,Mars/Olympus,de,maybe,no\n"
+    )
     token = csrf_token(staff.get("/admin/patient_import/").get_data(as_text=True))
-    page = staff.post("/admin/patient_import/", data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "p.csv")},
-                      content_type="multipart/form-data").get_data(as_text=True)
+    page = staff.post(
+        "/admin/patient_import/",
+        data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "p.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
     for problem in ("Line 3: phone:", "Line 3: email:", "Line 3: timezone", "Line 3: language", "Line 3: sms_consent"):
         assert problem in page
     assert "Import 1 patients" not in page
-    forced = staff.post("/admin/patient_import/", data={"csrf_token": token, "content": bad, "confirm": "yes"},
-                        follow_redirects=True)
+    forced = staff.post(
+        "/admin/patient_import/", data={"csrf_token": token, "content": bad, "confirm": "yes"}, follow_redirects=True
+    )
     assert "Nothing was imported" in forced.get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(select(Patient)).first() is None
 
     good = bad.splitlines()[0] + "\n" + bad.splitlines()[1] + "\nNora,Petit,,nora@example.test,,fr,no,yes\n"
-    page = staff.post("/admin/patient_import/", data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "p.csv")},
-                      content_type="multipart/form-data").get_data(as_text=True)
+    page = staff.post(
+        "/admin/patient_import/",
+        data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "p.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
     assert "Import 2 patients" in page
     staff.post("/admin/patient_import/", data={"csrf_token": token, "content": good, "confirm": "yes"})
     with app.app_context():
@@ -130,17 +154,29 @@ def test_outbox_actions_cancel_and_send_now(app, client, staff):
 
 def test_a_template_that_does_not_render_cannot_be_saved_and_the_preview_shows_encoding(app, admin_client):
     token = csrf_token(admin_client.get("/admin/messagetemplate/new/").get_data(as_text=True))
-    page = admin_client.post("/admin/messagetemplate/new/", data={
-        "kind": "session_reminder", "channel": "sms", "language": "fr", "subject": "",
-        "body": "{{ clinic_name }} : RDV {{ sesion_time }}", "csrf_token": token}).get_data(as_text=True)
+    page = admin_client.post(
+        "/admin/messagetemplate/new/",
+        data={
+            "kind": "session_reminder",
+            "channel": "sms",
+            "language": "fr",
+            "subject": "",
+            "body": "{{ clinic_name }} : RDV {{ sesion_time }}",
+            "csrf_token": token,
+        },
+    ).get_data(as_text=True)
     assert "does not render" in page and "sesion_time" in page and "session_time" in page
     with app.app_context():
         assert db.session.execute(select(MessageTemplate)).first() is None
 
-    preview = admin_client.post("/admin/messagetemplate/preview", data={
-        "body": "{{ clinic_name }} : à {{ session_time }} ✨", "channel": "sms"}).get_json()
+    preview = admin_client.post(
+        "/admin/messagetemplate/preview", data={"body": "{{ clinic_name }} : à {{ session_time }} ✨", "channel": "sms"}
+    ).get_json()
     assert preview["text"].startswith("Clinique Lumière") and preview["encoding"] == "UCS-2" and preview["segments"] == 1
-    assert "sesion_time" in admin_client.post("/admin/messagetemplate/preview", data={"body": "{{ sesion_time }}"}).get_json()["error"]
+    assert (
+        "sesion_time"
+        in admin_client.post("/admin/messagetemplate/preview", data={"body": "{{ sesion_time }}"}).get_json()["error"]
+    )
 
 
 def test_the_dashboard_shows_todays_sessions_and_what_needs_a_look(app, client, staff):
@@ -154,8 +190,9 @@ def test_patients_can_be_filtered_by_opt_out_and_active_course(app, client, staf
     post_booking(client, booking(paris(5)))
     new_patient(staff, first_name="Nora", last_name="Petit", email="nora@example.test")
     with app.app_context():
-        db.session.execute(select(Patient).where(Patient.first_name == "Nora")).scalar_one().sms_opted_out_at = \
-            datetime.now(PARIS)
+        db.session.execute(select(Patient).where(Patient.first_name == "Nora")).scalar_one().sms_opted_out_at = datetime.now(
+            PARIS
+        )
         db.session.commit()
     listing = staff.get("/admin/patient/").get_data(as_text=True)
     assert "Opted out of SMS" in listing and "Active course" in listing
@@ -170,9 +207,17 @@ def test_patients_can_be_filtered_by_opt_out_and_active_course(app, client, staf
 def test_changing_a_rule_replans_every_session_ahead(app, client, admin_client):
     post_booking(client, booking(paris(5)))
     token = csrf_token(admin_client.get("/admin/reminderrule/new/").get_data(as_text=True))
-    admin_client.post("/admin/reminderrule/new/", data={"kind": "reminder_evening", "channel": "sms",
-                                                        "offset_minutes": "1440", "at_local_time": "18:00",
-                                                        "enabled": "y", "csrf_token": token})
+    admin_client.post(
+        "/admin/reminderrule/new/",
+        data={
+            "kind": "reminder_evening",
+            "channel": "sms",
+            "offset_minutes": "1440",
+            "at_local_time": "18:00",
+            "enabled": "y",
+            "csrf_token": token,
+        },
+    )
     with app.app_context():
         assert db.session.execute(select(Appointment.needs_planning)).scalar_one() is True
 

@@ -27,8 +27,11 @@ ADMIN = ("owner@clinique.test", "staple battery horse")
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed here and could not be (make test runs "
-                                                      "apt-get install chromium where it can): the browser test cannot run"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Chromium is not installed here and could not be (make test runs "
+        "apt-get install chromium where it can): the browser test cannot run",
+    ),
 ]
 
 
@@ -58,14 +61,26 @@ def page(live_server: str) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1280, "height": 900}, base_url=live_server)
         page.set_default_timeout(15000)
         # Init scripts run outside the page's CSP: they see every violation the policy reports.
-        page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', e => "
-                             "window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')));")
+        page.add_init_script(
+            "window.__csp = []; document.addEventListener('securitypolicyviolation', e => "
+            "window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')));"
+        )
         page.csp_console = []
         page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_console.append(m.text))
         yield page

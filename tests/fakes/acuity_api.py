@@ -48,8 +48,11 @@ class FakeAcuity:
             response = Response(self.raw_answers[request.path.rsplit("/", 1)[1]], 200, mimetype="application/json")
         elif request.path.startswith("/api/v1/appointments/"):
             found = self.appointments.get(request.path.rsplit("/", 1)[1])
-            response = (Response(json.dumps(found), 200, mimetype="application/json") if found
-                        else Response(json.dumps({"status_code": 404, "error": "not_found"}), 404, mimetype="application/json"))
+            response = (
+                Response(json.dumps(found), 200, mimetype="application/json")
+                if found
+                else Response(json.dumps({"status_code": 404, "error": "not_found"}), 404, mimetype="application/json")
+            )
         else:
             response = Response("not found", 404)
         return response(environ, start_response)

@@ -38,7 +38,9 @@ def accepted_late(delay: float) -> FakeResponse:
 
 
 def twilio_error(code: int, status: int = 400, message: str = "error") -> FakeResponse:
-    return FakeResponse(status, {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status})
+    return FakeResponse(
+        status, {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    )
 
 
 @dataclass
@@ -106,12 +108,14 @@ class FakeTwilio:
             if scripted is None and form.get("To") in self.invalid_numbers:
                 scripted = twilio_error(21211, 400, "The 'To' number is not a valid phone number.")
             elif scripted is None and self.chaos_rate and self._rng.random() < self.chaos_rate:
-                scripted = self._rng.choice([
-                    FakeResponse(500, {"code": 20500, "message": "Internal Server Error", "status": 500}),
-                    FakeResponse(503, {"code": 20503, "message": "Service Unavailable", "status": 503}),
-                    twilio_error(20429, 429, "Too Many Requests"),
-                    accepted_late(self.timeout_delay),  # taken, but the answer comes too late: ambiguous
-                ])
+                scripted = self._rng.choice(
+                    [
+                        FakeResponse(500, {"code": 20500, "message": "Internal Server Error", "status": 500}),
+                        FakeResponse(503, {"code": 20503, "message": "Service Unavailable", "status": 503}),
+                        twilio_error(20429, 429, "Too Many Requests"),
+                        accepted_late(self.timeout_delay),  # taken, but the answer comes too late: ambiguous
+                    ]
+                )
         if self.latency:
             time.sleep(self.latency)
         if scripted is not None and scripted.body is not None:
@@ -122,11 +126,21 @@ class FakeTwilio:
             return self._json(400, {"code": 21604, "message": "A 'To', 'From' and 'Body' are required", "status": 400})
         sid = "SM" + uuid.uuid4().hex
         message = {
-            "sid": sid, "account_sid": ACCOUNT_SID, "to": form["To"], "from": form.get("From", ""),
-            "messaging_service_sid": form.get("MessagingServiceSid"), "body": form["Body"], "status": "queued",
-            "num_segments": "1", "direction": "outbound-api", "error_code": None, "error_message": None,
-            "status_callback": form.get("StatusCallback"), "date_created": "Mon, 02 Mar 2026 10:00:00 +0000",
-            "api_version": "2010-04-01", "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
+            "sid": sid,
+            "account_sid": ACCOUNT_SID,
+            "to": form["To"],
+            "from": form.get("From", ""),
+            "messaging_service_sid": form.get("MessagingServiceSid"),
+            "body": form["Body"],
+            "status": "queued",
+            "num_segments": "1",
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "status_callback": form.get("StatusCallback"),
+            "date_created": "Mon, 02 Mar 2026 10:00:00 +0000",
+            "api_version": "2010-04-01",
+            "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
         }
         with self._lock:
             self.messages.append(message)

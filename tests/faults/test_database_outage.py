@@ -53,10 +53,19 @@ def private_postgres() -> Iterator[tuple[str, Path, int]]:
     if os.geteuid() == 0:
         shutil.chown(data, "postgres", "postgres")
     port = free_port()
-    subprocess.run(as_postgres(str(BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"), check=True,
-                   capture_output=True)
-    control = as_postgres(str(BIN / "pg_ctl"), "-D", str(data), "-l", str(data / "log"), "-w",
-                          "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1")
+    subprocess.run(
+        as_postgres(str(BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"), check=True, capture_output=True
+    )
+    control = as_postgres(
+        str(BIN / "pg_ctl"),
+        "-D",
+        str(data),
+        "-l",
+        str(data / "log"),
+        "-w",
+        "-o",
+        f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
+    )
     subprocess.run([*control, "start"], check=True, capture_output=True)
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", data, port
@@ -66,8 +75,19 @@ def private_postgres() -> Iterator[tuple[str, Path, int]]:
 
 
 def pg(data: Path, port: int, action: str) -> None:
-    command = as_postgres(str(BIN / "pg_ctl"), "-D", str(data), "-l", str(data / "log"), "-w", "-m", "fast",
-                          "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1", action)
+    command = as_postgres(
+        str(BIN / "pg_ctl"),
+        "-D",
+        str(data),
+        "-l",
+        str(data / "log"),
+        "-w",
+        "-m",
+        "fast",
+        "-o",
+        f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
+        action,
+    )
     subprocess.run(command, check=True, capture_output=True)
 
 
@@ -75,32 +95,88 @@ def test_the_service_rides_out_a_database_outage(private_postgres):
     url, data, pg_port = private_postgres
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMTP_", "DATABASE_URL", "SECRET_KEY"))}
     env.update(RECALL_ENV="test", DATABASE_URL=url, SECRET_KEY="outage-test-secret-key", CLINIC_PHONE="+33142868200")
-    assert subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                          capture_output=True).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, capture_output=True
+        ).returncode
+        == 0
+    )
     engine = create_engine(url)
     now = utcnow()
     due = now + timedelta(seconds=20)  # falls due while the database is down
     with engine.begin() as conn:
-        conn.execute(insert(MessageTemplate), [{"kind": "outage_check", "channel": "sms", "language": "en",
-                                                "body": "{{ clinic_name }}: hello. Reply STOP to opt out", "updated_at": now}])
-        conn.execute(insert(Patient), [{"first_name": f"P{i}", "last_name": "", "phone": f"+336123460{i:02d}",
-                                        "language": "en", "sms_consent": True, "email_consent": False, "created_at": now,
-                                        "updated_at": now} for i in range(20)])
+        conn.execute(
+            insert(MessageTemplate),
+            [
+                {
+                    "kind": "outage_check",
+                    "channel": "sms",
+                    "language": "en",
+                    "body": "{{ clinic_name }}: hello. Reply STOP to opt out",
+                    "updated_at": now,
+                }
+            ],
+        )
+        conn.execute(
+            insert(Patient),
+            [
+                {
+                    "first_name": f"P{i}",
+                    "last_name": "",
+                    "phone": f"+336123460{i:02d}",
+                    "language": "en",
+                    "sms_consent": True,
+                    "email_consent": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(20)
+            ],
+        )
         ids = conn.execute(select(Patient.id)).scalars().all()
-        conn.execute(insert(Reminder), [{"patient_id": pid, "kind": "outage_check", "channel": "sms",
-                                         "dedupe_key": f"outage:{pid}", "due_at": due, "next_attempt_at": due,
-                                         "status": "pending", "attempts": 0, "context": {}, "created_at": now,
-                                         "updated_at": now} for pid in ids])
+        conn.execute(
+            insert(Reminder),
+            [
+                {
+                    "patient_id": pid,
+                    "kind": "outage_check",
+                    "channel": "sms",
+                    "dedupe_key": f"outage:{pid}",
+                    "due_at": due,
+                    "next_attempt_at": due,
+                    "status": "pending",
+                    "attempts": 0,
+                    "context": {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for pid in ids
+            ],
+        )
     engine.dispose()
 
     fake = FakeTwilio().start()
     port = free_port()
-    env.update(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_FROM_NUMBER=FROM_NUMBER,
-               TWILIO_API_BASE_URL=fake.base_url, PUBLIC_BASE_URL="https://recall.clinic.test", QUIET_HOURS="0-24",
-               SCHEDULER_ENABLED="true", DISPATCH_INTERVAL_SECONDS="2", SMS_RATE_PER_SECOND="100")
+    env.update(
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_FROM_NUMBER=FROM_NUMBER,
+        TWILIO_API_BASE_URL=fake.base_url,
+        PUBLIC_BASE_URL="https://recall.clinic.test",
+        QUIET_HOURS="0-24",
+        SCHEDULER_ENABLED="true",
+        DISPATCH_INTERVAL_SECONDS="2",
+        SMS_RATE_PER_SECOND="100",
+    )
     log = (data.parent / "service.log").open("w")  # a file, not a pipe nobody reads until the end: that would block
-    server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--port", str(port)], cwd=ROOT,
-                              env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     health = f"http://127.0.0.1:{port}/healthz"
     try:
         deadline = time.monotonic() + 30

@@ -28,27 +28,52 @@ from tests.helpers import signed_headers
 from tests.providers import ACUITY_KEY, ACUITY_USER, CALCOM_SECRET, FHIR_TOKEN, acuity_signature, calendly_signature, load
 
 pytestmark = pytest.mark.slow
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                       HealthCheck.too_slow])
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 # What parsers leave unbounded, each aimed at on purpose.
-huge_numbers = (st.integers(min_value=10**20, max_value=10**4000) | st.integers(min_value=-(10**4000), max_value=-(10**20))
-                | st.sampled_from([float("inf"), float("-inf"), float("nan"), 1e308, -1e308, 5e-324]))
+huge_numbers = (
+    st.integers(min_value=10**20, max_value=10**4000)
+    | st.integers(min_value=-(10**4000), max_value=-(10**20))
+    | st.sampled_from([float("inf"), float("-inf"), float("nan"), 1e308, -1e308, 5e-324])
+)
 OFFSETS = [timezone(timedelta(hours=h)) for h in (-12, -1, 0, 5.75, 14)]
 # Malformed or out-of-range shapes: each is refused (or fuzzed for "never a 5xx") whatever today's date is.
-odd_instants = (st.sampled_from(["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "1969-12-31T23:59:59Z",
-                                 "2201-01-01T00:00:00Z", "2026-03-05T16:45:00", "2026-03-05T16:45:00+24:00",
-                                 "+002026-03-05T16:45:00Z", "2026-03-05T16:45:00.123456789Z", "2026-03-05" + "0" * 200])
-                | st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59),
-                               timezones=st.sampled_from(OFFSETS)).map(datetime.isoformat))
-odd_durations = (st.integers(min_value=-(10**6), max_value=10**7) | st.sampled_from(["0", "-1", "1e9", "99999999", "", "ten"])
-                 | st.floats(allow_nan=False, allow_infinity=False) | huge_numbers)
-junk_scalar = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-               | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=40)
-               | st.text(alphabet="\u0000\u202e\ud7ff\ufffe€ç漢😀\r\n\t", max_size=20) | st.just("x" * 5000)
-               | st.sampled_from(["2026-02-30T25:61:00Z", "", "+33", "0612", "Europe/Nowhere", "Z", "1e309", "NaN"])
-               | huge_numbers | odd_instants | odd_durations)
-junk = st.recursive(junk_scalar, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                              max_size=3), max_leaves=8)
+odd_instants = st.sampled_from(
+    [
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-12:00",
+        "1969-12-31T23:59:59Z",
+        "2201-01-01T00:00:00Z",
+        "2026-03-05T16:45:00",
+        "2026-03-05T16:45:00+24:00",
+        "+002026-03-05T16:45:00Z",
+        "2026-03-05T16:45:00.123456789Z",
+        "2026-03-05" + "0" * 200,
+    ]
+) | st.datetimes(
+    min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59), timezones=st.sampled_from(OFFSETS)
+).map(datetime.isoformat)
+odd_durations = (
+    st.integers(min_value=-(10**6), max_value=10**7)
+    | st.sampled_from(["0", "-1", "1e9", "99999999", "", "ten"])
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | huge_numbers
+)
+junk_scalar = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40)
+    | st.text(alphabet="\u0000\u202e\ud7ff\ufffe€ç漢😀\r\n\t", max_size=20)
+    | st.just("x" * 5000)
+    | st.sampled_from(["2026-02-30T25:61:00Z", "", "+33", "0612", "Europe/Nowhere", "Z", "1e309", "NaN"])
+    | huge_numbers
+    | odd_instants
+    | odd_durations
+)
+junk = st.recursive(
+    junk_scalar, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8
+)
 
 
 def paths(value: Any, prefix: tuple = ()) -> Iterator[tuple]:
@@ -79,18 +104,35 @@ def mutated(draw: Any, original: Any) -> Any:
     return doc
 
 
-GENERIC = {"id": "evt_1", "type": "appointment.booked", "occurred_at": "2026-03-01T09:12:00+01:00",
-           "appointment": {"id": "appt-1", "starts_at": "2026-03-05T16:45:00+01:00", "duration_minutes": 10,
-                           "course": {"id": "c1", "sessions_planned": 6}},
-           "patient": {"id": "p1", "first_name": "Camille", "phone": "06 12 34 56 78", "timezone": "Europe/Paris",
-                       "language": "fr", "sms_consent": True}}
+GENERIC = {
+    "id": "evt_1",
+    "type": "appointment.booked",
+    "occurred_at": "2026-03-01T09:12:00+01:00",
+    "appointment": {
+        "id": "appt-1",
+        "starts_at": "2026-03-05T16:45:00+01:00",
+        "duration_minutes": 10,
+        "course": {"id": "c1", "sessions_planned": 6},
+    },
+    "patient": {
+        "id": "p1",
+        "first_name": "Camille",
+        "phone": "06 12 34 56 78",
+        "timezone": "Europe/Paris",
+        "language": "fr",
+        "sms_consent": True,
+    },
+}
 
 
 # The instants and durations each provider reads, to be set to odd values on purpose.
 TIMED = {
     "calcom/booking_created.json": [("createdAt",), ("payload", "startTime"), ("payload", "endTime"), ("payload", "length")],
-    "calendly/invitee_created.json": [("created_at",), ("payload", "scheduled_event", "start_time"),
-                                      ("payload", "scheduled_event", "end_time")],
+    "calendly/invitee_created.json": [
+        ("created_at",),
+        ("payload", "scheduled_event", "start_time"),
+        ("payload", "scheduled_event", "end_time"),
+    ],
     "fhir/bundle.json": [],
     "fhir/appointment_contained.json": [("start",), ("end",), ("minutesDuration",), ("meta", "lastUpdated")],
     "acuity/appointment.json": [("datetime",), ("duration",)],
@@ -106,16 +148,22 @@ def timed(draw: Any, original: Any, fields: list[tuple]) -> Any:
         parent = doc
         for step in where[:-1]:
             parent = parent.setdefault(step, {})
-        parent[where[-1]] = draw(odd_instants if "duration" not in where[-1] and "length" not in where[-1]
-                                 and "minutes" not in where[-1] else odd_durations)
+        parent[where[-1]] = draw(
+            odd_instants
+            if "duration" not in where[-1] and "length" not in where[-1] and "minutes" not in where[-1]
+            else odd_durations
+        )
     return doc
 
 
 def deep() -> st.SearchStrategy[bytes]:
     """Arrays or objects nested far past Recall's 64 levels (json.loads raises RecursionError near 1,000)."""
     levels = st.integers(65, 3000)
-    return (levels.map(lambda n: b"[" * n + b"]" * n) | levels.map(lambda n: b'{"a":' * n + b"1" + b"}" * n)
-            | levels.map(lambda n: b"[" * n))
+    return (
+        levels.map(lambda n: b"[" * n + b"]" * n)
+        | levels.map(lambda n: b'{"a":' * n + b"1" + b"}" * n)
+        | levels.map(lambda n: b"[" * n)
+    )
 
 
 @st.composite
@@ -129,14 +177,21 @@ def deep_inside(draw: Any, original: Any) -> bytes:
 
 def bodies(fixture: str) -> st.SearchStrategy[bytes]:
     original = GENERIC if fixture == "generic" else load(fixture)
-    as_json = (mutated(original) | timed(original, TIMED[fixture]) if TIMED[fixture] else mutated(original))
-    return (as_json.map(lambda d: json.dumps(d).encode()) | st.binary(max_size=300) | junk.map(lambda d: json.dumps(d).encode())
-            | deep() | deep_inside(original))
+    as_json = mutated(original) | timed(original, TIMED[fixture]) if TIMED[fixture] else mutated(original)
+    return (
+        as_json.map(lambda d: json.dumps(d).encode())
+        | st.binary(max_size=300)
+        | junk.map(lambda d: json.dumps(d).encode())
+        | deep()
+        | deep_inside(original)
+    )
 
 
 def counts() -> tuple[int, int, int]:
-    return tuple(db.session.execute(select(func.count()).select_from(m)).scalar_one()  # type: ignore[return-value]
-                 for m in (Patient, Appointment, Reminder))
+    return tuple(
+        db.session.execute(select(func.count()).select_from(m)).scalar_one()  # type: ignore[return-value]
+        for m in (Patient, Appointment, Reminder)
+    )
 
 
 def check(app: Any, response: Any, before: tuple[int, int, int]) -> None:
@@ -145,7 +200,7 @@ def check(app: Any, response: Any, before: tuple[int, int, int]) -> None:
         after = counts()
         if response.status_code >= 300:
             assert after == before, "a refused delivery left rows behind"
-        for outcome, in db.session.execute(select(WebhookEvent.outcome)).all():
+        for (outcome,) in db.session.execute(select(WebhookEvent.outcome)).all():
             assert outcome in ("processed", "ignored", "rejected")
 
 
@@ -166,16 +221,22 @@ def test_calcom_survives_garbage(app, client, raw):
 @given(raw=bodies("calendly/invitee_created.json"))
 def test_calendly_survives_garbage(app, client, raw):
     before = state(app)
-    check(app, client.post("/webhooks/calendly", data=raw,
-                           headers={"Calendly-Webhook-Signature": calendly_signature(raw)}), before)
+    check(
+        app, client.post("/webhooks/calendly", data=raw, headers={"Calendly-Webhook-Signature": calendly_signature(raw)}), before
+    )
 
 
 @FUZZ
 @given(raw=bodies("fhir/bundle.json") | bodies("fhir/appointment_contained.json"))
 def test_fhir_survives_garbage(app, client, raw):
     before = state(app)
-    check(app, client.post("/webhooks/fhir", data=raw, headers={"Authorization": f"Bearer {FHIR_TOKEN}",
-                                                                "Content-Type": "application/fhir+json"}), before)
+    check(
+        app,
+        client.post(
+            "/webhooks/fhir", data=raw, headers={"Authorization": f"Bearer {FHIR_TOKEN}", "Content-Type": "application/fhir+json"}
+        ),
+        before,
+    )
 
 
 @FUZZ
@@ -197,25 +258,48 @@ ACUITY = load("acuity/appointment.json")
 
 
 @FUZZ
-@given(appointment=mutated(ACUITY) | timed(ACUITY, TIMED["acuity/appointment.json"]),
-       answer=st.none() | deep() | deep_inside(ACUITY) | huge_numbers.map(lambda n: json.dumps(n).encode()),
-       form=st.sampled_from([b"action=scheduled&id=1001", b"action=changed&id=1001", b"id=1001", b"action=&id=x",
-                             b"action=canceled&id=1001&id=2", b"\xff\xfe=\x00"]))
+@given(
+    appointment=mutated(ACUITY) | timed(ACUITY, TIMED["acuity/appointment.json"]),
+    answer=st.none() | deep() | deep_inside(ACUITY) | huge_numbers.map(lambda n: json.dumps(n).encode()),
+    form=st.sampled_from(
+        [
+            b"action=scheduled&id=1001",
+            b"action=changed&id=1001",
+            b"id=1001",
+            b"action=&id=x",
+            b"action=canceled&id=1001&id=2",
+            b"\xff\xfe=\x00",
+        ]
+    ),
+)
 def test_acuity_survives_garbage_in_its_form_and_in_what_its_api_returns(app, client, acuity, appointment, answer, form):
     acuity.appointments["1001"] = appointment
     acuity.raw_answers.clear()
     if answer is not None:
         acuity.raw_answers["1001"] = answer
     before = state(app)
-    check(app, client.post("/webhooks/acuity", data=form, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "X-Acuity-Signature": acuity_signature(form)}), before)
+    check(
+        app,
+        client.post(
+            "/webhooks/acuity",
+            data=form,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "X-Acuity-Signature": acuity_signature(form)},
+        ),
+        before,
+    )
 
 
 @FUZZ
-@given(form=st.dictionaries(st.sampled_from(["MessageSid", "MessageStatus", "From", "Body", "ErrorCode", "SmsSid", "To"]),
-                            st.text(max_size=30), max_size=6),
-       path=st.sampled_from(["/webhooks/twilio/status?reminder=1", "/webhooks/twilio/status?reminder=abc",
-                             "/webhooks/twilio/inbound"]))
+@given(
+    form=st.dictionaries(
+        st.sampled_from(["MessageSid", "MessageStatus", "From", "Body", "ErrorCode", "SmsSid", "To"]),
+        st.text(max_size=30),
+        max_size=6,
+    ),
+    path=st.sampled_from(
+        ["/webhooks/twilio/status?reminder=1", "/webhooks/twilio/status?reminder=abc", "/webhooks/twilio/inbound"]
+    ),
+)
 def test_twilio_callbacks_survive_garbage(app, client, form, path):
     url = "https://recall.clinic.test" + path
     signature = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
@@ -225,10 +309,17 @@ def test_twilio_callbacks_survive_garbage(app, client, form, path):
 
 SENDERS = {  # how each JSON endpoint is signed, and what it answers when a verified body cannot be used
     "generic": (lambda raw: ("/webhooks/generic", signed_headers(raw)), 400),
-    "calcom/booking_created.json": (lambda raw: ("/webhooks/calcom", {"X-Cal-Signature-256": hmac.new(
-        CALCOM_SECRET.encode(), raw, hashlib.sha256).hexdigest()}), 422),
-    "calendly/invitee_created.json": (lambda raw: ("/webhooks/calendly", {"Calendly-Webhook-Signature": calendly_signature(raw)}),
-                                      422),
+    "calcom/booking_created.json": (
+        lambda raw: (
+            "/webhooks/calcom",
+            {"X-Cal-Signature-256": hmac.new(CALCOM_SECRET.encode(), raw, hashlib.sha256).hexdigest()},
+        ),
+        422,
+    ),
+    "calendly/invitee_created.json": (
+        lambda raw: ("/webhooks/calendly", {"Calendly-Webhook-Signature": calendly_signature(raw)}),
+        422,
+    ),
     "fhir/appointment_contained.json": (lambda raw: ("/webhooks/fhir", {"Authorization": f"Bearer {FHIR_TOKEN}"}), 422),
 }
 
@@ -245,8 +336,9 @@ def test_deep_nesting_is_always_refused_and_kept_as_rejected(app, client, fixtur
         response = client.post(path, data=raw, headers=headers)
         assert response.status_code == status, response.get_data(as_text=True)[:300]
         with app.app_context():
-            kept = db.session.execute(select(WebhookEvent.outcome, WebhookEvent.error).where(
-                WebhookEvent.event_id == body_hash(raw))).one()
+            kept = db.session.execute(
+                select(WebhookEvent.outcome, WebhookEvent.error).where(WebhookEvent.event_id == body_hash(raw))
+            ).one()
             assert kept.outcome == "rejected" and "64 levels" in kept.error
 
     check_refused()

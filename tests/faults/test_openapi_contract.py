@@ -48,8 +48,9 @@ class Signer:
         if path == "/webhooks/generic":
             stamp = str(int(time.time()))
             environ["HTTP_X_RECALL_TIMESTAMP"] = stamp
-            environ["HTTP_X_RECALL_SIGNATURE"] = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), stamp.encode() + b"." + raw,
-                                                                     hashlib.sha256).hexdigest()
+            environ["HTTP_X_RECALL_SIGNATURE"] = (
+                "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), stamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+            )
         elif path == "/webhooks/calcom":
             environ["HTTP_X_CAL_SIGNATURE_256"] = hmac.new(CALCOM_SECRET.encode(), raw, hashlib.sha256).hexdigest()
         elif path == "/webhooks/calendly":
@@ -89,7 +90,8 @@ def test_every_endpoint_answers_as_documented_and_never_with_a_server_error(api_
     @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(case=operation.as_strategy())
     def check(case: Any) -> None:
-        case.call_and_validate(checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                                       response_schema_conformance])
+        case.call_and_validate(
+            checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+        )
 
     check()

@@ -31,22 +31,32 @@ def relay_callbacks(client, fake_twilio, seen: set[str]) -> None:
         if message["sid"] in seen:
             continue
         seen.add(message["sid"])
-        form = {"MessageSid": message["sid"], "MessageStatus": "sent", "AccountSid": message["account_sid"],
-                "To": message["to"], "From": message["from"]}
+        form = {
+            "MessageSid": message["sid"],
+            "MessageStatus": "sent",
+            "AccountSid": message["account_sid"],
+            "To": message["to"],
+            "From": message["from"],
+        }
         signature = RequestValidator(AUTH_TOKEN).compute_signature(message["status_callback"], form)
-        response = client.post(message["status_callback"].removeprefix(PUBLIC), data=form,
-                               headers={"X-Twilio-Signature": signature})
+        response = client.post(
+            message["status_callback"].removeprefix(PUBLIC), data=form, headers={"X-Twilio-Signature": signature}
+        )
         assert response.status_code == 200
 
 
-def test_every_reminder_is_delivered_once_through_a_flaky_provider_and_permanent_errors_are_not_retried(
-        app, client, fake_twilio):
+@pytest.mark.twilio_timeout(0.5)
+def test_every_reminder_is_delivered_once_through_a_flaky_provider_and_permanent_errors_are_not_retried(app, client, fake_twilio):
     starts = paris(5)
     invalid = {f"+336123450{i:02d}" for i in range(3)}
     for i in range(30):
         phone = f"+336123450{i:02d}"
-        assert post_booking(client, booking(starts + timedelta(minutes=i), event_id=f"b{i}", appointment_id=f"a{i}",
-                                            id=f"p{i}", phone=phone)).status_code == 200
+        assert (
+            post_booking(
+                client, booking(starts + timedelta(minutes=i), event_id=f"b{i}", appointment_id=f"a{i}", id=f"p{i}", phone=phone)
+            ).status_code
+            == 200
+        )
     fake_twilio.invalid_numbers = invalid
     fake_twilio.chaos_rate, fake_twilio.timeout_delay = 0.3, 0.8
     seen: set[str] = set()
@@ -75,6 +85,8 @@ def test_every_reminder_is_delivered_once_through_a_flaky_provider_and_permanent
     failures = Counter(code for _, outcome, code in attempts if outcome in ("retry", "unknown"))
     # The history shows the backoff: which errors were retried, and that the timeouts waited for a callback.
     assert {"20500", "20503", "20429", "timeout"} <= set(failures), failures
-    print(f"\nchaos: {len(fake_twilio.requests)} requests for {sum(1 for r in rows if r.attempts)} reminders; "
-          f"retried {dict(failures)}; "
-          f"{sum(1 for _, o, _ in attempts if o == 'unknown')} timeouts settled by callback or retried; 0 duplicates")
+    print(
+        f"\nchaos: {len(fake_twilio.requests)} requests for {sum(1 for r in rows if r.attempts)} reminders; "
+        f"retried {dict(failures)}; "
+        f"{sum(1 for _, o, _ in attempts if o == 'unknown')} timeouts settled by callback or retried; 0 duplicates"
+    )

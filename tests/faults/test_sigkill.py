@@ -44,25 +44,46 @@ def dispatcher_process(settings, at: datetime, log: Path | None = None, **extra:
     writing its log stops sending (it looked like one dispatcher taking all the work).
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMTP_", "DATABASE_URL", "SECRET_KEY"))}
-    env.update({
-        "RECALL_ENV": "test", "DATABASE_URL": settings.database_url, "SECRET_KEY": settings.secret_key,
-        "CLINIC_NAME": settings.clinic_name, "CLINIC_PHONE": CLINIC_PHONE, "CLINIC_TIMEZONE": settings.clinic_timezone,
-        "PUBLIC_BASE_URL": settings.public_base_url, "BOOKING_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM_NUMBER": FROM_NUMBER,
-        "TWILIO_API_BASE_URL": settings.twilio_api_base_url, "SMS_RATE_PER_SECOND": "1000", "SCHEDULER_ENABLED": "false",
-        "DISPATCH_BATCH_SIZE": "100",
-        **extra,
-    })
+    env.update(
+        {
+            "RECALL_ENV": "test",
+            "DATABASE_URL": settings.database_url,
+            "SECRET_KEY": settings.secret_key,
+            "CLINIC_NAME": settings.clinic_name,
+            "CLINIC_PHONE": CLINIC_PHONE,
+            "CLINIC_TIMEZONE": settings.clinic_timezone,
+            "PUBLIC_BASE_URL": settings.public_base_url,
+            "BOOKING_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_FROM_NUMBER": FROM_NUMBER,
+            "TWILIO_API_BASE_URL": settings.twilio_api_base_url,
+            "SMS_RATE_PER_SECOND": "1000",
+            "SCHEDULER_ENABLED": "false",
+            "DISPATCH_BATCH_SIZE": "100",
+            **extra,
+        }
+    )
     output = log.open("w") if log is not None else subprocess.PIPE
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "reminders", "tick", "--at", at.isoformat()],
-                            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "reminders", "tick", "--at", at.isoformat()],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def test_a_dispatcher_killed_mid_batch_loses_nothing_and_sends_nothing_twice(app, client, fake_twilio, settings):
     starts = paris(5)
     for i in range(40):
-        assert post_booking(client, booking(starts, event_id=f"b{i}", appointment_id=f"a{i}", id=f"p{i}",
-                                            phone=f"+336123451{i:02d}")).status_code == 200
+        assert (
+            post_booking(
+                client, booking(starts, event_id=f"b{i}", appointment_id=f"a{i}", id=f"p{i}", phone=f"+336123451{i:02d}")
+            ).status_code
+            == 200
+        )
     at = starts - timedelta(hours=24)
     fake_twilio.answer_delay = 0.3  # Twilio takes each message, then answers late: a kill falls inside the window
     process = dispatcher_process(settings, at)
@@ -76,8 +97,9 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_sends_nothing_twice(app
     fake_twilio.answer_delay = 0.0
 
     with app.app_context():
-        recorded = set(db.session.execute(select(Reminder.provider_message_id).where(
-            Reminder.provider_message_id.is_not(None))).scalars())
+        recorded = set(
+            db.session.execute(select(Reminder.provider_message_id).where(Reminder.provider_message_id.is_not(None))).scalars()
+        )
         stuck = db.session.execute(select(Reminder.id).where(Reminder.status == "sending")).scalars().all()
     in_window = [m for m in fake_twilio.messages if m["sid"] not in recorded]
     assert stuck, "the kill should leave claimed rows behind"
@@ -89,12 +111,16 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing_and_sends_nothing_twice(app
 
     per_reminder = Counter(int(m["status_callback"].rsplit("=", 1)[1]) for m in fake_twilio.messages)
     with app.app_context():
-        wanted = db.session.execute(select(Reminder).where(
-            Reminder.kind.in_(("confirmation", "reminder_24h")))).scalars().all()
-        reconciled = db.session.execute(select(Reminder.id).where(
-            Reminder.status_reason.like("confirmed by Twilio's status callback%"))).scalars().all()
+        wanted = db.session.execute(select(Reminder).where(Reminder.kind.in_(("confirmation", "reminder_24h")))).scalars().all()
+        reconciled = (
+            db.session.execute(select(Reminder.id).where(Reminder.status_reason.like("confirmed by Twilio's status callback%")))
+            .scalars()
+            .all()
+        )
         assert_one_of_each_pair_sent(wanted, patients=40)
     assert all(per_reminder[r.id] == 1 for r in wanted if r.status == "sent"), per_reminder.most_common(3)
     assert max(per_reminder.values()) == 1
-    print(f"\nsigkill: {len(stuck)} rows left mid-send, {len(in_window)} taken by Twilio but not recorded "
-          f"(the window), {len(reconciled)} settled by status callback, 0 sent twice")
+    print(
+        f"\nsigkill: {len(stuck)} rows left mid-send, {len(in_window)} taken by Twilio but not recorded "
+        f"(the window), {len(reconciled)} settled by status callback, 0 sent twice"
+    )

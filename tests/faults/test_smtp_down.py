@@ -69,6 +69,9 @@ def test_an_smtp_server_that_is_down_loses_nothing(app, client, smtp_server):
         revived.stop()
     assert len(revived.received) == 1 and the_48h(app).status == "sent"
     with app.app_context():
-        outcomes = db.session.execute(select(SendAttempt.outcome).where(SendAttempt.reminder_id == row.id)
-                                      .order_by(SendAttempt.number)).scalars().all()
+        outcomes = (
+            db.session.execute(select(SendAttempt.outcome).where(SendAttempt.reminder_id == row.id).order_by(SendAttempt.number))
+            .scalars()
+            .all()
+        )
     assert outcomes[-1] == "sent" and set(outcomes[:-1]) == {"retry"}

@@ -23,18 +23,52 @@ def test_three_dispatchers_send_ten_thousand_reminders_each_exactly_once(app, fa
         pytest.skip("several dispatchers at once is a PostgreSQL deployment (SKIP LOCKED); SQLite has one writer")
     now = utcnow()
     with app.app_context():
-        db.session.add(MessageTemplate(kind="bulk_check", channel="sms", language="en",
-                                       body="{{ clinic_name }}: hello {{ first_name }}. Reply STOP to opt out"))
-        db.session.execute(insert(Patient), [
-            {"first_name": f"P{i}", "last_name": "", "phone": f"+3361{i:07d}", "language": "en", "sms_consent": True,
-             "email_consent": False, "timezone": "Europe/Paris", "created_at": now, "updated_at": now}
-            for i in range(COUNT)])
+        db.session.add(
+            MessageTemplate(
+                kind="bulk_check",
+                channel="sms",
+                language="en",
+                body="{{ clinic_name }}: hello {{ first_name }}. Reply STOP to opt out",
+            )
+        )
+        db.session.execute(
+            insert(Patient),
+            [
+                {
+                    "first_name": f"P{i}",
+                    "last_name": "",
+                    "phone": f"+3361{i:07d}",
+                    "language": "en",
+                    "sms_consent": True,
+                    "email_consent": False,
+                    "timezone": "Europe/Paris",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(COUNT)
+            ],
+        )
         ids = db.session.execute(select(Patient.id).order_by(Patient.id)).scalars().all()
         at = now.replace(hour=12, minute=0) + timedelta(days=1)  # noon in Paris: inside every window
-        db.session.execute(insert(Reminder), [
-            {"patient_id": pid, "kind": "bulk_check", "channel": "sms", "dedupe_key": f"bulk:{pid}", "due_at": at,
-             "next_attempt_at": at, "status": "pending", "attempts": 0, "context": {}, "created_at": now,
-             "updated_at": now} for pid in ids])
+        db.session.execute(
+            insert(Reminder),
+            [
+                {
+                    "patient_id": pid,
+                    "kind": "bulk_check",
+                    "channel": "sms",
+                    "dedupe_key": f"bulk:{pid}",
+                    "due_at": at,
+                    "next_attempt_at": at,
+                    "status": "pending",
+                    "attempts": 0,
+                    "context": {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for pid in ids
+            ],
+        )
         db.session.commit()
 
     started = time.monotonic()

@@ -33,8 +33,11 @@ def appointment(starts: datetime, **changes) -> dict:
 
 def post(client, action: str, appointment_id: str = "1001", *, key: str = ACUITY_KEY):
     raw = f"action={action}&id={appointment_id}&calendarID=7&appointmentTypeID=42".encode()
-    return client.post("/webhooks/acuity", data=raw, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "X-Acuity-Signature": acuity_signature(raw, key=key)})
+    return client.post(
+        "/webhooks/acuity",
+        data=raw,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Acuity-Signature": acuity_signature(raw, key=key)},
+    )
 
 
 def test_the_signature_vector_from_protocol_facts_verifies():

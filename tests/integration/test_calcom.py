@@ -16,8 +16,9 @@ from tests.providers import load, post_calcom
 
 def test_the_signature_is_the_hex_hmac_of_the_raw_body():  # protocol-facts.md §8, Cal.com's vector
     raw = b'{"triggerEvent":"BOOKING_CREATED","createdAt":"2026-01-05T10:00:00.000Z","payload":{"uid":"bk_123"}}'
-    calcom.verify({"X-Cal-Signature-256": "b7037ed44529f57ef4484ce729a42b8e1b1a0669da1c8299744a7945b082dd42"}, raw,
-                  "cal_test_secret")
+    calcom.verify(
+        {"X-Cal-Signature-256": "b7037ed44529f57ef4484ce729a42b8e1b1a0669da1c8299744a7945b082dd42"}, raw, "cal_test_secret"
+    )
 
 
 def test_a_calcom_booking_becomes_a_patient_a_session_and_its_reminders(app, client, fake_twilio):
@@ -32,7 +33,11 @@ def test_a_calcom_booking_becomes_a_patient_a_session_and_its_reminders(app, cli
     with app.app_context():
         patient = db.session.execute(select(Patient)).scalar_one()
         assert (patient.phone, patient.email, patient.language, patient.timezone) == (
-            "+33612345678", "camille@example.test", "fr", "Europe/Paris")
+            "+33612345678",
+            "camille@example.test",
+            "fr",
+            "Europe/Paris",
+        )
         assert patient.sms_consent and patient.sms_consent_source == "webhook:calcom"
         assert db.session.execute(select(Appointment.area)).scalar_one() == "thighs"
 

@@ -29,8 +29,9 @@ def test_the_signature_vector_from_protocol_facts_verifies():
     header = "t=1767607200,v1=7531fcc7dc9aabcdf2e49bd5e51fdb61f29d9e3dcc46afdfe89e0c4b3d922d11"
     calendly.verify({"Calendly-Webhook-Signature": header}, raw, "calendly_test_key", datetime.fromtimestamp(1767607260, UTC))
     with pytest.raises(SignatureError, match="180 s"):
-        calendly.verify({"Calendly-Webhook-Signature": header}, raw, "calendly_test_key",
-                        datetime.fromtimestamp(1767607200 + 181, UTC))
+        calendly.verify(
+            {"Calendly-Webhook-Signature": header}, raw, "calendly_test_key", datetime.fromtimestamp(1767607200 + 181, UTC)
+        )
 
 
 def test_an_invitee_booked_on_calendly_gets_reminders_in_their_own_time_zone(app, client, fake_twilio):
@@ -52,7 +53,7 @@ def test_a_calendly_reschedule_is_one_change_notice_whichever_half_arrives_first
     assert len(sent_bodies(fake_twilio)) == 1  # the confirmation
 
     halves = [calendly_body("invitee_canceled_rescheduled", old), calendly_body("invitee_created_rescheduled", new)]
-    for body in (halves if order == "cancel first" else halves[::-1]):
+    for body in halves if order == "cancel first" else halves[::-1]:
         assert post_calendly(client, body).status_code == 200
     tick(app, london(2, 10))
     (notice,) = sent_bodies(fake_twilio)
@@ -74,7 +75,8 @@ def test_a_no_show_stops_the_aftercare_and_an_unknown_invitee_is_a_422_kept_for_
     with app.app_context():
         assert db.session.execute(select(Appointment.status)).scalar_one() == "no_show"
         assert {r.status for r in db.session.execute(select(Reminder).where(Reminder.kind == "aftercare")).scalars()} == {
-            "cancelled"}
+            "cancelled"
+        }
 
     stray = calendly_body("invitee_no_show_created", created=datetime.now(UTC) + timedelta(seconds=1))
     stray["payload"]["invitee"] = "https://api.calendly.com/scheduled_events/EVT404/invitees/NOPE"

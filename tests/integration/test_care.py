@@ -49,8 +49,10 @@ def drain(fake_twilio, smtp_server) -> tuple[list[dict], list]:
 
 # -- aftercare -------------------------------------------------------------------------------------
 
+
 def test_aftercare_arrives_two_hours_after_the_session_with_the_clinic_phone_then_a_check_in(
-        app, client, fake_twilio, smtp_server):
+    app, client, fake_twilio, smtp_server
+):
     starts = paris(3)
     book(app, client, fake_twilio, booking(starts, language="en"))
     ends = starts + timedelta(minutes=10)
@@ -73,8 +75,9 @@ def test_aftercare_arrives_two_hours_after_the_session_with_the_clinic_phone_the
 
 def test_the_aftercare_email_lists_what_helps_and_when_to_call(app, client, fake_twilio, smtp_server):
     starts = paris(3)
-    post_booking(client, booking(starts, phone=None, sms_consent=False, email="camille@example.test",
-                                 email_consent=True, language="en"))
+    post_booking(
+        client, booking(starts, phone=None, sms_consent=False, email="camille@example.test", email_consent=True, language="en")
+    )
     tick(app, starts - timedelta(days=1))  # the confirmation and the 48 h reminder, by email
     drain(fake_twilio, smtp_server)
     tick(app, starts + timedelta(hours=2, minutes=11))
@@ -119,6 +122,7 @@ def test_aftercare_made_stale_by_an_outage_is_skipped_but_the_check_in_still_goe
 
 # -- tips and the daily cap ------------------------------------------------------------------------
 
+
 def test_a_different_lifestyle_tip_each_week_of_the_course(app, client, fake_twilio, smtp_server):
     starts = paris(3)
     body = with_course(booking(starts, email="camille@example.test", email_consent=True, language="en"), planned=6)
@@ -160,6 +164,7 @@ def test_a_tip_due_on_a_session_day_waits_for_the_next_day(app, client, fake_twi
 
 
 # -- annual maintenance ----------------------------------------------------------------------------
+
 
 def test_maintenance_is_due_a_year_after_the_course_and_stops_once_a_session_is_booked(app, client, fake_twilio, smtp_server):
     last = paris(3)

@@ -32,8 +32,11 @@ DOCKERFILE = (ROOT / "Dockerfile").read_text()
 
 def instructions() -> list[tuple[str, str]]:
     joined = re.sub(r"\\\n\s*", " ", DOCKERFILE)
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in joined.splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in joined.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def exec_form(argument: str) -> list[str]:
@@ -62,15 +65,20 @@ def test_the_image_runs_as_a_non_root_user_with_a_healthcheck_and_gunicorn():
 def test_the_lock_pins_every_dependency_of_pyproject_with_hashes():
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     lock = (ROOT / "requirements.lock").read_text()
-    pins = {m.group(1).lower().replace("_", "-"): Version(m.group(2))
-            for m in re.finditer(r"^([A-Za-z0-9_.\-]+)==([^\s\\]+)", lock, re.M)}
+    pins = {
+        m.group(1).lower().replace("_", "-"): Version(m.group(2))
+        for m in re.finditer(r"^([A-Za-z0-9_.\-]+)==([^\s\\]+)", lock, re.M)
+    }
     for line in declared:
         requirement = Requirement(line)
         name = requirement.name.lower().replace("_", "-")
         assert name in pins, f"{name} is not in requirements.lock: run `make lock`"
         assert requirement.specifier.contains(pins[name], prereleases=True), f"{name}=={pins[name]} breaks {line!r}"
-    unhashed = [name for name in pins if not re.search(rf"^{re.escape(name)}==[^\n]*\\\n\s+--hash=sha256:[0-9a-f]{{64}}",
-                                                          lock, re.M | re.I)]
+    unhashed = [
+        name
+        for name in pins
+        if not re.search(rf"^{re.escape(name)}==[^\n]*\\\n\s+--hash=sha256:[0-9a-f]{{64}}", lock, re.M | re.I)
+    ]
     assert not unhashed, f"pinned without a hash: {unhashed}"
 
 
@@ -105,15 +113,29 @@ def image_copy(tmp_path: Path) -> Path:
 def test_the_images_commands_migrate_serve_and_pass_the_healthcheck(image_copy: Path, tmp_path: Path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMTP_", "PROMETHEUS_", "RECALL_"))}
-    env.update(RECALL_ENV="production", FLASK_APP="wsgi", SECRET_KEY="image-test-secret-key-0123456789",
-               DATABASE_URL=f"sqlite:///{tmp_path / 'recall.sqlite3'}", CLINIC_PHONE="+33142868200",
-               PUBLIC_BASE_URL="https://recall.clinic.test", BOOKING_WEBHOOK_SECRET="image-test-webhook-secret",
-               BIND=f"127.0.0.1:{port}", PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"),
-               PYTHONPATH="", PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}")
+    env.update(
+        RECALL_ENV="production",
+        FLASK_APP="wsgi",
+        SECRET_KEY="image-test-secret-key-0123456789",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'recall.sqlite3'}",
+        CLINIC_PHONE="+33142868200",
+        PUBLIC_BASE_URL="https://recall.clinic.test",
+        BOOKING_WEBHOOK_SECRET="image-test-webhook-secret",
+        BIND=f"127.0.0.1:{port}",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"),
+        PYTHONPATH="",
+        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+    )
     bin_dir = Path(sys.executable).parent
 
-    migrate = subprocess.run([str(bin_dir / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=image_copy, env=env,
-                             capture_output=True, text=True, timeout=120)
+    migrate = subprocess.run(
+        [str(bin_dir / "flask"), "--app", "wsgi", "db", "upgrade"],
+        cwd=image_copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert migrate.returncode == 0, migrate.stderr
 
     cmd = exec_form([arg for op, arg in instructions() if op == "CMD"][-1])
@@ -129,18 +151,28 @@ def test_the_images_commands_migrate_serve_and_pass_the_healthcheck(image_copy: 
                 time.sleep(0.1)
         health = exec_form(next(arg for op, arg in instructions() if op == "HEALTHCHECK").split("CMD", 1)[1].strip())
         assert health[0] == "python"
-        probe = subprocess.run([sys.executable, *(a.replace("127.0.0.1:8000", f"127.0.0.1:{port}") for a in health[1:])],
-                               capture_output=True, text=True, timeout=30)
+        probe = subprocess.run(
+            [sys.executable, *(a.replace("127.0.0.1:8000", f"127.0.0.1:{port}") for a in health[1:])],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert probe.returncode == 0, probe.stderr
 
         # Two workers answer in turn; /metrics sums their counters (PROMETHEUS_MULTIPROC_DIR, gunicorn.conf.py).
         for n in range(6):
-            raw = json.dumps({"id": f"img-{n}", "type": "appointment.booked", "occurred_at": "2026-11-25T10:00:00+00:00",
-                              "appointment": {"id": f"a-{n}", "starts_at": "2030-01-10T10:00:00+00:00"},
-                              "patient": {"id": f"p-{n}", "first_name": "Ana", "phone": f"+3361234560{n}",
-                                          "sms_consent": True}}).encode()
-            answer = requests.post(base + "/webhooks/generic", data=raw,
-                                   headers=signed_headers(raw, secret="image-test-webhook-secret"), timeout=30)
+            raw = json.dumps(
+                {
+                    "id": f"img-{n}",
+                    "type": "appointment.booked",
+                    "occurred_at": "2026-11-25T10:00:00+00:00",
+                    "appointment": {"id": f"a-{n}", "starts_at": "2030-01-10T10:00:00+00:00"},
+                    "patient": {"id": f"p-{n}", "first_name": "Ana", "phone": f"+3361234560{n}", "sms_consent": True},
+                }
+            ).encode()
+            answer = requests.post(
+                base + "/webhooks/generic", data=raw, headers=signed_headers(raw, secret="image-test-webhook-secret"), timeout=30
+            )
             assert answer.status_code == 200, answer.text
         assert requests.get(base + "/livez?search=query-marker-42", timeout=10).status_code == 200
         for _ in range(4):

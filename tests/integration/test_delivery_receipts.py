@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
@@ -18,8 +19,16 @@ PUBLIC = "https://recall.clinic.test"
 def callback(client, message: dict, status: str, *, error_code: str | None = None, token: str = AUTH_TOKEN):
     """Post a status callback the way Twilio does: to the URL the message named, signed over that public URL."""
     url = message["status_callback"]
-    form = {"MessageSid": message["sid"], "SmsSid": message["sid"], "MessageStatus": status, "SmsStatus": status,
-            "AccountSid": message["account_sid"], "To": message["to"], "From": message["from"], "ApiVersion": "2010-04-01"}
+    form = {
+        "MessageSid": message["sid"],
+        "SmsSid": message["sid"],
+        "MessageStatus": status,
+        "SmsStatus": status,
+        "AccountSid": message["account_sid"],
+        "To": message["to"],
+        "From": message["from"],
+        "ApiVersion": "2010-04-01",
+    }
     if error_code:
         form["ErrorCode"] = error_code
     signature = RequestValidator(token).compute_signature(url, form)
@@ -87,6 +96,7 @@ def test_an_undelivered_sms_reminder_falls_back_to_email(app, client, fake_twili
     assert (receipt.reminder_id, receipt.status, receipt.error_code) == (row.id, "undelivered", "30003")
 
 
+@pytest.mark.twilio_timeout(0.5)
 def test_an_unanswered_send_that_twilio_took_is_settled_by_its_callback_and_never_resent(app, client, fake_twilio):
     starts = paris(5)
     book(app, client, fake_twilio, booking(starts))
@@ -110,6 +120,7 @@ def test_an_unanswered_send_that_twilio_took_is_settled_by_its_callback_and_neve
     assert outcomes == ["unknown"]
 
 
+@pytest.mark.twilio_timeout(0.5)
 def test_an_unanswered_send_with_no_callback_is_tried_again_only_after_the_wait(app, client, fake_twilio):
     starts = paris(5)
     book(app, client, fake_twilio, booking(starts))

@@ -103,8 +103,9 @@ def test_a_reminder_due_at_night_waits_for_the_morning_window(app, client, fake_
 def test_provider_outages_are_retried_with_backoff_until_delivered(app, client, fake_twilio):
     starts = paris(10)
     book(app, client, fake_twilio, booking(starts))
-    fake_twilio.fail_next(FakeResponse(500, {"code": 20500, "message": "Internal", "status": 500}),
-                          twilio_error(20429, 429, "Too Many Requests"))
+    fake_twilio.fail_next(
+        FakeResponse(500, {"code": 20500, "message": "Internal", "status": 500}), twilio_error(20429, 429, "Too Many Requests")
+    )
     at = starts - timedelta(hours=24)
 
     tick(app, at)
@@ -117,8 +118,11 @@ def test_provider_outages_are_retried_with_backoff_until_delivered(app, client, 
     row = next(r for r in reminders(app) if r.kind == "reminder_24h")
     assert row.status == "sent" and len(fake_twilio.messages) == 1
     with app.app_context():
-        attempts = db.session.execute(
-            select(SendAttempt).where(SendAttempt.reminder_id == row.id).order_by(SendAttempt.number)).scalars().all()
+        attempts = (
+            db.session.execute(select(SendAttempt).where(SendAttempt.reminder_id == row.id).order_by(SendAttempt.number))
+            .scalars()
+            .all()
+        )
         assert [(a.outcome, a.error_code) for a in attempts] == [("retry", "20500"), ("retry", "20429"), ("sent", None)]
 
 
@@ -178,15 +182,22 @@ def test_two_dispatchers_on_postgresql_send_each_reminder_once(app, client, fake
     fake_twilio.latency = 0.01
     base = paris(10)
     for i in range(30):
-        body = booking(base + timedelta(days=i % 3, minutes=15 * i), event_id=f"e{i}", appointment_id=f"a{i}",
-                       id=f"p{i}", phone=f"+336123456{i:02d}")
+        body = booking(
+            base + timedelta(days=i % 3, minutes=15 * i),
+            event_id=f"e{i}",
+            appointment_id=f"a{i}",
+            id=f"p{i}",
+            phone=f"+336123456{i:02d}",
+        )
         assert post_booking(client, body).status_code == 200
     at = base + timedelta(days=5)  # everything's SMS reminders are due (or expired) by now
     with app.app_context():
         # Session reminders and notices only: the one-a-day cap would rightly hold back aftercare and check-ins.
-        due = db.session.execute(
-            select(Reminder).where(Reminder.channel == "sms", Reminder.kind.notin_(CAPPED_KINDS))
-        ).scalars().all()
+        due = (
+            db.session.execute(select(Reminder).where(Reminder.channel == "sms", Reminder.kind.notin_(CAPPED_KINDS)))
+            .scalars()
+            .all()
+        )
         for r in db.session.execute(select(Reminder).where(Reminder.kind.in_(CAPPED_KINDS))).scalars():
             r.status = "cancelled"
         for r in due:  # make every row due and still useful

@@ -63,9 +63,9 @@ def test_one_click_unsubscribe_stops_email_and_a_get_changes_nothing(app, client
     assert done.status_code == 200 and b"no longer receive emails" in done.data
     with app.app_context():
         assert db.session.execute(select(Patient.email_unsubscribed_at)).scalar_one() is not None
-        pending_email = db.session.execute(
-            select(Reminder).where(Reminder.channel == "email", Reminder.status == "pending")
-        ).scalars().all()
+        pending_email = (
+            db.session.execute(select(Reminder).where(Reminder.channel == "email", Reminder.status == "pending")).scalars().all()
+        )
     smtp_server.received.clear()
     for days in (9, 10, 11, 17):
         tick(app, paris(days, 10))
@@ -95,8 +95,13 @@ def test_an_email_with_a_long_message_id_is_recorded_and_never_sent_twice(app, c
 
     assert len(smtp_server.received) == 2  # the confirmation and the 48 h reminder, once each
     with app.app_context():
-        ids = db.session.execute(select(Reminder.provider_message_id).where(Reminder.channel == "email")
-                                 .where(Reminder.status == "sent")).scalars().all()
+        ids = (
+            db.session.execute(
+                select(Reminder.provider_message_id).where(Reminder.channel == "email").where(Reminder.status == "sent")
+            )
+            .scalars()
+            .all()
+        )
     assert len(ids) == 2 and all(len(i) > 64 and long_domain in i for i in ids)
 
 
@@ -116,9 +121,15 @@ INJECTED_NAME = "=?utf-8?q?Eve=0D=0ABcc=3A_x=40evil.example?="
 def test_an_encoded_word_in_a_name_adds_no_header_and_no_recipient(app, client, smtp_server):
     """CVE-2024-6923: on Python before 3.11.10 this name became a real Bcc: line. Our cleaning is what stops it."""
     with app.app_context():
-        db.session.add(MessageTemplate(kind="confirmation", channel="email", language="en",
-                                       subject="See you soon, {{ first_name }} =?utf-8?q?=0D=0AReply-To=3A_x=40evil.example?=",
-                                       body="Hello {{ first_name }}"))
+        db.session.add(
+            MessageTemplate(
+                kind="confirmation",
+                channel="email",
+                language="en",
+                subject="See you soon, {{ first_name }} =?utf-8?q?=0D=0AReply-To=3A_x=40evil.example?=",
+                body="Hello {{ first_name }}",
+            )
+        )
         db.session.commit()
     post_booking(client, booking(paris(3), **{**EMAIL_ONLY, "language": "en", "first_name": INJECTED_NAME}))
     tick(app, paris(1, 10))

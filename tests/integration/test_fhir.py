@@ -32,7 +32,11 @@ def test_a_booked_appointment_with_its_patient_contained_is_reminded_in_french(a
     with app.app_context():
         patient = db.session.execute(select(Patient)).scalar_one()
         assert (patient.first_name, patient.phone, patient.email, patient.language) == (
-            "Camille", "+33612345678", "camille@example.test", "fr")  # the mobile, not the home number
+            "Camille",
+            "+33612345678",
+            "camille@example.test",
+            "fr",
+        )  # the mobile, not the home number
         patient.sms_consent = True  # FHIR carries no messaging consent: staff record it
         db.session.commit()
     tick(app, starts - timedelta(hours=24))

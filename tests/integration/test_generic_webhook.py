@@ -88,8 +88,10 @@ def test_malformed_json_is_a_400_and_is_kept_for_debugging(app, client):
     [
         (lambda b: b["appointment"].pop("starts_at"), "appointment: 'starts_at' is a required property"),
         (lambda b: b.update(type="appointment.moved"), "type: 'appointment.moved' is not one of"),
-        (lambda b: b["appointment"].update(duration_minutes="ten"),
-         "appointment.duration_minutes: 'ten' is not of type 'integer'"),
+        (
+            lambda b: b["appointment"].update(duration_minutes="ten"),
+            "appointment.duration_minutes: 'ten' is not of type 'integer'",
+        ),
         (lambda b: b["patient"].update(phone="call me"), "patient.phone: 'call me' is not a phone number"),
         (lambda b: b["patient"].update(phone="01 00 00"), "patient.phone"),
         (lambda b: b["patient"].update(timezone="Paris"), "patient.timezone"),

@@ -38,15 +38,24 @@ def test_the_daily_sms_cap_holds_the_rest_back_for_later(app, client, fake_twili
     starts = paris(5)
     for i in range(3):
         # Hours apart: a confirmation due within the hour of its 24 h reminder would be skipped as unnecessary.
-        post_booking(client, booking(starts + timedelta(hours=2 * i), event_id=f"b{i}", appointment_id=f"a{i}",
-                                     id=f"p{i}", phone=f"+3361234567{i}"))
+        post_booking(
+            client,
+            booking(
+                starts + timedelta(hours=2 * i), event_id=f"b{i}", appointment_id=f"a{i}", id=f"p{i}", phone=f"+3361234567{i}"
+            ),
+        )
     app.extensions["recall.settings"] = settings.with_overrides(sms_daily_cap=2)
     with app.app_context():
         report = dispatch_due(starts - timedelta(hours=24))
-        held = db.session.execute(
-            select(Reminder).where(Reminder.channel == "sms", Reminder.status == "pending",
-                                   Reminder.status_reason.like("%daily SMS cap (2)%"))
-        ).scalars().all()
+        held = (
+            db.session.execute(
+                select(Reminder).where(
+                    Reminder.channel == "sms", Reminder.status == "pending", Reminder.status_reason.like("%daily SMS cap (2)%")
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert len(fake_twilio.messages) == 2 and report.sent == 2
     assert len(held) >= 1 and report.deferred == len(held)
     assert all(r.next_attempt_at > starts - timedelta(hours=24) for r in held)

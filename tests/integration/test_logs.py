@@ -48,15 +48,25 @@ def test_a_full_run_logs_no_number_address_name_or_secret(app, settings, client,
         db.session.commit()
     fake_twilio.invalid_numbers.add("+33698765432")  # Twilio refuses one number: that path logs too
     for n, (first, last, phone, _, email) in enumerate(PATIENTS):
-        body = booking(paris(2 + n), event_id=f"evt-{n}", appointment_id=f"appt-{n}", id=f"pat-{n}", first_name=first,
-                       last_name=last, phone=phone, email=email, email_consent=True)
+        body = booking(
+            paris(2 + n),
+            event_id=f"evt-{n}",
+            appointment_id=f"appt-{n}",
+            id=f"pat-{n}",
+            first_name=first,
+            last_name=last,
+            phone=phone,
+            email=email,
+            email_consent=True,
+        )
         assert post_booking(client, body).status_code == 200
     post_booking(client, {"id": "bad", "patient": {"phone": "06 12 34 56 78", "first_name": "Camille"}})  # rejected
     for day, hour in ((1, 10), (1, 17), (2, 19), (3, 9)):
         tick(app, paris(day, hour, 5))
     with app.app_context():
-        sent = db.session.execute(select(Reminder).where(Reminder.provider == "twilio", Reminder.status == "sent")
-                                  .limit(1)).scalar_one()
+        sent = db.session.execute(
+            select(Reminder).where(Reminder.provider == "twilio", Reminder.status == "sent").limit(1)
+        ).scalar_one()
         message = twilio_message(sent, "+33612345678")
     callback(client, message, "undelivered", error_code="30003")
     reply(client, "STOP", sender="+33612345678", sid="SMstop1")
@@ -78,7 +88,9 @@ def test_a_full_run_logs_no_number_address_name_or_secret(app, settings, client,
 
 
 def test_log_lines_carry_the_request_id_given_by_the_proxy_or_made_here(app, client, captured):
-    given = client.post("/webhooks/generic", data=b"{", headers={"X-Request-ID": "edge-4f2a9c", "Content-Type": "application/json"})
+    given = client.post(
+        "/webhooks/generic", data=b"{", headers={"X-Request-ID": "edge-4f2a9c", "Content-Type": "application/json"}
+    )
     made = client.post("/webhooks/generic", data=b"{", headers={"X-Request-ID": "not a valid id!"})
     assert given.headers["X-Request-ID"] == "edge-4f2a9c"
     assert made.headers["X-Request-ID"] != "not a valid id!" and len(made.headers["X-Request-ID"]) == 32
@@ -86,12 +98,15 @@ def test_log_lines_carry_the_request_id_given_by_the_proxy_or_made_here(app, cli
     assert {"edge-4f2a9c", made.headers["X-Request-ID"]} <= ids
 
 
-@pytest.mark.parametrize(("raw", "leaked"), [
-    ("sent to +33612345678 ok", "+33612345678"),
-    ("Key (phone)=(+33 6 12 34 56 78) already exists", "12 34 56"),
-    ("national 06 12 34 56 78 or 0612345678", "0612345678"),
-    ("from Camille.Martin@Example.test", "Camille.Martin"),
-])
+@pytest.mark.parametrize(
+    ("raw", "leaked"),
+    [
+        ("sent to +33612345678 ok", "+33612345678"),
+        ("Key (phone)=(+33 6 12 34 56 78) already exists", "12 34 56"),
+        ("national 06 12 34 56 78 or 0612345678", "0612345678"),
+        ("from Camille.Martin@Example.test", "Camille.Martin"),
+    ],
+)
 def test_the_formatter_scrubs_what_a_call_site_forgot(raw, leaked):
     assert leaked not in scrub(raw)
 

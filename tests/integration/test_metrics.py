@@ -97,8 +97,11 @@ def test_job_runs_and_misfires_are_counted(app):
     finally:
         scheduler.shutdown(wait=False)
     after = scrape(client)
-    assert value(after, "recall_scheduler_job_runs_total", job="recover_leases", outcome="ok") - \
-        value(before, "recall_scheduler_job_runs_total", job="recover_leases", outcome="ok") == 1
+    assert (
+        value(after, "recall_scheduler_job_runs_total", job="recover_leases", outcome="ok")
+        - value(before, "recall_scheduler_job_runs_total", job="recover_leases", outcome="ok")
+        == 1
+    )
     assert value(after, "recall_scheduler_job_misfires_total", job="late") >= 1
 
 
@@ -108,8 +111,9 @@ def test_with_a_metrics_token_only_its_bearer_reads_the_metrics(app, settings):
     refused = client.get("/metrics")
     assert refused.status_code == 401 and "Bearer" in refused.headers["WWW-Authenticate"]
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
-    assert "recall_outbox_pending" in client.get("/metrics", headers={"Authorization": "Bearer scrape-me-0123456789"}) \
-        .get_data(as_text=True)
+    assert "recall_outbox_pending" in client.get("/metrics", headers={"Authorization": "Bearer scrape-me-0123456789"}).get_data(
+        as_text=True
+    )
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -27,7 +27,8 @@ def outbox(app) -> list[Reminder]:
 
 
 def test_a_session_already_named_in_the_days_reminder_is_not_reminded_again_when_the_first_is_done(
-        app, client, fake_twilio, smtp_server):
+    app, client, fake_twilio, smtp_server
+):
     first, second = paris(5, 10, 0), paris(5, 15, 0)
     book(app, client, fake_twilio, booking(first, event_id="b1", appointment_id="a1", **BOTH_CHANNELS))
     post_booking(client, booking(second, event_id="b2", appointment_id="a2", **BOTH_CHANNELS))
@@ -149,4 +150,3 @@ def test_sessions_booked_together_get_one_confirmation_naming_every_day(app, cli
     assert sent_bodies(fake_twilio) == []  # and none for each session afterwards
     replaced = [r for r in outbox(app) if r.kind == "confirmation" and r.status == "cancelled"]
     assert replaced and all(r.status_reason.endswith("one confirmation names them all") for r in replaced)
-

@@ -75,8 +75,11 @@ def test_migrations_build_exactly_the_schema_the_models_describe(database_url, t
             by_language = dict(db.session.execute(text("SELECT language, COUNT(*) FROM tip GROUP BY language")).all())
             assert by_language == {"en": len(SHIPPED_TIPS), "fr": len(SHIPPED_TIPS)}
             rules = db.session.execute(text("SELECT kind, channel, offset_minutes FROM reminder_rule ORDER BY id")).all()
-            assert [tuple(r) for r in rules] == [("reminder_48h", "email", 2880), ("reminder_24h", "sms", 1440),
-                                                  ("reminder_2h", "sms", 120)]
+            assert [tuple(r) for r in rules] == [
+                ("reminder_48h", "email", 2880),
+                ("reminder_24h", "sms", 1440),
+                ("reminder_2h", "sms", 120),
+            ]
             db.session.remove()
             db.engine.dispose()
     finally:
@@ -105,8 +108,9 @@ def test_health_is_503_naming_the_database_when_it_is_down():
 
 
 def test_the_connection_pool_has_a_connection_for_every_send_in_flight(settings):
-    app = create_app(settings.with_overrides(database_url="postgresql+psycopg://postgres@127.0.0.1:5432/x",
-                                        dispatch_concurrency=48))
+    app = create_app(
+        settings.with_overrides(database_url="postgresql+psycopg://postgres@127.0.0.1:5432/x", dispatch_concurrency=48)
+    )
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["pool_size"] >= 48 + 1  # the senders, and the dispatcher's own claims
 
@@ -143,8 +147,9 @@ def test_the_demo_server_answers_health_with_the_scheduler_running(tmp_path):
     full = {**os.environ, **env}
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
-        proc = subprocess.Popen([*FLASK, "serve", "--port", str(port)], cwd=ROOT, env=full, stdout=log,
-                                stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            [*FLASK, "serve", "--port", str(port)], cwd=ROOT, env=full, stdout=log, stderr=subprocess.STDOUT, text=True
+        )
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -159,8 +164,8 @@ def test_the_demo_server_answers_health_with_the_scheduler_running(tmp_path):
             # The jobs run at start in the scheduler's thread: wait for them to report (slow machines take a moment).
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and not all(
-                    line in log_path.read_text()
-                    for line in ("job dispatch_due: DispatchReport(", "job plan_changes: PlanResult(")):
+                line in log_path.read_text() for line in ("job dispatch_due: DispatchReport(", "job plan_changes: PlanResult(")
+            ):
                 time.sleep(0.3)
         finally:
             proc.terminate()

@@ -19,7 +19,7 @@ PARIS = ZoneInfo("Europe/Paris")
 PHONE = "+33612345678"  # what booking() sends as "06 12 34 56 78"
 
 
-def cli(app, *args: str, input: str | None = None):  # noqa: A002 - click's name
+def cli(app, *args: str, input: str | None = None):
     return app.test_cli_runner().invoke(args=list(args), input=input)
 
 
@@ -44,7 +44,7 @@ def test_export_prints_everything_held_about_the_patient(app, client, fake_twili
     assert data["profile"]["email"] == "camille.martin@example.test"
     assert data["consents"]["sms_consent"] is True and data["consents"]["sms_consent_source"] == "webhook:generic"
     assert [s["status"] for s in data["sessions"]] == ["booked"] and data["sessions"][0]["area"] == "thighs"
-    sent = [m for m in data["messages"] if m["kind"] == "confirmation"][0]
+    sent = next(m for m in data["messages"] if m["kind"] == "confirmation")
     assert "rendez-vous confirmé" in sent["body"] and sent["attempts"][0]["outcome"] == "sent"
     assert [d["status"] for d in sent["delivery"]] == ["delivered"]
     assert any(m["status"] == "pending" for m in data["messages"])  # what is still to come is shown too

@@ -16,8 +16,17 @@ URL = "https://recall.clinic.test/webhooks/twilio/inbound"
 
 
 def reply(client, body: str, *, sender: str = "+33612345678", sid: str = "SMin1", token: str = AUTH_TOKEN):
-    form = {"MessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "0" * 31 + "1", "From": sender, "To": FROM_NUMBER,
-            "Body": body, "NumMedia": "0", "SmsStatus": "received", "ApiVersion": "2010-04-01"}
+    form = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": "AC" + "0" * 31 + "1",
+        "From": sender,
+        "To": FROM_NUMBER,
+        "Body": body,
+        "NumMedia": "0",
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
+    }
     signature = RequestValidator(token).compute_signature(URL, form)
     return client.post("/webhooks/twilio/inbound", data=form, headers={"X-Twilio-Signature": signature})
 
@@ -82,7 +91,10 @@ def test_a_reschedule_request_and_free_text_are_kept_for_staff_unhandled(app, cl
     with app.app_context():
         kept = db.session.execute(select(InboundMessage).order_by(InboundMessage.id)).scalars().all()
         assert [(m.intent, m.handled_at is None, m.patient_id is not None) for m in kept] == [
-            ("reschedule", True, True), ("other", True, True), ("other", True, False)]
+            ("reschedule", True, True),
+            ("other", True, True),
+            ("other", True, False),
+        ]
 
 
 def test_a_repeated_delivery_of_one_reply_is_applied_once(app, client, fake_twilio):

@@ -45,8 +45,10 @@ def test_an_early_session_is_reminded_the_evening_before_not_at_dawn(app, client
 def spring_forward_after(start: date, zone: ZoneInfo) -> date:
     """The next day on which the zone's clocks go forward: never a calendar date that will pass."""
     day = start
-    while (datetime(day.year, day.month, day.day, 12, tzinfo=zone).utcoffset()
-           <= datetime(day.year, day.month, day.day, 0, tzinfo=zone).utcoffset()):
+    while (
+        datetime(day.year, day.month, day.day, 12, tzinfo=zone).utcoffset()
+        <= datetime(day.year, day.month, day.day, 0, tzinfo=zone).utcoffset()
+    ):
         day += timedelta(days=1)
     return day
 
@@ -78,11 +80,13 @@ def test_the_clinics_own_rules_decide_what_is_sent(app, client, fake_twilio):
     from service.models import ReminderRule
 
     with app.app_context():  # as staff would in the admin: no 2 h SMS, and one the day before at 18:00
-        db.session.add_all([
-            ReminderRule(kind="reminder_24h", channel="sms", offset_minutes=1440, enabled=True),
-            ReminderRule(kind="reminder_2h", channel="sms", offset_minutes=120, enabled=False),
-            ReminderRule(kind="reminder_evening", channel="sms", offset_minutes=1440, at_local_time="18:00", enabled=True),
-        ])
+        db.session.add_all(
+            [
+                ReminderRule(kind="reminder_24h", channel="sms", offset_minutes=1440, enabled=True),
+                ReminderRule(kind="reminder_2h", channel="sms", offset_minutes=120, enabled=False),
+                ReminderRule(kind="reminder_evening", channel="sms", offset_minutes=1440, at_local_time="18:00", enabled=True),
+            ]
+        )
         db.session.commit()
     starts = paris(5, 9, 0)
     book(app, client, fake_twilio, booking(starts))

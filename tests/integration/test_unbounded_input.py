@@ -35,8 +35,14 @@ def acuity(app) -> Iterator[FakeAcuity]:
 
 def post_acuity(client: Any) -> Any:
     raw = b"action=scheduled&id=1001&calendarID=7&appointmentTypeID=42"
-    return client.post("/webhooks/acuity", data=raw, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "X-Acuity-Signature": acuity_signature(raw, key=ACUITY_KEY)})
+    return client.post(
+        "/webhooks/acuity",
+        data=raw,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Acuity-Signature": acuity_signature(raw, key=ACUITY_KEY),
+        },
+    )
 
 
 def as_json(body: dict) -> bytes:
@@ -95,11 +101,15 @@ def test_json_just_within_the_depth_limit_is_still_read(app, client):
 
 # --- numbers Python reads but Recall should not ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("number", "words"), [
-    (b"1" * 5000, "5000 digits"),  # json.loads raises ValueError past 4,300 digits
-    (b"1e999", "too large a number"),  # json.loads reads it as infinity
-    (b"NaN", "NaN is not a JSON number"),
-])
+
+@pytest.mark.parametrize(
+    ("number", "words"),
+    [
+        (b"1" * 5000, "5000 digits"),  # json.loads raises ValueError past 4,300 digits
+        (b"1e999", "too large a number"),  # json.loads reads it as infinity
+        (b"NaN", "NaN is not a JSON number"),
+    ],
+)
 def test_numbers_json_loads_reads_badly_are_refused_naming_them(app, client, number, words):
     raw = as_json(booking(paris(5))).replace(b'"duration_minutes": 10', b'"duration_minutes": ' + number)
     assert_refused(app, post_booking(client, raw), 400, words)
@@ -112,6 +122,7 @@ def test_a_fhir_duration_of_a_billion_minutes_is_refused_naming_the_field(app, c
 
 
 # --- instants out of Python's range -------------------------------------------------------------------------------------
+
 
 def generic_with(path: tuple[str, ...], value: str) -> bytes:
     body = booking(paris(5))
@@ -162,6 +173,7 @@ def test_an_acuity_appointment_out_of_range_is_refused_naming_its_field(app, cli
 
 
 # --- durations -----------------------------------------------------------------------------------------------------------
+
 
 def test_a_calcom_booking_ending_before_it_starts_is_refused_naming_the_end(app, client):
     body = calcom("booking_created", paris(5), minutes=-30)

@@ -22,8 +22,15 @@ from tests.providers import (
     post_calendly,
 )
 
-ENDPOINTS = ["/webhooks/generic", "/webhooks/calcom", "/webhooks/calendly", "/webhooks/acuity", "/webhooks/fhir",
-             "/webhooks/twilio/status", "/webhooks/twilio/inbound"]
+ENDPOINTS = [
+    "/webhooks/generic",
+    "/webhooks/calcom",
+    "/webhooks/calendly",
+    "/webhooks/acuity",
+    "/webhooks/fhir",
+    "/webhooks/twilio/status",
+    "/webhooks/twilio/inbound",
+]
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
@@ -48,8 +55,14 @@ def test_calendly_malformed_is_422_naming_the_field_and_a_repeat_is_a_duplicate(
 
 def test_acuity_without_an_id_is_422_before_acuity_is_asked(app, client):
     raw = b"action=scheduled&calendarID=7"
-    response = client.post("/webhooks/acuity", data=raw, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "X-Acuity-Signature": acuity_signature(raw, key=ACUITY_KEY)})
+    response = client.post(
+        "/webhooks/acuity",
+        data=raw,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Acuity-Signature": acuity_signature(raw, key=ACUITY_KEY),
+        },
+    )
     assert response.status_code == 422 and "id" in response.get_json()["error"]
 
 
@@ -66,7 +79,9 @@ def test_a_repeated_fhir_version_is_a_duplicate(app, client):
 def test_a_signed_twilio_callback_missing_its_fields_is_a_400_naming_them(app, client, path):
     form = {"AccountSid": "AC" + "0" * 31 + "1"}
     url = "https://recall.clinic.test" + path
-    response = client.post(path, data=form, headers={"X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(url, form)})
+    response = client.post(
+        path, data=form, headers={"X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(url, form)}
+    )
     assert response.status_code == 400 and "MessageSid" in response.get_json()["error"]
     with app.app_context():
         assert db.session.execute(select(DeliveryEvent)).first() is None
@@ -75,8 +90,12 @@ def test_a_signed_twilio_callback_missing_its_fields_is_a_400_naming_them(app, c
 def test_calcom_and_calendly_signatures_are_checked_before_the_body_is_read(app, client):
     raw = b"{definitely not json"
     assert client.post("/webhooks/calcom", data=raw, headers={"X-Cal-Signature-256": "00"}).status_code == 401
-    assert client.post("/webhooks/calendly", data=raw,
-                       headers={"Calendly-Webhook-Signature": calendly_signature(raw, key="wrong")}).status_code == 401
+    assert (
+        client.post(
+            "/webhooks/calendly", data=raw, headers={"Calendly-Webhook-Signature": calendly_signature(raw, key="wrong")}
+        ).status_code
+        == 401
+    )
     assert calcom("booking_created", paris(5))  # the fixture itself is fine
 
 

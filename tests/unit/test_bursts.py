@@ -15,8 +15,16 @@ BOOKED = NOW - timedelta(days=10)
 DAY = frozenset({(1, NOW + timedelta(days=1)), (2, NOW + timedelta(days=1, hours=5))})
 
 
-def message(reminder_id: int, kind: str, *, lead_hours: float = 24, channel: Channel = Channel.SMS,
-            sessions: frozenset = DAY, sent_at: datetime | None = None, due_at: datetime = NOW) -> SessionMessage:
+def message(
+    reminder_id: int,
+    kind: str,
+    *,
+    lead_hours: float = 24,
+    channel: Channel = Channel.SMS,
+    sessions: frozenset = DAY,
+    sent_at: datetime | None = None,
+    due_at: datetime = NOW,
+) -> SessionMessage:
     return SessionMessage(reminder_id, kind, channel, sessions, timedelta(hours=lead_hours), due_at, sent_at)
 
 
@@ -43,11 +51,16 @@ def test_a_message_only_counts_when_it_named_every_session_and_came_after_the_bo
     sent_for_one = message(7, "reminder_24h", sessions=one, sent_at=NOW - timedelta(minutes=5))
     assert redundant(message(9, "reminder_24h"), [sent_for_one], booked_since=BOOKED, now=NOW) is None
     told_before_rebooking = message(7, "confirmation", sent_at=NOW - timedelta(minutes=20))
-    assert redundant(message(9, "confirmation"), [told_before_rebooking], booked_since=NOW - timedelta(minutes=10),
-                     now=NOW) is None
+    assert (
+        redundant(message(9, "confirmation"), [told_before_rebooking], booked_since=NOW - timedelta(minutes=10), now=NOW) is None
+    )
     moved = frozenset({(1, NOW + timedelta(days=2)), (2, NOW + timedelta(days=1, hours=5))})
-    assert redundant(message(9, "change_notice", sessions=moved), [message(7, "reminder_24h", sent_at=NOW)],
-                     booked_since=BOOKED, now=NOW) is None
+    assert (
+        redundant(
+            message(9, "change_notice", sessions=moved), [message(7, "reminder_24h", sent_at=NOW)], booked_since=BOOKED, now=NOW
+        )
+        is None
+    )
 
 
 def test_of_several_messages_that_would_each_do_the_reason_names_the_one_that_goes():
@@ -58,8 +71,9 @@ def test_of_several_messages_that_would_each_do_the_reason_names_the_one_that_go
 
 
 def test_a_message_past_its_usefulness_makes_nothing_unnecessary():
-    late_48h = SessionMessage(4, "reminder_48h", Channel.SMS, DAY, timedelta(hours=48), NOW - timedelta(days=1),
-                              expires_at=NOW)  # expired at the 24 h one's moment: it will be skipped, never sent
+    late_48h = SessionMessage(
+        4, "reminder_48h", Channel.SMS, DAY, timedelta(hours=48), NOW - timedelta(days=1), expires_at=NOW
+    )  # expired at the 24 h one's moment: it will be skipped, never sent
     assert redundant(message(3, "confirmation", lead_hours=30), [late_48h], booked_since=BOOKED, now=NOW) is None
 
 
@@ -79,8 +93,10 @@ def test_a_pending_message_only_wins_when_due_within_the_hour():
 KINDS = st.sampled_from(["confirmation", "change_notice", "reminder_48h", "reminder_24h", "reminder_2h", "reminder_evening"])
 
 
-@given(st.lists(st.tuples(KINDS, st.floats(0.5, 72), st.sampled_from(list(Channel))), min_size=1, max_size=6),
-       st.randoms(use_true_random=False))
+@given(
+    st.lists(st.tuples(KINDS, st.floats(0.5, 72), st.sampled_from(list(Channel))), min_size=1, max_size=6),
+    st.randoms(use_true_random=False),
+)
 def test_of_messages_falling_due_together_exactly_the_most_useful_goes_out_whatever_the_order(specs, rng):
     pending = [message(i + 1, kind, lead_hours=lead, channel=channel) for i, (kind, lead, channel) in enumerate(specs)]
     order = list(pending)
@@ -92,20 +108,28 @@ def test_of_messages_falling_due_together_exactly_the_most_useful_goes_out_whate
             sent.append(SessionMessage(**{**candidate.__dict__, "sent_at": NOW}))
         pending = [m for m in pending if m is not candidate]
     assert len(sent) == 1
-    best = max((message(i + 1, k, lead_hours=lead, channel=c) for i, (k, lead, c) in enumerate(specs)),
-               key=SessionMessage.usefulness)
+    best = max(
+        (message(i + 1, k, lead_hours=lead, channel=c) for i, (k, lead, c) in enumerate(specs)), key=SessionMessage.usefulness
+    )
     assert sent[0].reminder_id == best.reminder_id
 
 
 POOL = [(1, NOW + timedelta(days=1)), (2, NOW + timedelta(days=1, hours=5)), (3, NOW + timedelta(days=8))]
 
 
-@given(st.lists(st.tuples(KINDS, st.floats(0.5, 72), st.sampled_from(list(Channel)),
-                          st.sets(st.sampled_from(POOL), min_size=1)), min_size=1, max_size=6),
-       st.randoms(use_true_random=False))
+@given(
+    st.lists(
+        st.tuples(KINDS, st.floats(0.5, 72), st.sampled_from(list(Channel)), st.sets(st.sampled_from(POOL), min_size=1)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.randoms(use_true_random=False),
+)
 def test_messages_naming_overlapping_sessions_lose_no_session_and_repeat_none(specs, rng):
-    pending = [message(i + 1, kind, lead_hours=lead, channel=channel, sessions=frozenset(named))
-               for i, (kind, lead, channel, named) in enumerate(specs)]
+    pending = [
+        message(i + 1, kind, lead_hours=lead, channel=channel, sessions=frozenset(named))
+        for i, (kind, lead, channel, named) in enumerate(specs)
+    ]
     order = list(pending)
     rng.shuffle(order)
     sent: list[SessionMessage] = []

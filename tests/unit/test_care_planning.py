@@ -17,8 +17,19 @@ from service.domain.quiet_hours import QuietHours
 PARIS = ZoneInfo("Europe/Paris")
 WINDOW = QuietHours(8, 21)
 BOTH = Reach(sms=True, email=True)
-ZONES = [ZoneInfo(z) for z in ("Europe/Paris", "America/New_York", "Australia/Sydney", "America/Santiago",
-                               "Asia/Kolkata", "Pacific/Chatham", "Europe/London", "America/Sao_Paulo")]
+ZONES = [
+    ZoneInfo(z)
+    for z in (
+        "Europe/Paris",
+        "America/New_York",
+        "Australia/Sydney",
+        "America/Santiago",
+        "Asia/Kolkata",
+        "Pacific/Chatham",
+        "Europe/London",
+        "America/Sao_Paulo",
+    )
+]
 
 
 def at(y: int, m: int, d: int, hh: int = 10, mm: int = 0, zone: ZoneInfo = PARIS) -> datetime:
@@ -30,6 +41,7 @@ def sess(start: datetime, status: str = "booked", aid: int = 1, minutes: int = 1
 
 
 # -- aftercare -------------------------------------------------------------------------------------
+
 
 def test_aftercare_comes_two_hours_after_the_session_ends_and_the_check_in_two_days_later():
     s = sess(at(2026, 3, 10, 11, 0))
@@ -58,6 +70,7 @@ def test_aftercare_goes_by_email_when_the_patient_only_allows_email():
 
 
 # -- courses ---------------------------------------------------------------------------------------
+
 
 def test_a_course_is_complete_when_its_planned_sessions_are_done():
     sessions = [sess(at(2026, 3, 2 + 7 * i), aid=i) for i in range(4)]
@@ -113,6 +126,7 @@ def test_a_new_course_near_a_due_date_is_the_maintenance_course():
 
 
 # -- maintenance -----------------------------------------------------------------------------------
+
 
 def test_maintenance_reminders_30_days_before_on_and_30_days_after_the_due_date_at_10_local():
     wanted = plan_maintenance(3, date(2027, 3, 23), superseded=False, future_session_booked=False, reach=BOTH, zone=PARIS)
@@ -170,6 +184,7 @@ def test_once_every_tip_was_sent_the_oldest_comes_round_again():
 
 # -- one message a day -----------------------------------------------------------------------------
 
+
 def test_a_tip_waits_for_a_free_day_and_aftercare_goes_first():
     now = at(2026, 3, 10, 14, 0)
     busy = DayLoad(sent_today=1, more_important_due_today=0)
@@ -203,8 +218,9 @@ def test_aftercare_is_never_due_in_quiet_hours_nor_before_the_session_ends(start
 @settings(max_examples=300, deadline=None)
 @given(day=st.dates(min_value=date(2026, 1, 1), max_value=date(2030, 12, 31)), zone=st.sampled_from(ZONES))
 def test_maintenance_reminders_fall_on_the_right_local_date_at_10_whatever_the_clocks_do(day, zone):
-    for w, offset in zip(plan_maintenance(1, day, superseded=False, future_session_booked=False, reach=BOTH, zone=zone),
-                         (-30, 0, 30), strict=True):
+    for w, offset in zip(
+        plan_maintenance(1, day, superseded=False, future_session_booked=False, reach=BOTH, zone=zone), (-30, 0, 30), strict=True
+    ):
         local = w.due_at.astimezone(zone)
         assert local.date() == day + timedelta(days=offset)
         assert (local.hour, local.minute) == (10, 0)

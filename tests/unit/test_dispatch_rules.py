@@ -203,8 +203,16 @@ def test_a_send_is_never_in_quiet_hours_and_a_defer_is_always_to_a_later_waking_
     tz = ZoneInfo(zone)
     expires_at = None if expires_in is None else now + expires_in
     reach = Reach(sms=sms, email=email)
-    decision = decide(channel=channel, expires_at=expires_at, sessions=[session()], reach=reach,
-                      may_fall_back=may_fall_back, zone=tz, window=WINDOW, now=now)
+    decision = decide(
+        channel=channel,
+        expires_at=expires_at,
+        sessions=[session()],
+        reach=reach,
+        may_fall_back=may_fall_back,
+        zone=tz,
+        window=WINDOW,
+        now=now,
+    )
     if isinstance(decision, Send):
         assert in_waking_hours(now, tz)
         assert reach.allows(decision.channel)

@@ -38,21 +38,41 @@ def module_constant(path: Path, name: str) -> object:
 
 
 def patient(**changes) -> PatientInfo:
-    base = PatientInfo(external_id="pat-1", first_name="Camille", last_name="Martin", phone="+33612345678",
-                       email="camille@example.test", timezone="Europe/Paris", language="fr", sms_consent=True,
-                       email_consent=None)
+    base = PatientInfo(
+        external_id="pat-1",
+        first_name="Camille",
+        last_name="Martin",
+        phone="+33612345678",
+        email="camille@example.test",
+        timezone="Europe/Paris",
+        language="fr",
+        sms_consent=True,
+        email_consent=None,
+    )
     return dataclasses.replace(base, **changes)
 
 
 def appointment(**changes) -> AppointmentInfo:
-    base = AppointmentInfo(external_id="appt-1", starts_at=STARTS, duration_minutes=10, treatment="mesotherapy",
-                           area="thighs", timezone="Europe/Paris")
+    base = AppointmentInfo(
+        external_id="appt-1",
+        starts_at=STARTS,
+        duration_minutes=10,
+        treatment="mesotherapy",
+        area="thighs",
+        timezone="Europe/Paris",
+    )
     return dataclasses.replace(base, **changes)
 
 
 def event(**changes) -> BookingEvent:
-    base = BookingEvent(source="generic", event_id="evt_1", type=EventType.BOOKED, occurred_at=OCCURRED,
-                        appointment=appointment(), patient=patient())
+    base = BookingEvent(
+        source="generic",
+        event_id="evt_1",
+        type=EventType.BOOKED,
+        occurred_at=OCCURRED,
+        appointment=appointment(),
+        patient=patient(),
+    )
     return dataclasses.replace(base, **changes)
 
 
@@ -102,10 +122,16 @@ def test_every_status_left_behind_is_one_the_appointment_table_accepts():
 @pytest.mark.parametrize("kind", list(EventType))
 def test_only_a_booking_or_a_reschedule_leaves_a_session_that_reminders_are_still_sent_for(kind):
     status = STATUS_AFTER[kind]
-    decision = decide(channel=Channel.SMS, expires_at=None,
-                      sessions=[NamedSession(1, planned_start=STARTS, current_start=STARTS, current_status=status)],
-                      reach=Reach(sms=True, email=True), may_fall_back=False, zone=ZoneInfo("Europe/Paris"),
-                      window=QuietHours(8, 21), now=datetime(2026, 3, 8, 10, 0, tzinfo=UTC))
+    decision = decide(
+        channel=Channel.SMS,
+        expires_at=None,
+        sessions=[NamedSession(1, planned_start=STARTS, current_start=STARTS, current_status=status)],
+        reach=Reach(sms=True, email=True),
+        may_fall_back=False,
+        zone=ZoneInfo("Europe/Paris"),
+        window=QuietHours(8, 21),
+        now=datetime(2026, 3, 8, 10, 0, tzinfo=UTC),
+    )
     if kind in (EventType.BOOKED, EventType.RESCHEDULED):
         assert decision == Send(Channel.SMS)
     else:

@@ -49,12 +49,25 @@ def generic_body(**changes: Any) -> dict[str, Any]:
         "id": "evt_1",
         "type": "appointment.booked",
         "occurred_at": "2026-03-01T10:00:00+01:00",
-        "appointment": {"id": "appt-1", "starts_at": "2026-03-05T16:45:00+01:00", "duration_minutes": 15,
-                        "treatment": "mesotherapy", "area": "thighs",
-                        "course": {"id": "course-1", "sessions_planned": 6, "kind": "initial"}},
-        "patient": {"id": "pat-1", "first_name": "Camille", "last_name": "Martin", "phone": "06 12 34 56 78",
-                    "email": "Camille@Example.TEST", "timezone": "Europe/Paris", "language": "fr",
-                    "sms_consent": True, "email_consent": False},
+        "appointment": {
+            "id": "appt-1",
+            "starts_at": "2026-03-05T16:45:00+01:00",
+            "duration_minutes": 15,
+            "treatment": "mesotherapy",
+            "area": "thighs",
+            "course": {"id": "course-1", "sessions_planned": 6, "kind": "initial"},
+        },
+        "patient": {
+            "id": "pat-1",
+            "first_name": "Camille",
+            "last_name": "Martin",
+            "phone": "06 12 34 56 78",
+            "email": "Camille@Example.TEST",
+            "timezone": "Europe/Paris",
+            "language": "fr",
+            "sms_consent": True,
+            "email_consent": False,
+        },
     }
     body.update(changes)
     return copy.deepcopy(body)
@@ -90,9 +103,13 @@ def test_each_generic_event_type_maps_onto_its_domain_type(kind):
 
 
 def test_the_generic_defaults_fill_what_a_minimal_body_leaves_out():
-    body = {"id": "evt_2", "type": "appointment.booked", "occurred_at": "2026-03-01T09:00:00Z",
-            "appointment": {"id": "appt-2", "starts_at": "2026-03-05T15:45:00Z"},
-            "patient": {"id": "pat-2", "first_name": "Sam"}}
+    body = {
+        "id": "evt_2",
+        "type": "appointment.booked",
+        "occurred_at": "2026-03-01T09:00:00Z",
+        "appointment": {"id": "appt-2", "starts_at": "2026-03-05T15:45:00Z"},
+        "patient": {"id": "pat-2", "first_name": "Sam"},
+    }
     event = generic.parse(raw(body), region="FR")
     assert (event.appointment.duration_minutes, event.appointment.treatment, event.appointment.area) == (10, "mesotherapy", "")
     assert event.appointment.course is None
@@ -107,6 +124,7 @@ def _pop(path: str):
         for key in parents:
             target = target[key]
         target.pop(last)
+
     return change
 
 
@@ -117,6 +135,7 @@ def _set(path: str, value: Any):
         for key in parents:
             target = target[key]
         target[last] = value
+
     return change
 
 
@@ -365,8 +384,13 @@ def test_a_fhir_bundle_finds_the_patient_among_its_entries_and_reports_what_it_s
 
 @pytest.mark.parametrize(
     ("status", "kind"),
-    [("booked", EventType.BOOKED), ("cancelled", EventType.CANCELLED), ("fulfilled", EventType.COMPLETED),
-     ("noshow", EventType.NO_SHOW), ("entered-in-error", EventType.CANCELLED)],
+    [
+        ("booked", EventType.BOOKED),
+        ("cancelled", EventType.CANCELLED),
+        ("fulfilled", EventType.COMPLETED),
+        ("noshow", EventType.NO_SHOW),
+        ("entered-in-error", EventType.CANCELLED),
+    ],
 )
 def test_fhir_statuses_map_onto_domain_types(status, kind):
     body = load("fhir/appointment_contained.json")
@@ -452,8 +476,12 @@ def test_an_acuity_appointment_becomes_a_booked_event_read_in_the_clinics_region
     appt = event.appointment
     assert appt.external_id == "1001"
     assert appt.starts_at.astimezone(UTC) == datetime(2026, 3, 5, 15, 45, tzinfo=UTC)  # "+0100", no colon
-    assert (appt.duration_minutes, appt.treatment, appt.area, appt.timezone) == (10, "Mésothérapie - séance", "thighs",
-                                                                                  "Europe/Paris")
+    assert (appt.duration_minutes, appt.treatment, appt.area, appt.timezone) == (
+        10,
+        "Mésothérapie - séance",
+        "thighs",
+        "Europe/Paris",
+    )
     pat = event.patient
     assert (pat.first_name, pat.last_name, pat.phone, pat.email) == ("Camille", "Martin", "+33612345678", "camille@example.test")
     assert (pat.timezone, pat.language, pat.sms_consent, pat.email_consent) == ("Europe/Paris", None, None, True)

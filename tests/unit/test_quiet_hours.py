@@ -10,8 +10,17 @@ from hypothesis import strategies as st
 
 from service.domain.quiet_hours import QuietHours, latest_allowed_at_or_before, next_allowed_at_or_after
 
-ZONES = ["Europe/Paris", "Europe/London", "America/New_York", "America/Santiago", "Australia/Lord_Howe",
-         "Asia/Beirut", "America/Havana", "Pacific/Chatham", "Asia/Kolkata"]
+ZONES = [
+    "Europe/Paris",
+    "Europe/London",
+    "America/New_York",
+    "America/Santiago",
+    "Australia/Lord_Howe",
+    "Asia/Beirut",
+    "America/Havana",
+    "Pacific/Chatham",
+    "Asia/Kolkata",
+]
 WINDOW = QuietHours(8, 21)
 instants = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC))
 

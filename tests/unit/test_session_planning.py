@@ -110,12 +110,17 @@ def test_sessions_booked_together_get_one_confirmation_naming_them_all():
 
     debounce = timedelta(minutes=3)
     booked_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    course = [session(datetime(2026, 3, 12 + 7 * i, 16, 45, tzinfo=PARIS), appointment_id=i + 1,
-                      booked=booked_at + timedelta(seconds=40 * i)) for i in range(3)]
+    course = [
+        session(
+            datetime(2026, 3, 12 + 7 * i, 16, 45, tzinfo=PARIS),
+            appointment_id=i + 1,
+            booked=booked_at + timedelta(seconds=40 * i),
+        )
+        for i in range(3)
+    ]
     later = session(datetime(2026, 4, 30, 10, 0, tzinfo=PARIS), appointment_id=9, booked=booked_at + timedelta(hours=2))
 
-    first, second = sorted(plan_notices([NoticeState(s, None) for s in [*course, later]], BOTH, debounce),
-                           key=lambda w: w.due_at)
+    first, second = sorted(plan_notices([NoticeState(s, None) for s in [*course, later]], BOTH, debounce), key=lambda w: w.due_at)
     assert [a for a, _ in first.appointments] == [1, 2, 3]
     assert first.due_at == course[-1].slot_changed_at + debounce  # once the last of them has settled
     assert first.expires_at == course[0].starts_at
@@ -142,8 +147,19 @@ def test_a_calendar_rule_that_would_fall_after_the_session_is_not_wanted():
 @settings(max_examples=300, deadline=None)
 @given(
     starts=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(UTC)),
-    zone=st.sampled_from([ZoneInfo(z) for z in ("Europe/Paris", "America/New_York", "Australia/Sydney",
-                                                "America/Santiago", "Pacific/Chatham", "Asia/Tehran")]),
+    zone=st.sampled_from(
+        [
+            ZoneInfo(z)
+            for z in (
+                "Europe/Paris",
+                "America/New_York",
+                "Australia/Sydney",
+                "America/Santiago",
+                "Pacific/Chatham",
+                "Asia/Tehran",
+            )
+        ]
+    ),
     days=st.integers(1, 3),
     hour=st.integers(8, 20),
 )

@@ -8,8 +8,12 @@ from service.content.templates import DEFAULT_TEMPLATES
 from service.domain.sms_encoding import sms_encoding
 from service.rendering import SAMPLE_VARIABLES, render_text
 
-VARIABLES = {**SAMPLE_VARIABLES, "clinic_name": "Clinique Lumière", "aftercare_tips": ["Drink water."],
-             "due_date": "23 mars 2027"}
+VARIABLES = {
+    **SAMPLE_VARIABLES,
+    "clinic_name": "Clinique Lumière",
+    "aftercare_tips": ["Drink water."],
+    "due_date": "23 mars 2027",
+}
 TREATMENT_WORDS = ("mesotherap", "mésothérap", "cellulite", "injection", "thigh", "cuisse")
 
 
