@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from .domain.courses import CourseSession, progress
 from .domain.sms_encoding import sms_encoding
+from .domain.vocabulary import ReminderKind
 from .models import Appointment, Course, MessageTemplate, Patient, Reminder, Tip
 from .rendering import (
     TemplateProblem,
@@ -114,9 +115,9 @@ def compose(
     planned = dict((reminder.context or {}).get("variables", {}))
     if "due_on" in planned:
         variables["due_date"] = format_date(date.fromisoformat(planned["due_on"]), format="long", locale=language)
-    if reminder.kind == "tip":
+    if reminder.kind == ReminderKind.TIP:
         variables["tip"] = tip_text(session, planned.get("tip_id"), language)
-    if reminder.kind == "aftercare":
+    if reminder.kind == ReminderKind.AFTERCARE:
         variables["aftercare_tips"] = aftercare_tips(session, language)
     link = unsubscribe_url(settings.public_base_url, settings.secret_key, patient.id) if channel == "email" else None
     variables["unsubscribe_url"] = variables["manage_url"] = link or ""
@@ -142,7 +143,7 @@ def compose(
     )
 
 
-NO_ICS_KINDS = ("aftercare", "aftercare_checkin", "cancellation_notice")
+NO_ICS_KINDS = (ReminderKind.AFTERCARE, ReminderKind.AFTERCARE_CHECKIN, ReminderKind.CANCELLATION_NOTICE)
 UNSUBSCRIBE_LINE = {"en": "To stop these emails: ", "fr": "Pour ne plus recevoir ces emails : "}
 PROGRESS = {"en": ("session {n} of {total}", "session {n}"), "fr": ("séance {n} sur {total}", "séance {n}")}
 

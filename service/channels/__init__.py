@@ -43,3 +43,14 @@ class EmailSender(Protocol):
     name: str
 
     def send_email(self, message: EmailMessageSpec, *, reminder_id: int | None) -> SendResult: ...
+
+
+@dataclass(frozen=True)
+class Senders:
+    """The app's transports, one per channel (the console transport for both when nothing is configured)."""
+
+    sms: SmsSender
+    email: EmailSender
+
+    def name_of(self, channel: str) -> str:
+        return (self.sms if channel == "sms" else self.email).name

@@ -14,13 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .planning import Channel
+from .vocabulary import Channel, ReminderKind
 
-NOTICE_KINDS = ("confirmation", "change_notice")
+NOTICE_KINDS = (ReminderKind.CONFIRMATION, ReminderKind.CHANGE_NOTICE)
 BURST_WINDOW = timedelta(hours=1)
 # How useful a message about a session ahead is: a change notice says the time and that it moved; a reminder
 # gives the time, which makes a confirmation of that time unnecessary.
-_USEFULNESS = {"change_notice": 3, "reminder": 2, "confirmation": 1}
+_USEFULNESS = {ReminderKind.CHANGE_NOTICE: 3, "reminder": 2, ReminderKind.CONFIRMATION: 1}
 
 
 def is_about_sessions_ahead(kind: str, dedupe_key: str) -> bool:

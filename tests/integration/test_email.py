@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import MessageTemplate, Patient, Reminder
+from service.runtime import override
 from tests.helpers import booking, paris, post_booking, tick
 
 EMAIL_ONLY = {"phone": None, "sms_consent": False, "email": "camille@example.test", "email_consent": True}
@@ -86,7 +87,7 @@ def test_an_email_with_a_long_message_id_is_recorded_and_never_sent_twice(app, c
     from service import build_senders
 
     long_domain = "rappels." + "clinique-lumiere-" * 4 + "paris.test"  # Message-IDs take the sender's domain
-    app.extensions["recall.senders"] = build_senders(settings.with_overrides(mail_from=f"Clinique <r@{long_domain}>"))
+    override(app, senders=build_senders(settings.with_overrides(mail_from=f"Clinique <r@{long_domain}>")))
     starts = paris(5)
     post_booking(client, booking(starts, **EMAIL_ONLY))
     tick(app, paris(1, 10))  # the confirmation, not in the same hour as the reminder (which would make it unnecessary)
