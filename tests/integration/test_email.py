@@ -60,18 +60,23 @@ def test_one_click_unsubscribe_stops_email_and_a_get_changes_nothing(app, client
     with app.app_context():
         assert db.session.execute(select(Patient.email_unsubscribed_at)).scalar_one() is None
 
+    with app.app_context():
+        planned = set(
+            db.session.execute(select(Reminder.id).where(Reminder.channel == "email", Reminder.status == "pending")).scalars()
+        )
+    assert planned  # there is something planned for the unsubscribe to stop
+
     done = client.post(path, data={"List-Unsubscribe": "One-Click"})  # the mail provider, no cookie, no CSRF token
     assert done.status_code == 200 and b"no longer receive emails" in done.data
     with app.app_context():
         assert db.session.execute(select(Patient.email_unsubscribed_at)).scalar_one() is not None
-        pending_email = (
-            db.session.execute(select(Reminder).where(Reminder.channel == "email", Reminder.status == "pending")).scalars().all()
-        )
+        # An email-only patient: what was planned is cancelled at once, with its reason.
+        after = db.session.execute(select(Reminder.status).where(Reminder.id.in_(planned))).scalars().all()
+        assert set(after) == {"cancelled"}
     smtp_server.received.clear()
     for days in (9, 10, 11, 17):
         tick(app, paris(days, 10))
     assert smtp_server.received == []  # nothing more by email, whatever was already planned
-    assert pending_email  # there was something planned that the unsubscribe stopped
 
 
 def test_a_tampered_unsubscribe_link_is_refused_and_changes_nothing(app, client, smtp_server):
