@@ -40,8 +40,10 @@ demo: $(STAMP)
 	@echo "Recall demo on http://$(HOST):$(PORT)  (health: /healthz, admin: /admin)"
 	$(DEMO_ENV) $(BIN)/flask --app wsgi serve --host $(HOST) --port $(PORT)
 
+# `make bench BASELINE=<rev>` also runs every benchmark against <rev>, alternately with this tree, and prints both side
+# by side; `make bench PARTS="dispatch statements"` runs only those parts (dispatch statements webhooks admin tick).
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(if $(BASELINE),--baseline $(BASELINE)) $(PARTS)
 
 # Re-resolve requirements.lock after changing the dependencies in pyproject.toml (needs PyPI).
 lock: $(STAMP)

@@ -7,10 +7,11 @@ import platform
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from service import create_app
@@ -22,6 +23,16 @@ ADMIN_URL = (
     or os.environ.get("TEST_DATABASE_URL")
     or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+class Figure(NamedTuple):
+    """One line of the report: `number` (in the unit `value` names first) lets a baseline run compute the change."""
+
+    label: str
+    value: str
+    goal: str
+    number: float | None = None
+    better: str | None = None  # "higher" | "lower": which way a change is an improvement
 
 
 def machine() -> str:
@@ -82,3 +93,33 @@ def copy_rows(url: str, table: str, columns: list[str], rows: Iterator[tuple[Any
 
 def iso(moment: datetime) -> str:
     return moment.isoformat()
+
+
+def senders_of(app: Any) -> Any:
+    """The app's senders, at this revision and at older ones (a baseline run: `make bench BASELINE=rev`)."""
+    try:
+        from service.runtime import get_senders
+    except ImportError:  # before the typed runtime accessors
+        return app.extensions["recall.senders"]
+    return get_senders(app)
+
+
+@dataclass
+class StatementCount:
+    """SQL statements the engine sent (one per cursor execution; COMMIT and ROLLBACK not counted)."""
+
+    total: int = 0
+
+
+@contextmanager
+def counting_statements(engine: Any) -> Iterator[StatementCount]:
+    count = StatementCount()
+
+    def _count(*_: Any) -> None:
+        count.total += 1
+
+    event.listen(engine, "before_cursor_execute", _count)
+    try:
+        yield count
+    finally:
+        event.remove(engine, "before_cursor_execute", _count)
