@@ -13,10 +13,11 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import staff_content
 from .domain.courses import CourseSession, progress
 from .domain.sms_encoding import sms_encoding
 from .domain.vocabulary import ReminderKind
-from .models import Appointment, Course, MessageTemplate, Patient, Reminder, Tip
+from .models import Appointment, Course, Patient, Reminder
 from .rendering import (
     TemplateProblem,
     default_template,
@@ -43,15 +44,12 @@ class Composed:
 
 def find_template(session: Session, kind: str, channel: str, language: str) -> tuple[str | None, str]:
     """The clinic's own template if it has one (for this very kind, else its family), else the shipped default."""
+    templates = staff_content.get(session).templates
     for wanted in dict.fromkeys((kind, template_kind(kind))):
         for lang in dict.fromkeys((language, "en")):
-            row = session.execute(
-                select(MessageTemplate).where(
-                    MessageTemplate.kind == wanted, MessageTemplate.channel == channel, MessageTemplate.language == lang
-                )
-            ).scalar_one_or_none()
-            if row is not None:
-                return row.subject, row.body
+            found = templates.get((wanted, channel, lang))
+            if found is not None:
+                return found
     return default_template(template_kind(kind), channel, language)
 
 
@@ -168,31 +166,20 @@ def course_progress(session: Session, appointment: Appointment, language: str) -
 
 def tip_text(session: Session, tip_id: object, language: str) -> str:
     """The week's tip; if staff removed it meanwhile, the first active tip in the patient's language."""
-    tip = session.get(Tip, int(tip_id)) if isinstance(tip_id, int) else None
+    content = staff_content.get(session)
+    tip = content.tips_by_id.get(tip_id) if isinstance(tip_id, int) else None
     if tip is not None and tip.active:
         return tip.text
-    fallback = session.execute(
-        select(Tip.text)
-        .where(Tip.active.is_(True), Tip.language == language, Tip.category != "aftercare")
-        .order_by(Tip.position, Tip.id)
-        .limit(1)
-    ).scalar_one_or_none()
-    if fallback is None:
+    fallback = content.active_tips(language, exclude="aftercare")
+    if not fallback:
         raise TemplateProblem("the tip library has no active tip to send")
-    return fallback
+    return fallback[0].text
 
 
 def aftercare_tips(session: Session, language: str) -> list[str]:
+    content = staff_content.get(session)
     for lang in dict.fromkeys((language, "en")):
-        texts = (
-            session.execute(
-                select(Tip.text)
-                .where(Tip.active.is_(True), Tip.language == lang, Tip.category == "aftercare")
-                .order_by(Tip.position, Tip.id)
-            )
-            .scalars()
-            .all()
-        )
+        texts = [t.text for t in content.active_tips(lang, ("aftercare",))]
         if texts:
-            return list(texts)
+            return texts
     return []

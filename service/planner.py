@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -19,12 +19,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from . import staff_content
 from .domain import lifecycle
 from .domain.care import TipRef, plan_aftercare, plan_maintenance, plan_tips
 from .domain.courses import CourseSession, course_state
 from .domain.planning import (
-    DEFAULT_SESSION_RULES,
-    Channel,
     NoticeState,
     Reach,
     SessionRule,
@@ -35,7 +34,7 @@ from .domain.planning import (
 )
 from .domain.quiet_hours import QuietHours
 from .domain.vocabulary import MAINTENANCE_KINDS, NOTICE_KINDS, OPEN, WENT_OUT, AppointmentStatus, ReminderKind, ReminderStatus
-from .models import Appointment, Course, Patient, Reminder, ReminderRule, Tip
+from .models import Appointment, Course, Patient, Reminder
 from .rendering import language_of
 from .settings import Settings
 
@@ -67,20 +66,8 @@ def reach_of(patient: Patient) -> Reach:
 
 
 def session_rules(session: Session) -> list[SessionRule]:
-    """The clinic's rules from the database; the shipped defaults until it has any."""
-    rows = session.execute(select(ReminderRule)).scalars().all()
-    if not rows:
-        return list(DEFAULT_SESSION_RULES)
-    return [
-        SessionRule(
-            r.kind,
-            Channel(r.channel),
-            timedelta(minutes=r.offset_minutes),
-            time.fromisoformat(r.at_local_time) if r.at_local_time else None,
-        )
-        for r in rows
-        if r.enabled
-    ]
+    """The clinic's rules (cached per process, see staff_content); the shipped defaults until it has any."""
+    return list(staff_content.get(session).rules)
 
 
 def window_of(settings: Settings) -> QuietHours:
@@ -176,14 +163,11 @@ def wanted_for_courses(
 
 def tip_library(session: Session, language: str | None) -> list[TipRef]:
     """Active lifestyle tips in the patient's language (English when the clinic has none in it), in library order."""
+    content = staff_content.get(session)
     for lang in dict.fromkeys((language_of(language), "en")):
-        rows = session.execute(
-            select(Tip.id, Tip.category)
-            .where(Tip.active.is_(True), Tip.language == lang, Tip.category.in_(LIFESTYLE_CATEGORIES))
-            .order_by(Tip.position, Tip.id)
-        ).all()
-        if rows:
-            return [TipRef(tip_id, category) for tip_id, category in rows]
+        tips = content.active_tips(lang, LIFESTYLE_CATEGORIES)
+        if tips:
+            return [TipRef(t.id, t.category) for t in tips]
     return []
 
 
