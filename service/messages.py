@@ -105,11 +105,14 @@ def compose(
     language = language_of(patient.language)
     zone = patient_zone(patient, settings)
     variables = base_variables(patient, settings)
+    subject_src, body_src = find_template(session, reminder.kind, channel, language)
     if appointments:
         variables.update(session_variables([a.starts_at for a in appointments], zone, language))
-        progress = course_progress(session, appointments[0], language)
-        if progress:
-            variables["course_progress"] = progress
+        # Two statements' worth: only for a template that says where the session sits in its course.
+        if "course_progress" in body_src or "course_progress" in (subject_src or ""):
+            progress = course_progress(session, appointments[0], language)
+            if progress:
+                variables["course_progress"] = progress
     planned = dict((reminder.context or {}).get("variables", {}))
     if "due_on" in planned:
         variables["due_date"] = format_date(date.fromisoformat(planned["due_on"]), format="long", locale=language)
@@ -119,7 +122,6 @@ def compose(
         variables["aftercare_tips"] = aftercare_tips(session, language)
     link = unsubscribe_url(settings.public_base_url, settings.secret_key, patient.id) if channel == "email" else None
     variables["unsubscribe_url"] = variables["manage_url"] = link or ""
-    subject_src, body_src = find_template(session, reminder.kind, channel, language)
     text = render_text(body_src, variables)
     if channel == "sms":
         encoding = sms_encoding(text)
@@ -150,13 +152,14 @@ def course_progress(session: Session, appointment: Appointment, language: str) -
     """ "session 3 of 6": where this session sits in its course (cancelled and missed ones not counted)."""
     if appointment.course_id is None:
         return None
-    course = session.get(Course, appointment.course_id)
     rows = session.execute(
-        select(Appointment.id, Appointment.starts_at, Appointment.status).where(Appointment.course_id == appointment.course_id)
+        select(Appointment.id, Appointment.starts_at, Appointment.status, Course.sessions_planned)
+        .select_from(Appointment)
+        .outerjoin(Course, Course.id == Appointment.course_id)
+        .where(Appointment.course_id == appointment.course_id)
     ).all()
-    found = progress(
-        [CourseSession(i, s, s, st) for i, s, st in rows], appointment.id, course.sessions_planned if course else None
-    )
+    planned = rows[0].sessions_planned if rows else None
+    found = progress([CourseSession(i, s, s, st) for i, s, st, _ in rows], appointment.id, planned)
     if found is None:
         return None
     number, total = found

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from .channels import EmailMessageSpec, Senders, SendResult
@@ -29,10 +29,10 @@ from .domain.frequency import DayLoad, day_bounds, is_capped, rank, wait_for_fre
 from .domain.vocabulary import AFTERCARE_KINDS, MAINTENANCE_KINDS, WENT_OUT, AppointmentStatus, Channel, ReminderStatus
 from .messages import Composed, compose
 from .metrics import count_message, observe_send
-from .models import Appointment, Patient, Reminder, SendAttempt
+from .models import Appointment, Patient, Reminder, SendAttempt, Suppression
 from .pacing import Pacer, SmsBudget
 from .planner import reach_of, window_of
-from .privacy import is_suppressed
+from .privacy import digest
 from .rendering import TemplateProblem
 from .settings import Settings
 from .timeutil import utcnow
@@ -62,7 +62,7 @@ def send_one(db_session: Session, ctx: SendContext, reminder_id: int, now: datet
         if locked is None:
             db_session.rollback()
             return "lost"
-        outcome = _settle(db_session, ctx, *locked, now=now)
+        outcome = _settle(db_session, ctx, locked, now=now)
         db_session.commit()
         return outcome
     except Exception:
@@ -71,48 +71,91 @@ def send_one(db_session: Session, ctx: SendContext, reminder_id: int, now: datet
         return "error"
 
 
-def _lock_for_send(
-    db_session: Session, worker: str, reminder_id: int, now: datetime
-) -> tuple[Reminder, Patient, list[Appointment]] | None:
-    """Lock patient, sessions, then the reminder (the same order as webhooks) and re-read them."""
-    head = db_session.execute(
-        select(Reminder.patient_id, Reminder.appointment_id, Reminder.context).where(Reminder.id == reminder_id)
-    ).one_or_none()
-    if head is None:
-        return None
-    if db_session.get_bind().dialect.name == "sqlite":
-        # SQLite ignores FOR UPDATE; taking its write lock first makes this transaction see, and
-        # block, any concurrent cancellation until the send is recorded.
-        db_session.execute(update(Reminder).where(Reminder.id == reminder_id).values(updated_at=now))
-    patient = db_session.execute(
-        select(Patient).where(Patient.id == head.patient_id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
-    named_ids = {int(a) for a, _ in (head.context or {}).get("appointments", [])}
-    ids = sorted(named_ids | ({head.appointment_id} if head.appointment_id else set()))
-    appointments = (
-        list(
-            db_session.execute(
-                select(Appointment)
-                .where(Appointment.id.in_(ids))
-                .order_by(Appointment.id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            ).scalars()
+@dataclass(frozen=True)
+class Locked:
+    """What the sending transaction holds: the rows, locked, and whether each of the patient's contacts is suppressed."""
+
+    reminder: Reminder
+    patient: Patient
+    appointments: list[Appointment]
+    suppressed: frozenset[Channel]
+
+
+def _lock_for_send(db_session: Session, worker: str, reminder_id: int, now: datetime) -> Locked | None:
+    """Lock patient, sessions, then the reminder (the same order as webhooks) and re-read them.
+
+    Three statements: the patient (with, unlocked, the reminder's session ids: which sessions to lock), the
+    sessions, and the reminder with the suppression check of the patient's number and address, read under the
+    patient's lock. Should the locked reminder name another patient or other sessions than were locked (it never
+    changes once planned, but the first read is unlocked), the locks are given up and taken again.
+    """
+    sqlite = db_session.get_bind().dialect.name == "sqlite"
+    for _ in range(2):
+        if sqlite:
+            # SQLite ignores FOR UPDATE; taking its write lock first makes this transaction see, and
+            # block, any concurrent cancellation until the send is recorded.
+            db_session.execute(update(Reminder).where(Reminder.id == reminder_id).values(updated_at=now))
+        head = db_session.execute(
+            select(Patient, Reminder.appointment_id, Reminder.context)
+            .join(Reminder, Reminder.patient_id == Patient.id)
+            .where(Reminder.id == reminder_id)
+            .with_for_update(of=Patient)
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+        if head is None:
+            return None
+        patient, appointment_id, context = head
+        ids = sorted(_session_ids(appointment_id, context))
+        appointments = (
+            list(
+                db_session.execute(
+                    select(Appointment)
+                    .where(Appointment.id.in_(ids))
+                    .order_by(Appointment.id)
+                    .with_for_update()
+                    .execution_options(populate_existing=True)
+                ).scalars()
+            )
+            if ids
+            else []
         )
-        if ids
-        else []
-    )
-    reminder = db_session.execute(
-        select(Reminder).where(Reminder.id == reminder_id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
+        reminder, phone_suppressed, email_suppressed = db_session.execute(
+            select(
+                Reminder,
+                _suppressed("phone", patient.phone),
+                _suppressed("email", patient.email),
+            )
+            .where(Reminder.id == reminder_id)
+            .with_for_update(of=Reminder)
+            .execution_options(populate_existing=True)
+        ).one()
+        if reminder.patient_id == patient.id and _session_ids(reminder.appointment_id, reminder.context) <= set(ids):
+            break
+        db_session.rollback()  # planned rows do not change patient or sessions: never seen, but never sent unlocked
+    else:
+        return None
     if not lifecycle.holds_lease(reminder, worker):
         return None
-    return reminder, patient, appointments
+    suppressed = frozenset(
+        channel for channel, flag in ((Channel.SMS, phone_suppressed), (Channel.EMAIL, email_suppressed)) if flag
+    )
+    return Locked(reminder, patient, appointments, suppressed)
 
 
-def _settle(
-    db_session: Session, ctx: SendContext, reminder: Reminder, patient: Patient, appointments: list[Appointment], *, now: datetime
-) -> str:
+def _session_ids(appointment_id: int | None, context: dict[str, Any] | None) -> set[int]:
+    named = {int(a) for a, _ in (context or {}).get("appointments", [])}
+    return named | ({appointment_id} if appointment_id else set())
+
+
+def _suppressed(kind: str, address: str | None) -> Any:
+    """Whether this number or address belonged to an erased patient (privacy.is_suppressed, as a column)."""
+    if not address:
+        return literal(False)
+    return exists().where(Suppression.digest == digest(kind, address))
+
+
+def _settle(db_session: Session, ctx: SendContext, locked: Locked, *, now: datetime) -> str:
+    reminder, patient, appointments = locked.reminder, locked.patient, locked.appointments
     current = {a.id: a for a in appointments}
     named = [
         NamedSession(
@@ -136,7 +179,7 @@ def _settle(
         allowed_statuses=AFTERCARE_STATUSES if reminder.kind in AFTERCARE_KINDS else SEND_STATUSES,
     )
     if isinstance(decision, Send):
-        decision = _policy(db_session, ctx, reminder, patient, appointments, decision, zone, now)
+        decision = _policy(db_session, ctx, locked, decision, zone, now)
     if isinstance(decision, Cancel):
         lifecycle.cancel(reminder, decision.reason)
         return "cancelled"
@@ -169,19 +212,11 @@ def _settle(
     return _record(db_session, ctx, reminder, patient, attempt, result, now=now)
 
 
-def _policy(
-    db_session: Session,
-    ctx: SendContext,
-    reminder: Reminder,
-    patient: Patient,
-    appointments: list[Appointment],
-    decision: Send,
-    zone: ZoneInfo,
-    now: datetime,
-) -> Decision:
-    """Checks that need the rest of the patient's outbox; run under the patient's lock."""
-    address = patient.phone if decision.channel is Channel.SMS else patient.email
-    if address and is_suppressed(db_session, "phone" if decision.channel is Channel.SMS else "email", address):
+def _policy(db_session: Session, ctx: SendContext, locked: Locked, decision: Send, zone: ZoneInfo, now: datetime) -> Decision:
+    """Checks that need the rest of the patient's outbox; run under the patient's lock (the suppression was read with
+    the reminder, under it too)."""
+    reminder, appointments = locked.reminder, locked.appointments
+    if decision.channel in locked.suppressed:
         return Cancel("this number or address belonged to an erased patient: never messaged again")
     if reminder.kind in MAINTENANCE_KINDS and _session_ahead(db_session, reminder.patient_id, now):
         return Cancel("a session is booked")
