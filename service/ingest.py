@@ -52,7 +52,8 @@ def _find_patient(session: Session, source: str, info: PatientInfo) -> Patient |
 def upsert_patient(session: Session, source: str, info: PatientInfo, now: datetime) -> Patient:
     patient = _find_patient(session, source, info)
     if patient is None:
-        patient = Patient(first_name=info.first_name, last_name=info.last_name, created_at=now)
+        # An empty list, known to be complete: looking for the external id below needs no query after the flush.
+        patient = Patient(first_name=info.first_name, last_name=info.last_name, created_at=now, external_ids=[])
         session.add(patient)
     patient.first_name = storable((info.first_name or patient.first_name)[:100]) or ""
     patient.last_name = storable((info.last_name or patient.last_name or "")[:100]) or ""
@@ -180,7 +181,7 @@ def apply_booking_event(session: Session, event: BookingEvent, settings: Setting
     appt.treatment, appt.area = storable(info.treatment[:100]) or "", storable(info.area[:100]) or ""
     appt.status = status
     appt.last_event_at = event.occurred_at
-    appt.needs_planning = True
+    appt.needs_planning = False  # planned inline below, in this transaction; true again if that fails
     with session.no_autoflush:  # the appointment is written once, with its course, not inserted then updated
         course = _course_for(session, event, patient, appt if appt.id else None, ZoneInfo(zone_name), now)
     if course is not None:
@@ -206,13 +207,20 @@ def apply_booking_event(session: Session, event: BookingEvent, settings: Setting
 
     # Plan now, so the answer to the webhook already reflects the reminders; on a planning bug
     # the appointment is still saved and `needs_planning` lets the next tick try again.
+    _plan_inline(session, appt, patient, settings, now)
+    return IngestResult("processed", appt.id, patient.id)
+
+
+def _plan_inline(session: Session, appt: Appointment, patient: Patient, settings: Settings, now: datetime) -> None:
+    """Plan the patient in a savepoint. The appointment was written as planned (with its other changes, one
+    statement) and is marked for the next tick only when planning fails: what commits has `needs_planning` true
+    exactly then."""
     try:
         with session.begin_nested():
             plan_patient(session, patient, settings, now)
-        appt.needs_planning = False
     except Exception:
         log.exception("planning failed for appointment %s; the next tick retries", appt.id)
-    return IngestResult("processed", appt.id, patient.id)
+        appt.needs_planning = True
 
 
 def apply_status_event(session: Session, event: StatusEvent, settings: Settings, now: datetime) -> IngestResult:
@@ -229,12 +237,7 @@ def apply_status_event(session: Session, event: StatusEvent, settings: Settings,
     status = STATUS_AFTER[event.type]
     if (appt.status == AppointmentStatus.BOOKED) != (status == AppointmentStatus.BOOKED):
         appt.slot_changed_at = now
-    appt.status, appt.last_event_at, appt.needs_planning = status, event.occurred_at, True
+    appt.status, appt.last_event_at, appt.needs_planning = status, event.occurred_at, False  # see _plan_inline
     session.flush()
-    try:
-        with session.begin_nested():
-            plan_patient(session, appt.patient, settings, now)
-        appt.needs_planning = False
-    except Exception:
-        log.exception("planning failed for appointment %s; the next tick retries", appt.id)
+    _plan_inline(session, appt, appt.patient, settings, now)
     return IngestResult("processed", appt.id, appt.patient_id)
