@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, literal, select, update
+from sqlalchemy import exists, false, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from .channels import EmailMessageSpec, Senders, SendResult
@@ -297,37 +297,25 @@ def _session_ahead(db_session: Session, patient_id: int, now: datetime) -> bool:
 
 
 def _day_load(db_session: Session, reminder: Reminder, zone: ZoneInfo, now: datetime) -> DayLoad:
+    """Both counts in one statement: capped messages sent today, and more important ones still due today."""
     start, end = day_bounds(now, zone)
-    capped = Reminder.kind.in_(CAPPED_KINDS)
-    sent = db_session.execute(
-        select(func.count())
-        .select_from(Reminder)
-        .where(
-            Reminder.patient_id == reminder.patient_id,
-            capped,
-            Reminder.id != reminder.id,
-            Reminder.status.in_(WENT_OUT),
-            Reminder.sent_at >= start,
-            Reminder.sent_at < end,
-        )
-    ).scalar_one()
-    higher = [k for k in CAPPED_KINDS if rank(k) < rank(reminder.kind)]
-    waiting = (
-        db_session.execute(
-            select(func.count())
-            .select_from(Reminder)
-            .where(
-                Reminder.patient_id == reminder.patient_id,
-                Reminder.kind.in_(higher),
-                Reminder.id != reminder.id,
-                Reminder.status.in_(lifecycle.OPEN),
-                Reminder.next_attempt_at < end,
-                (Reminder.expires_at.is_(None)) | (Reminder.expires_at > now),
-            )
-        ).scalar_one()
-        if higher
-        else 0
+    sent_today = (
+        Reminder.kind.in_(CAPPED_KINDS) & Reminder.status.in_(WENT_OUT) & (Reminder.sent_at >= start) & (Reminder.sent_at < end)
     )
+    higher = [k for k in CAPPED_KINDS if rank(k) < rank(reminder.kind)]
+    due_today = (
+        Reminder.kind.in_(higher)
+        & Reminder.status.in_(lifecycle.OPEN)
+        & (Reminder.next_attempt_at < end)
+        & ((Reminder.expires_at.is_(None)) | (Reminder.expires_at > now))
+        if higher
+        else false()
+    )
+    sent, waiting = db_session.execute(
+        select(func.count().filter(sent_today), func.count().filter(due_today))
+        .select_from(Reminder)
+        .where(Reminder.patient_id == reminder.patient_id, Reminder.id != reminder.id, sent_today | due_today)
+    ).one()
     return DayLoad(sent_today=sent, more_important_due_today=waiting)
 
 
