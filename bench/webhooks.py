@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from bench.common import Figure, bench_settings, fresh_database, make_app
+from bench.common import Figure, bench_settings, fresh_database, make_app, scaled
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-webhook-secret"
@@ -99,6 +99,7 @@ def trivial(i: int) -> tuple[str, str, bytes, dict[str, str]]:
 
 
 def main() -> list[Figure]:
+    volume = scaled(3000)
     with fresh_database() as url:
         make_app(bench_settings(url))  # the schema
         port = free_port()
@@ -140,8 +141,8 @@ def main() -> list[Figure]:
                 except requests.RequestException:  # not listening yet, or a worker still importing
                     time.sleep(0.1)
             load(base, 200, 8, signed)  # warm up
-            live_time, live = load(base, 3000, 16, trivial)
-            hook_time, hooks = load(base, 3000, 16, signed)
+            live_time, live = load(base, volume, 16, trivial)
+            hook_time, hooks = load(base, volume, 16, signed)
             workers = [
                 int(p) for p in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
             ]
@@ -163,7 +164,7 @@ def main() -> list[Figure]:
             "higher",
         ),
         Figure(
-            "signed generic bookings (3,000, 16 clients, PostgreSQL, planned inline)",
+            f"signed generic bookings ({volume:,}, 16 clients, PostgreSQL, planned inline)",
             f"{hook_rate:.0f} req/s, p50 {pct(hooks, 50):.1f} ms, p99 {pct(hooks, 99):.1f} ms",
             ">= 300 req/s, p99 < 100 ms",
             hook_rate,
