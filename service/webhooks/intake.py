@@ -6,7 +6,9 @@ import hashlib
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.events import BookingEvent, StatusEvent
@@ -58,25 +60,31 @@ def accept(
     warnings: list[str] | None = None,
 ) -> tuple[dict[str, object], int]:
     """Apply the events of one delivery in one transaction; a repeated event id changes nothing."""
-    seen = db.session.execute(
-        select(WebhookEvent.outcome).where(WebhookEvent.source == source, WebhookEvent.event_id == event_id)
-    ).first()
-    if seen is not None:
-        return {"status": "duplicate", "event_id": event_id}, 200
-    record = WebhookEvent(
-        source=source,
-        event_id=storable(event_id),
-        event_type=storable((event_type or "")[:64]) or None,
-        payload=storable(raw.decode("utf-8", "replace")),
-        outcome="processed",
-        received_at=now,
-        error=storable("; ".join(warnings)[:2000]) if warnings else None,
-    )
-    if ignored:
-        record.outcome, record.error = "ignored", storable(ignored[:2000])
-    db.session.add(record)
+    outcome, error = ("ignored", storable(ignored[:2000])) if ignored else ("processed", None)
+    if warnings and not ignored:
+        error = storable("; ".join(warnings)[:2000])
+    table = WebhookEvent.__table__
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     try:
-        db.session.flush()  # the unique (source, event_id) claims this delivery before any work
+        # The unique (source, event_id) claims this delivery before any work: one statement, and none inserted
+        # (no error either) when it was seen before.
+        record_id = db.session.execute(
+            insert(table)
+            .values(
+                source=source,
+                event_id=storable(event_id),
+                event_type=storable((event_type or "")[:64]) or None,
+                payload=storable(raw.decode("utf-8", "replace")),
+                outcome=outcome,
+                received_at=now,
+                error=error,
+            )
+            .on_conflict_do_nothing(index_elements=["source", "event_id"])
+            .returning(table.c.id)
+        ).scalar_one_or_none()
+        if record_id is None:
+            db.session.rollback()
+            return {"status": "duplicate", "event_id": event_id}, 200
         results = [
             apply_status_event(db.session, e, settings, now)
             if isinstance(e, StatusEvent)
@@ -84,8 +92,10 @@ def accept(
             for e in events
         ]
         if results and all(r.outcome == "stale" for r in results):
-            record.outcome, record.error = "ignored", "older than what was already applied"
-        outcome = record.outcome  # read before the commit expires it: a refresh would cost a query
+            outcome = "ignored"
+            db.session.execute(
+                update(table).where(table.c.id == record_id).values(outcome=outcome, error="older than what was already applied")
+            )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
