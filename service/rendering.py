@@ -68,6 +68,7 @@ def default_template(kind: str, channel: str, language: str) -> tuple[str | None
     raise TemplateProblem(f"no template for {kind} by {channel}")
 
 
+@lru_cache(maxsize=256)  # the clinic's own number, in every message: parsing it cost 0.15 ms a send
 def format_phone(e164: str) -> str:
     if not e164:
         return ""

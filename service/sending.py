@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, false, func, literal, select, update
+from sqlalchemy import bindparam, exists, false, func, select, update
 from sqlalchemy.orm import Session
 
 from .channels import EmailMessageSpec, Senders, SendResult
@@ -120,14 +120,8 @@ def _lock_for_send(db_session: Session, worker: str, reminder_id: int, now: date
             else []
         )
         reminder, phone_suppressed, email_suppressed = db_session.execute(
-            select(
-                Reminder,
-                _suppressed("phone", patient.phone),
-                _suppressed("email", patient.email),
-            )
-            .where(Reminder.id == reminder_id)
-            .with_for_update(of=Reminder)
-            .execution_options(populate_existing=True)
+            _LOCK_REMINDER,
+            {"reminder_id": reminder_id, "phone": _digest("phone", patient.phone), "email": _digest("email", patient.email)},
         ).one()
         if reminder.patient_id == patient.id and _session_ids(reminder.appointment_id, reminder.context) <= set(ids):
             break
@@ -147,11 +141,23 @@ def _session_ids(appointment_id: int | None, context: dict[str, Any] | None) -> 
     return named | ({appointment_id} if appointment_id else set())
 
 
-def _suppressed(kind: str, address: str | None) -> Any:
-    """Whether this number or address belonged to an erased patient (privacy.is_suppressed, as a column)."""
-    if not address:
-        return literal(False)
-    return exists().where(Suppression.digest == digest(kind, address))
+def _digest(kind: str, address: str | None) -> str:
+    """The suppression key of this number or address (privacy.digest); none at all matches no row."""
+    return digest(kind, address) if address else ""
+
+
+# The reminder, locked, with whether the patient's number and address belonged to an erased patient
+# (privacy.is_suppressed, as two columns). Built once: SQLAlchemy reuses its compiled form.
+_LOCK_REMINDER = (
+    select(
+        Reminder,
+        exists().where(Suppression.digest == bindparam("phone")),
+        exists().where(Suppression.digest == bindparam("email")),
+    )
+    .where(Reminder.id == bindparam("reminder_id"))
+    .with_for_update(of=Reminder)
+    .execution_options(populate_existing=True)
+)
 
 
 def _settle(db_session: Session, ctx: SendContext, locked: Locked, *, now: datetime) -> str:
