@@ -10,6 +10,10 @@ The throughput bench's own reminders ("bench" kind, no session) are counted too.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,13 +21,32 @@ from sqlalchemy import func, select
 
 from bench.common import Figure, bench_settings, counting_statements, fresh_database, make_app, senders_of
 from bench.dispatch import seed
-from bench.webhooks import SECRET, signed
+from bench.webhooks import SECRET, body, signed
 from service.dispatcher import Dispatcher
 from service.extensions import db
 from service.models import Reminder
 from service.timeutil import utcnow
 
 BOOKINGS = 60
+RETURNING = 20
+
+
+def _next_session(raw: bytes) -> bytes:
+    event = json.loads(raw)
+    event["id"] += "-next"
+    event["appointment"]["id"] += "-next"
+    starts = datetime.fromisoformat(event["appointment"]["starts_at"]) + timedelta(days=7)
+    event["appointment"]["starts_at"] = starts.isoformat()
+    return json.dumps(event).encode()
+
+
+def signed_body(raw: bytes) -> tuple[str, str, bytes, dict[str, str]]:
+    stamp = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), stamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+    headers = {"X-Recall-Timestamp": stamp, "X-Recall-Signature": f"sha256={digest}", "Content-Type": "application/json"}
+    return "POST", "/webhooks/generic", raw, headers
+
+
 BENCH_SENDS = 300
 
 
@@ -77,6 +100,13 @@ def bookings_and_sends() -> list[Figure]:
         remind_24h = _dispatch(app, settings, last_due["reminder_24h"] + timedelta(minutes=1))
         remind_stmts, remind_settled = remind_48h[0] + remind_24h[0], remind_48h[1] + remind_24h[1]
         remind_outcomes = {k: remind_48h[2].get(k, 0) + remind_24h[2].get(k, 0) for k in {*remind_48h[2], *remind_24h[2]}}
+        returning = []
+        for i in range(RETURNING):  # the same patients' next session, a week later: the usual booking in a course, with history
+            method, path, data, headers = signed_body(_next_session(body(i)))
+            with counting_statements(engine) as count:
+                response = client.open(path, method=method, data=data, headers=headers)
+            assert response.status_code == 200, response.get_data(as_text=True)[:200]
+            returning.append(count.total)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -95,6 +125,13 @@ def bookings_and_sends() -> list[Figure]:
             f"{later:.1f} statements ({sum(kinds.values()) / BOOKINGS:.0f} reminders planned each)",
             "fewer",
             later,
+            "lower",
+        ),
+        Figure(
+            "statements per booking webhook, a returning patient's next session",
+            f"{sum(returning) / len(returning):.1f} statements",
+            "fewer",
+            sum(returning) / len(returning),
             "lower",
         ),
         Figure(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from .domain.courses import CourseSummary, attach_session
@@ -34,23 +34,36 @@ class IngestResult:
     detail: str = ""
 
 
-def _find_patient(session: Session, source: str, info: PatientInfo) -> Patient | None:
-    if info.external_id:
-        link = session.execute(
-            select(PatientExternalId).where(PatientExternalId.source == source, PatientExternalId.external_id == info.external_id)
-        ).scalar_one_or_none()
-        if link is not None:
-            return link.patient
-    for column, value in ((Patient.phone, info.phone), (Patient.email, info.email)):
-        if value:
-            found = session.execute(select(Patient).where(column == value).order_by(Patient.id).limit(1)).scalar_one_or_none()
-            if found is not None:
-                return found
-    return None
+def _find_patient(session: Session, source: str, info: PatientInfo) -> tuple[Patient | None, bool]:
+    """The patient this booking system's id is linked to, else the first with this phone, else with this email; and
+    whether the link was what found them. One query: the three ways ranked in that order."""
+    linked = (
+        select(PatientExternalId.patient_id)
+        .where(PatientExternalId.source == source, PatientExternalId.external_id == info.external_id)
+        .scalar_subquery()
+        if info.external_id
+        else None
+    )
+    ways = [
+        (condition, rank)
+        for condition, rank in (
+            (Patient.id == linked if linked is not None else None, 0),
+            (Patient.phone == info.phone if info.phone else None, 1),
+            (Patient.email == info.email if info.email else None, 2),
+        )
+        if condition is not None
+    ]
+    if not ways:
+        return None, False
+    ranked = case(*ways, else_=3)
+    found = session.execute(
+        select(Patient, ranked).where(or_(*(condition for condition, _ in ways))).order_by(ranked, Patient.id).limit(1)
+    ).one_or_none()
+    return (found[0], found[1] == 0) if found is not None else (None, False)
 
 
 def upsert_patient(session: Session, source: str, info: PatientInfo, now: datetime) -> Patient:
-    patient = _find_patient(session, source, info)
+    patient, linked = _find_patient(session, source, info)
     if patient is None:
         # An empty list, known to be complete: looking for the external id below needs no query after the flush.
         patient = Patient(first_name=info.first_name, last_name=info.last_name, created_at=now, external_ids=[])
@@ -71,7 +84,11 @@ def upsert_patient(session: Session, source: str, info: PatientInfo, now: dateti
             f"webhook:{source}",
         )
     session.flush()
-    if info.external_id and not any(x.source == source and x.external_id == info.external_id for x in patient.external_ids):
+    if (
+        info.external_id
+        and not linked
+        and not any(x.source == source and x.external_id == info.external_id for x in patient.external_ids)
+    ):
         patient.external_ids.append(PatientExternalId(source=source, external_id=info.external_id))
     return patient
 
