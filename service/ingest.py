@@ -94,20 +94,22 @@ def upsert_patient(session: Session, source: str, info: PatientInfo, now: dateti
 
 
 def _course_summaries(session: Session, patient: Patient, zone: ZoneInfo, exclude_appointment: int | None) -> list[CourseSummary]:
-    last_session = dict(
-        session.execute(
-            select(Appointment.course_id, func.max(Appointment.starts_at))
-            .where(
-                Appointment.patient_id == patient.id,
-                Appointment.course_id.is_not(None),
-                Appointment.status.in_((AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED)),
-                Appointment.id != (exclude_appointment or -1),
-            )
-            .group_by(Appointment.course_id)
-        ).all()
-    )
-    courses = session.execute(select(Course).where(Course.patient_id == patient.id)).scalars()
-    return [CourseSummary(c.id, c.area, last_session.get(c.id), c.maintenance_due_on) for c in courses]
+    """The patient's courses, each with its last booked or completed session (this one left out): one query."""
+    last_session = func.max(Appointment.starts_at)
+    rows = session.execute(
+        select(Course, last_session)
+        .outerjoin(
+            Appointment,
+            (Appointment.course_id == Course.id)
+            & (Appointment.patient_id == patient.id)
+            & Appointment.status.in_((AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED))
+            & (Appointment.id != (exclude_appointment or -1)),
+        )
+        .where(Course.patient_id == patient.id)
+        .group_by(Course.id)
+        .order_by(Course.id)
+    ).all()
+    return [CourseSummary(c.id, c.area, last, c.maintenance_due_on) for c, last in rows]
 
 
 def _course_for(
