@@ -41,9 +41,10 @@ demo: $(STAMP)
 	$(DEMO_ENV) $(BIN)/flask --app wsgi serve --host $(HOST) --port $(PORT)
 
 # `make bench BASELINE=<rev>` also runs every benchmark against <rev>, alternately with this tree, and prints both side
-# by side; `make bench PARTS="dispatch statements"` runs only those parts (dispatch statements webhooks admin tick).
+# by side (ROUNDS=N: N runs a side, medians); `make bench PARTS="dispatch statements"` runs only those parts (dispatch
+# statements webhooks admin tick); BENCH_SCALE=0.3 runs the volume benchmarks on 30 % of their rows.
 bench: $(STAMP)
-	$(BIN)/python bench/run.py $(if $(BASELINE),--baseline $(BASELINE)) $(PARTS)
+	$(BIN)/python bench/run.py $(if $(BASELINE),--baseline $(BASELINE)) $(if $(ROUNDS),--rounds $(ROUNDS)) $(PARTS)
 
 # Re-resolve requirements.lock after changing the dependencies in pyproject.toml (needs PyPI).
 lock: $(STAMP)

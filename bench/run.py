@@ -1,6 +1,6 @@
 """`make bench`: each figure beside its goal, on this machine, against PostgreSQL from the environment.
 
-    python bench/run.py [PART ...] [--baseline REV]
+    python bench/run.py [PART ...] [--baseline REV [--rounds N]]
 
 PART is any of dispatch, statements, webhooks, admin, tick (all when none is named).
 
@@ -10,7 +10,8 @@ temporary `git worktree`, this tree's `bench/` is copied into it (the same harne
 measures both), and each part runs in a fresh process for the baseline and for this
 working tree in turn, alternating which goes first. The report puts the two side by
 side with the change. A part that cannot run at the baseline (it needs something the
-baseline did not have) shows "n/a" there.
+baseline did not have) shows "n/a" there. With `--rounds N` (`ROUNDS=N`) each part runs N
+times a side, alternating, and each figure is the median of its runs.
 """
 
 from __future__ import annotations
@@ -118,28 +119,50 @@ def _change(before: Figure | None, after: Figure | None) -> str:
     return f"{pct:+.0f} %{verdict}"
 
 
-def compare(rev: str, parts: list[str]) -> None:
+def _median(runs: list[list[Figure] | None]) -> list[Figure] | None:
+    """Figure by figure, the run with the median number (the lower of the middle two); None if no run worked."""
+    done = [r for r in runs if r is not None]
+    if not done:
+        return None
+    merged = []
+    for figure in done[0]:
+        same = sorted(
+            (f for run in done for f in run if f.label == figure.label),
+            key=lambda f: f.number if f.number is not None else 0.0,
+        )
+        merged.append(same[(len(same) - 1) // 2])
+    return merged
+
+
+def compare(rev: str, parts: list[str], rounds: int = 1) -> None:
     sha = _git("rev-parse", "--verify", f"{rev}^{{commit}}")
     short = _git("rev-parse", "--short", sha)
     head = _git("rev-parse", "--short", "HEAD")
     dirty = " + uncommitted changes" if _git("status", "--porcelain", "--untracked-files=no") else ""
-    print(f"baseline: {rev} = {short}; now: this working tree ({head}{dirty})", flush=True)
+    print(f"baseline: {rev} = {short}; now: this working tree ({head}{dirty}); {rounds} round(s)", flush=True)
     scratch = Path(tempfile.mkdtemp(prefix="recall-bench-"))
     tree = scratch / "baseline"
     _git("worktree", "add", "--detach", str(tree), sha)
     try:
         shutil.rmtree(tree / "bench", ignore_errors=True)
         shutil.copytree(ROOT / "bench", tree / "bench", ignore=shutil.ignore_patterns("__pycache__"))
-        results: dict[str, dict[str, tuple[list[Figure] | None, str]]] = {}
-        for index, part in enumerate(parts):
-            sides = [("baseline", tree), ("now", ROOT)]
-            for tag, where in sides if index % 2 == 0 else sides[::-1]:
-                print(f"\n[{tag}] {part}", flush=True)
-                results.setdefault(part, {})[tag] = _in_child(where, part, scratch, tag)
+        runs: dict[str, dict[str, list[tuple[list[Figure] | None, str]]]] = {}
+        turn = 0
+        for part in parts:
+            for _ in range(rounds):
+                sides = [("baseline", tree), ("now", ROOT)]
+                for tag, where in sides if turn % 2 == 0 else sides[::-1]:
+                    print(f"\n[{tag}] {part}", flush=True)
+                    runs.setdefault(part, {}).setdefault(tag, []).append(_in_child(where, part, scratch, tag))
+                turn += 1
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"\nmachine: {machine()}")
+    results = {
+        part: {tag: (_median([figures for figures, _ in done]), done[-1][1]) for tag, done in sides.items()}
+        for part, sides in runs.items()
+    }
+    print(f"\nmachine: {machine()}" + (f"; each figure the median of {rounds} rounds" if rounds > 1 else ""))
     print(f"\n| figure | goal | baseline ({short}) | now ({head}{dirty and '+'}) | change |\n|---|---|---|---|---|")
     for part in parts:
         before, _ = results[part]["baseline"]
@@ -160,6 +183,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("parts", nargs="*", metavar="PART", help=", ".join(PARTS))
     parser.add_argument("--baseline", metavar="REV", help="also run against this git revision, side by side")
+    parser.add_argument("--rounds", type=int, default=1, help="with --baseline: run each part this many times a side")
     parser.add_argument("--unit", choices=PARTS, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -170,7 +194,7 @@ def main() -> None:
         return
     parts = [p for p in PARTS if p in args.parts] if args.parts else list(PARTS)
     if args.baseline:
-        compare(args.baseline, parts)
+        compare(args.baseline, parts, max(1, args.rounds))
         return
     print(f"machine: {machine()}")
     figures: list[Figure] = []
