@@ -38,6 +38,7 @@ from .domain.care import AFTERCARE_STATUSES, CAPPED_KINDS
 from .domain.dispatch_rules import Cancel, Decision, Defer, NamedSession, RetryPolicy, Send, Skip, decide
 from .domain.frequency import DayLoad, day_bounds, is_capped, rank, wait_for_free_day
 from .domain.planning import Channel
+from .extensions import DbSession
 from .messages import compose
 from .metrics import count_message, observe_send
 from .models import Appointment, Patient, Reminder, SendAttempt
@@ -78,7 +79,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        session: Session,
+        session: DbSession,
         senders: Mapping[str, Any],
         settings: Settings,
         *,

@@ -13,10 +13,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from .domain.courses import CourseSummary, attach_session
 from .domain.events import STATUS_AFTER, BookingEvent, EventType, PatientInfo, StatusEvent
+from .extensions import DbSession
 from .models import Appointment, Course, Patient, PatientExternalId
 from .planner import plan_patient
 from .settings import Settings
@@ -33,7 +33,7 @@ class IngestResult:
     detail: str = ""
 
 
-def _find_patient(session: Session, source: str, info: PatientInfo) -> Patient | None:
+def _find_patient(session: DbSession, source: str, info: PatientInfo) -> Patient | None:
     if info.external_id:
         link = session.execute(
             select(PatientExternalId).where(PatientExternalId.source == source, PatientExternalId.external_id == info.external_id)
@@ -48,7 +48,7 @@ def _find_patient(session: Session, source: str, info: PatientInfo) -> Patient |
     return None
 
 
-def upsert_patient(session: Session, source: str, info: PatientInfo, now: datetime) -> Patient:
+def upsert_patient(session: DbSession, source: str, info: PatientInfo, now: datetime) -> Patient:
     patient = _find_patient(session, source, info)
     if patient is None:
         patient = Patient(first_name=info.first_name, last_name=info.last_name, created_at=now)
@@ -74,7 +74,9 @@ def upsert_patient(session: Session, source: str, info: PatientInfo, now: dateti
     return patient
 
 
-def _course_summaries(session: Session, patient: Patient, zone: ZoneInfo, exclude_appointment: int | None) -> list[CourseSummary]:
+def _course_summaries(
+    session: DbSession, patient: Patient, zone: ZoneInfo, exclude_appointment: int | None
+) -> list[CourseSummary]:
     last_session = dict(
         session.execute(
             select(Appointment.course_id, func.max(Appointment.starts_at))
@@ -92,7 +94,7 @@ def _course_summaries(session: Session, patient: Patient, zone: ZoneInfo, exclud
 
 
 def _course_for(
-    session: Session, event: BookingEvent, patient: Patient, appt: Appointment | None, zone: ZoneInfo, now: datetime
+    session: DbSession, event: BookingEvent, patient: Patient, appt: Appointment | None, zone: ZoneInfo, now: datetime
 ) -> Course | None:
     """The course the webhook names; else the one the session already belongs to; else the patient's open
     course for that area; else a new one (a maintenance course when it starts near a due date)."""
@@ -138,7 +140,7 @@ def _is_stale(appt: Appointment, event: BookingEvent) -> bool:
     return event.occurred_at == appt.last_event_at and appt.status == "cancelled" and event.type != EventType.CANCELLED
 
 
-def apply_booking_event(session: Session, event: BookingEvent, settings: Settings, now: datetime) -> IngestResult:
+def apply_booking_event(session: DbSession, event: BookingEvent, settings: Settings, now: datetime) -> IngestResult:
     patient = upsert_patient(session, event.source, event.patient, now)
     info = event.appointment
     appt = session.execute(
@@ -210,7 +212,7 @@ def apply_booking_event(session: Session, event: BookingEvent, settings: Setting
     return IngestResult("processed", appt.id, patient.id)
 
 
-def apply_status_event(session: Session, event: StatusEvent, settings: Settings, now: datetime) -> IngestResult:
+def apply_status_event(session: DbSession, event: StatusEvent, settings: Settings, now: datetime) -> IngestResult:
     """Mark a known appointment (no-show, completed, cancelled); an unknown one is the sender's mistake to see."""
     appt = session.execute(
         select(Appointment)

@@ -14,11 +14,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from .delivery_days import keep_settled_days
 from .dispatcher import Dispatcher, DispatchReport
-from .extensions import db
+from .extensions import DbSession, db
 from .planner import PlanResult, plan_active, plan_changed
 from .privacy import purge_expired
 
@@ -26,7 +25,7 @@ log = logging.getLogger(__name__)
 PLANNING_LOCK = 0x5245_4341  # "RECA": one number for every planning job
 
 
-def _with_planning_lock(session: Session, work: Callable[[], PlanResult]) -> PlanResult | None:
+def _with_planning_lock(session: DbSession, work: Callable[[], PlanResult]) -> PlanResult | None:
     if session.get_bind().dialect.name == "postgresql":
         got = session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": PLANNING_LOCK}).scalar_one()
         if not got:

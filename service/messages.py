@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from icalendar import Calendar, Event
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from .domain.courses import CourseSession, progress
 from .domain.sms_encoding import sms_encoding
+from .extensions import DbSession
 from .models import Appointment, Course, MessageTemplate, Patient, Reminder, Tip
 from .rendering import (
     TemplateProblem,
@@ -40,7 +40,7 @@ class Composed:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def find_template(session: Session, kind: str, channel: str, language: str) -> tuple[str | None, str]:
+def find_template(session: DbSession, kind: str, channel: str, language: str) -> tuple[str | None, str]:
     """The clinic's own template if it has one (for this very kind, else its family), else the shipped default."""
     for wanted in dict.fromkeys((kind, template_kind(kind))):
         for lang in dict.fromkeys((language, "en")):
@@ -95,7 +95,7 @@ def text_to_html(text: str, footer: str | None = None) -> str:
 
 
 def compose(
-    session: Session,
+    session: DbSession,
     reminder: Reminder,
     patient: Patient,
     appointments: list[Appointment],
@@ -147,7 +147,7 @@ UNSUBSCRIBE_LINE = {"en": "To stop these emails: ", "fr": "Pour ne plus recevoir
 PROGRESS = {"en": ("session {n} of {total}", "session {n}"), "fr": ("séance {n} sur {total}", "séance {n}")}
 
 
-def course_progress(session: Session, appointment: Appointment, language: str) -> str | None:
+def course_progress(session: DbSession, appointment: Appointment, language: str) -> str | None:
     """ "session 3 of 6": where this session sits in its course (cancelled and missed ones not counted)."""
     if appointment.course_id is None:
         return None
@@ -165,7 +165,7 @@ def course_progress(session: Session, appointment: Appointment, language: str) -
     return with_total.format(n=number, total=total) if total else alone.format(n=number)
 
 
-def tip_text(session: Session, tip_id: object, language: str) -> str:
+def tip_text(session: DbSession, tip_id: object, language: str) -> str:
     """The week's tip; if staff removed it meanwhile, the first active tip in the patient's language."""
     tip = session.get(Tip, int(tip_id)) if isinstance(tip_id, int) else None
     if tip is not None and tip.active:
@@ -181,7 +181,7 @@ def tip_text(session: Session, tip_id: object, language: str) -> str:
     return fallback
 
 
-def aftercare_tips(session: Session, language: str) -> list[str]:
+def aftercare_tips(session: DbSession, language: str) -> list[str]:
     for lang in dict.fromkeys((language, "en")):
         texts = (
             session.execute(

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from .domain.care import TipRef, plan_aftercare, plan_maintenance, plan_tips
 from .domain.courses import CourseSession, course_state
@@ -33,6 +32,7 @@ from .domain.planning import (
     plan_session_reminders,
 )
 from .domain.quiet_hours import QuietHours
+from .extensions import DbSession
 from .models import Appointment, Course, Patient, Reminder, ReminderRule, Tip
 from .rendering import language_of
 from .settings import Settings
@@ -65,7 +65,7 @@ def reach_of(patient: Patient) -> Reach:
     )
 
 
-def session_rules(session: Session) -> list[SessionRule]:
+def session_rules(session: DbSession) -> list[SessionRule]:
     """The clinic's rules from the database; the shipped defaults until it has any."""
     rows = session.execute(select(ReminderRule)).scalars().all()
     if not rows:
@@ -86,7 +86,7 @@ def window_of(settings: Settings) -> QuietHours:
     return QuietHours(*settings.quiet_hours)
 
 
-def wanted_for_patient(session: Session, patient: Patient, settings: Settings, now: datetime) -> list[Wanted]:
+def wanted_for_patient(session: DbSession, patient: Patient, settings: Settings, now: datetime) -> list[Wanted]:
     zone = ZoneInfo(patient.timezone or settings.clinic_timezone)
     window = window_of(settings)
     every = session.execute(select(Appointment).where(Appointment.patient_id == patient.id)).scalars().all()
@@ -118,7 +118,7 @@ def course_session(appt: Appointment) -> CourseSession:
 
 
 def wanted_for_courses(
-    session: Session,
+    session: DbSession,
     patient: Patient,
     appointments: Sequence[Appointment],
     settings: Settings,
@@ -173,7 +173,7 @@ def wanted_for_courses(
     return wanted
 
 
-def tip_library(session: Session, language: str | None) -> list[TipRef]:
+def tip_library(session: DbSession, language: str | None) -> list[TipRef]:
     """Active lifestyle tips in the patient's language (English when the clinic has none in it), in library order."""
     for lang in dict.fromkeys((language_of(language), "en")):
         rows = session.execute(
@@ -186,7 +186,7 @@ def tip_library(session: Session, language: str | None) -> list[TipRef]:
     return []
 
 
-def _tips_seen(session: Session, patient_id: int) -> tuple[dict[int, dict[int, int]], dict[int, datetime]]:
+def _tips_seen(session: DbSession, patient_id: int) -> tuple[dict[int, dict[int, int]], dict[int, datetime]]:
     """Which tip each planned week got (per course), and when each tip last reached this patient."""
     assigned: dict[int, dict[int, int]] = {}
     last_sent: dict[int, datetime] = {}
@@ -207,7 +207,7 @@ def _tips_seen(session: Session, patient_id: int) -> tuple[dict[int, dict[int, i
     return assigned, last_sent
 
 
-def _notified_starts(session: Session, patient_id: int, predecessor_ids: list[int]) -> dict[int, datetime]:
+def _notified_starts(session: DbSession, patient_id: int, predecessor_ids: list[int]) -> dict[int, datetime]:
     """For each appointment, the start time the patient was last told is booked; none after a cancellation notice.
 
     One confirmation may name several sessions booked together: each one it named counts as told.
@@ -233,7 +233,7 @@ def _notified_starts(session: Session, patient_id: int, predecessor_ids: list[in
     return {a: start for a, start in told.items() if start is not None}
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, object]]) -> int:
+def _insert_ignoring_duplicates(session: DbSession, rows: list[dict[str, object]]) -> int:
     """One INSERT for all new rows; a row a concurrent planner already made is skipped, not an error."""
     if not rows:
         return 0
@@ -260,7 +260,7 @@ def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:
     return UNWANTED + "the rules or the patient's details changed"
 
 
-def plan_patient(session: Session, patient: Patient, settings: Settings, now: datetime) -> PlanResult:
+def plan_patient(session: DbSession, patient: Patient, settings: Settings, now: datetime) -> PlanResult:
     result = PlanResult()
     wanted = {w.dedupe_key: w for w in wanted_for_patient(session, patient, settings, now)}
     rows = (
@@ -330,7 +330,7 @@ def plan_patient(session: Session, patient: Patient, settings: Settings, now: da
     return result
 
 
-def plan_active(session: Session, settings: Settings, now: datetime) -> PlanResult:
+def plan_active(session: DbSession, settings: Settings, now: datetime) -> PlanResult:
     """Plan every patient whose plans move with time alone: a course running (tips, completion) or a maintenance near."""
     recent = (now - timedelta(days=40)).date()
     patient_ids = (
@@ -351,7 +351,7 @@ def plan_active(session: Session, settings: Settings, now: datetime) -> PlanResu
     return result
 
 
-def plan_changed(session: Session, settings: Settings, now: datetime) -> PlanResult:
+def plan_changed(session: DbSession, settings: Settings, now: datetime) -> PlanResult:
     """Plan every patient with an appointment changed since it was last planned."""
     result = PlanResult()
     patient_ids = (

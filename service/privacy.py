@@ -19,9 +19,9 @@ from typing import Any
 
 import phonenumbers
 from sqlalchemy import String, delete, func, or_, select, update
-from sqlalchemy.orm import Session
 
 from .contacts import ContactError, normalise_email, normalise_phone
+from .extensions import DbSession
 from .models import (
     Appointment,
     AuditEvent,
@@ -44,11 +44,11 @@ def digest(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()
 
 
-def is_suppressed(session: Session, kind: str, value: str | None) -> bool:
+def is_suppressed(session: DbSession, kind: str, value: str | None) -> bool:
     return bool(value) and session.get(Suppression, digest(kind, value or "")) is not None
 
 
-def find_patients(session: Session, *, phone: str | None, email: str | None, region: str) -> list[Patient]:
+def find_patients(session: DbSession, *, phone: str | None, email: str | None, region: str) -> list[Patient]:
     """Patients holding this number or address (one usually; a family sharing a phone is several)."""
     if bool(phone) == bool(email):
         raise ContactError("give exactly one of --phone or --email")
@@ -69,7 +69,7 @@ def _row(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: _iso(getattr(obj, name)) for name in fields}
 
 
-def export_patient(session: Session, patient: Patient) -> dict[str, Any]:
+def export_patient(session: DbSession, patient: Patient) -> dict[str, Any]:
     """Everything we hold about one patient, as plain JSON types."""
     reminders = list(session.execute(select(Reminder).where(Reminder.patient_id == patient.id).order_by(Reminder.id)).scalars())
     reminder_ids = [r.id for r in reminders]
@@ -164,7 +164,7 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _payload_needles(session: Session, patient: Patient) -> list[str]:
+def _payload_needles(session: DbSession, patient: Patient) -> list[str]:
     """Strings that only this patient's deliveries contain: the number in the ways booking systems write it, the
     address, and ids of 6 characters or more (a shorter one could be part of another patient's id)."""
     needles: list[str] = []
@@ -195,7 +195,7 @@ class Erasure:
     payloads_removed: int
 
 
-def erase_patient(session: Session, patient: Patient, *, actor: str, now: datetime) -> Erasure:
+def erase_patient(session: DbSession, patient: Patient, *, actor: str, now: datetime) -> Erasure:
     """Remove what identifies the patient, suppress their contacts, cancel what is pending; the caller commits."""
     for kind, value in (("phone", patient.phone), ("email", patient.email)):
         if value and session.get(Suppression, digest(kind, value)) is None:
@@ -296,7 +296,7 @@ class Purge:
     payloads: int
 
 
-def purge_expired(session: Session, *, retention_months: int, payload_days: int, now: datetime) -> Purge:
+def purge_expired(session: DbSession, *, retention_months: int, payload_days: int, now: datetime) -> Purge:
     """Message bodies and replies older than the retention period, raw webhook payloads older than `payload_days`."""
     before = now - timedelta(days=round(retention_months * 30.44))
     bodies = (

@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
 from ..contacts import ContactError, mask_phone, normalise_phone
 from ..domain.replies import Intent, classify
+from ..extensions import DbSession
 from ..messages import base_variables, find_template, patient_zone
 from ..models import Appointment, AuditEvent, InboundMessage, Patient
 from ..planner import plan_patient
@@ -30,7 +30,7 @@ from .twilio_status import SID
 log = logging.getLogger(__name__)
 
 
-def handle_inbound(session: Session, form: Mapping[str, str], settings: Settings, now: datetime) -> str | None:
+def handle_inbound(session: DbSession, form: Mapping[str, str], settings: Settings, now: datetime) -> str | None:
     """Apply a reply; returns the text to answer with, or None for no answer."""
     sid = form.get("MessageSid") or form.get("SmsSid")
     sender = form.get("From")
@@ -93,7 +93,7 @@ def twiml(reply: str | None) -> str:
     return str(response)
 
 
-def _set_opt_out(session: Session, patient: Patient, settings: Settings, now: datetime, *, stopped: bool) -> None:
+def _set_opt_out(session: DbSession, patient: Patient, settings: Settings, now: datetime, *, stopped: bool) -> None:
     if stopped:
         patient.sms_opted_out_at = patient.sms_opted_out_at or now
     else:
@@ -114,7 +114,7 @@ def _set_opt_out(session: Session, patient: Patient, settings: Settings, now: da
     plan_patient(session, patient, settings, now)
 
 
-def _next_session(session: Session, patient: Patient, now: datetime) -> Appointment | None:
+def _next_session(session: DbSession, patient: Patient, now: datetime) -> Appointment | None:
     return session.execute(
         select(Appointment)
         .where(Appointment.patient_id == patient.id, Appointment.status == "booked", Appointment.starts_at > now)
@@ -123,7 +123,7 @@ def _next_session(session: Session, patient: Patient, now: datetime) -> Appointm
     ).scalar_one_or_none()
 
 
-def _reply(session: Session, kind: str, patient: Patient, settings: Settings, appointment: Appointment | None) -> str:
+def _reply(session: DbSession, kind: str, patient: Patient, settings: Settings, appointment: Appointment | None) -> str:
     language = language_of(patient.language)
     variables: dict[str, Any] = base_variables(patient, settings)
     if appointment is not None:

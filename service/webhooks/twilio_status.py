@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from ..domain.planning import Channel
+from ..extensions import DbSession
 from ..metrics import count_message
 from ..models import DeliveryEvent, Patient, Reminder
 from ..planner import reach_of
@@ -57,7 +57,7 @@ def verify(auth_token: str, url: str, form: Mapping[str, str], signature: str | 
         raise SignatureError(f"{SIGNATURE_HEADER} does not match {url} and the parameters posted")
 
 
-def record_status(session: Session, form: Mapping[str, str], reminder_id: int | None, now: datetime) -> str:
+def record_status(session: DbSession, form: Mapping[str, str], reminder_id: int | None, now: datetime) -> str:
     """Store the callback and move the reminder forward; returns what was done, for the response and the logs."""
     sid = form.get("MessageSid") or form.get("SmsSid")
     status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
@@ -103,13 +103,13 @@ def record_status(session: Session, form: Mapping[str, str], reminder_id: int | 
     return "updated"
 
 
-def _find(session: Session, reminder_id: int | None, sid: str) -> Reminder | None:
+def _find(session: DbSession, reminder_id: int | None, sid: str) -> Reminder | None:
     query = select(Reminder).with_for_update()
     query = query.where(Reminder.id == reminder_id) if reminder_id else query.where(Reminder.provider_message_id == sid)
     return session.execute(query).scalar_one_or_none()
 
 
-def _undelivered(session: Session, reminder: Reminder, status: str, error_code: str | None, now: datetime) -> str:
+def _undelivered(session: DbSession, reminder: Reminder, status: str, error_code: str | None, now: datetime) -> str:
     why = f"SMS {status}" + (f" (Twilio {error_code})" if error_code else "")
     patient = session.get(Patient, reminder.patient_id)
     if patient is not None and error_code == OPTED_OUT:
