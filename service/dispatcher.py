@@ -373,7 +373,7 @@ class Dispatcher:
         try:
             if reminder.channel == "sms":
                 self.pacer.wait()
-                return sender.send_sms(patient.phone, composed.text, reminder_id=reminder.id)  # type: ignore[no-any-return]
+                return sender.send_sms(patient.phone, composed.text, reminder_id=reminder.id)
             spec = EmailMessageSpec(
                 to=patient.email or "",
                 subject=composed.subject or "",
@@ -382,7 +382,7 @@ class Dispatcher:
                 ics=composed.ics,
                 headers=composed.headers,
             )
-            return sender.send_email(spec, reminder_id=reminder.id)  # type: ignore[no-any-return]
+            return sender.send_email(spec, reminder_id=reminder.id)
         except Exception as exc:  # a bug in a channel must not lose the reminder
             log.exception("channel %s raised", reminder.channel)
             return SendResult(

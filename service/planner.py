@@ -155,9 +155,9 @@ def wanted_for_courses(
         superseded = any(
             other.id != course.id
             and other.area.strip().lower() == course.area.strip().lower()
-            and states[other.id].first_session_at is not None
+            and (other_first := states[other.id].first_session_at) is not None
             and state.last_session_at is not None
-            and states[other.id].first_session_at > state.last_session_at  # type: ignore[operator]
+            and other_first > state.last_session_at
             for other in courses
         )
         wanted.extend(
