@@ -74,7 +74,9 @@ def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
     ends = instant(payload.get("endTime"), "payload.endTime") if payload.get("endTime") else None
     duration = between(starts, ends, "payload.endTime") if ends else minutes(payload.get("length") or 10, "payload.length")
     warnings: list[str] = []
-    responses = payload.get("responses") if isinstance(payload.get("responses"), dict) else {}
+    responses = payload.get("responses")
+    if not isinstance(responses, dict):
+        responses = {}
     reminder_number = payload.get("smsReminderNumber")
     raw_phone = (
         attendee.get("phoneNumber")

@@ -12,7 +12,7 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
+from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo, StatusEvent
 from .delivery import Delivery, bounded, digest_id, email_or_warning, language_of_locale, phone_or_warning, shape_checked
 from .errors import PayloadError, SignatureError
 from .instants import between, instant, minutes
@@ -108,7 +108,9 @@ def parse(raw: bytes, *, region: str, now: datetime) -> Delivery:
     if not isinstance(body, dict):
         raise PayloadError("the body is not a FHIR resource", ["resourceType"])
     appointments, bundled = _resources(body)
-    events, warnings, skipped = [], [], []
+    events: list[BookingEvent | StatusEvent] = []
+    warnings: list[str] = []
+    skipped: list[str] = []
     for index, appt in enumerate(appointments):
         where = "Appointment" if body.get("resourceType") == "Appointment" else f"Bundle.entry[{index}].Appointment"
         status = appt.get("status")
