@@ -63,7 +63,7 @@ def verify_totp(session: DbSession, user: User, code: str, now: datetime) -> boo
                 .values(totp_last_step=step)
                 .execution_options(synchronize_session=False)
             )
-            if not claimed.rowcount:
+            if not claimed.rowcount:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
                 return False  # this code (or a later one) was already used: a replay
             set_committed_value(user, "totp_last_step", step)
             return True
@@ -98,7 +98,7 @@ def use_recovery_code(session: DbSession, user: User, code: str, now: datetime) 
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(used.rowcount)
+    return bool(used.rowcount)  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
 
 
 def check_code(session: DbSession, user: User, code: str, now: datetime) -> str | None:

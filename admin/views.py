@@ -398,7 +398,7 @@ class ReplyView(ProtectedModelView):
     column_formatters = {
         "patient": lambda v, c, m, n: (
             Markup('<a href="{}">{}</a>').format(
-                f"/admin/patient/details/?id={m.patient_id}", db.session.get(Patient, m.patient_id).full_name
+                f"/admin/patient/details/?id={m.patient_id}", db.session.get_one(Patient, m.patient_id).full_name
             )
             if m.patient_id
             else mask_phone(m.from_number)

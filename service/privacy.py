@@ -207,7 +207,7 @@ def erase_patient(session: DbSession, patient: Patient, *, actor: str, now: date
     if needles:
         quoting = or_(*[WebhookEvent.payload.ilike(f"%{_like_escape(n)}%", escape="\\") for n in needles])
         payloads = (
-            session.execute(
+            session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
                 update(WebhookEvent)
                 .where(WebhookEvent.payload.is_not(None), quoting)
                 .values(payload=None, error=None)
@@ -216,7 +216,7 @@ def erase_patient(session: DbSession, patient: Patient, *, actor: str, now: date
             or 0
         )
     cancelled = (
-        session.execute(
+        session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
             update(Reminder)
             .where(Reminder.patient_id == patient.id, Reminder.status.in_(("pending", "sending")))
             .values(
@@ -231,7 +231,7 @@ def erase_patient(session: DbSession, patient: Patient, *, actor: str, now: date
         or 0
     )
     bodies = (
-        session.execute(
+        session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
             update(Reminder)
             .where(Reminder.patient_id == patient.id)
             .values(body=None, subject=None, context=None, updated_at=now)
@@ -247,7 +247,7 @@ def erase_patient(session: DbSession, patient: Patient, *, actor: str, now: date
         .execution_options(synchronize_session=False)
     )
     replies = (
-        session.execute(
+        session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
             update(InboundMessage)
             .where(InboundMessage.patient_id == patient.id)
             .values(body=None, from_number=None)
@@ -300,7 +300,7 @@ def purge_expired(session: DbSession, *, retention_months: int, payload_days: in
     """Message bodies and replies older than the retention period, raw webhook payloads older than `payload_days`."""
     before = now - timedelta(days=round(retention_months * 30.44))
     bodies = (
-        session.execute(
+        session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
             update(Reminder)
             .where(Reminder.body.is_not(None), Reminder.created_at < before, Reminder.status.notin_(("pending", "sending")))
             .values(body=None, subject=None)
@@ -309,7 +309,7 @@ def purge_expired(session: DbSession, *, retention_months: int, payload_days: in
         or 0
     )
     replies = (
-        session.execute(
+        session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
             update(InboundMessage)
             .where(InboundMessage.body.is_not(None), InboundMessage.received_at < before)
             .values(body=None)
@@ -318,7 +318,7 @@ def purge_expired(session: DbSession, *, retention_months: int, payload_days: in
         or 0
     )
     payloads = (
-        session.execute(
+        session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
             update(WebhookEvent)
             .where(WebhookEvent.payload.is_not(None), WebhookEvent.received_at < now - timedelta(days=payload_days))
             .values(payload=None)

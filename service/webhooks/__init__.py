@@ -217,6 +217,7 @@ def twilio_status_callback() -> ResponseReturnValue:
     """Delivery receipts; `?reminder=<id>` names our reminder. 403 on a bad signature (Twilio's convention)."""
     form, refusal = twilio_form("status callbacks")
     if form is None:
+        assert refusal is not None  # twilio_form gives one or the other
         return refusal
     reminder_id = request.args.get("reminder", type=int)
     if reminder_id is not None and not 0 < reminder_id < 2**31:
@@ -235,6 +236,7 @@ def twilio_inbound_message() -> ResponseReturnValue:
     """Patients' replies; answered with TwiML. 403 on a bad signature."""
     form, refusal = twilio_form("inbound SMS")
     if form is None:
+        assert refusal is not None  # twilio_form gives one or the other
         return refusal
     try:
         reply = twilio_inbound.handle_inbound(db.session, form, current_app.extensions["recall.settings"], utcnow())
