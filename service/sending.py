@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 from .channels import EmailMessageSpec, Senders, SendResult
 from .consent import opt_out
 from .domain import lifecycle
-from .domain.bursts import NOTICE_KINDS as SESSION_NOTICE_KINDS
-from .domain.bursts import SessionMessage, is_about_sessions_ahead, redundant
+from .domain.bursts import AHEAD_NOTICE_KINDS, SessionMessage, is_about_sessions_ahead, redundant
 from .domain.care import AFTERCARE_STATUSES, CAPPED_KINDS
 from .domain.dispatch_rules import Cancel, Decision, Defer, NamedSession, RetryPolicy, Send, Skip, decide
 from .domain.frequency import DayLoad, day_bounds, is_capped, rank, wait_for_free_day
@@ -223,7 +222,7 @@ def _redundant(db_session: Session, reminder: Reminder, appointments: list[Appoi
             Reminder.id != reminder.id,
             Reminder.status.in_((*lifecycle.OPEN, *WENT_OUT)),
             Reminder.planned_for >= earliest - timedelta(days=1),
-            Reminder.kind.in_(SESSION_NOTICE_KINDS) | Reminder.dedupe_key.startswith("session:"),
+            Reminder.kind.in_(AHEAD_NOTICE_KINDS) | Reminder.dedupe_key.startswith("session:"),
         )
     ).all()
     others = [
