@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from .domain.courses import CourseSession, progress
 from .domain.sms_encoding import sms_encoding
-from .domain.vocabulary import ReminderKind
+from .domain.vocabulary import Channel, ReminderKind
 from .models import Appointment, Course, MessageTemplate, Patient, Reminder, Tip
 from .rendering import (
     TemplateProblem,
@@ -119,11 +119,11 @@ def compose(
         variables["tip"] = tip_text(session, planned.get("tip_id"), language)
     if reminder.kind == ReminderKind.AFTERCARE:
         variables["aftercare_tips"] = aftercare_tips(session, language)
-    link = unsubscribe_url(settings.public_base_url, settings.secret_key, patient.id) if channel == "email" else None
+    link = unsubscribe_url(settings.public_base_url, settings.secret_key, patient.id) if channel == Channel.EMAIL else None
     variables["unsubscribe_url"] = variables["manage_url"] = link or ""
     subject_src, body_src = find_template(session, reminder.kind, channel, language)
     text = render_text(body_src, variables)
-    if channel == "sms":
+    if channel == Channel.SMS:
         encoding = sms_encoding(text)
         return Composed(subject=None, text=text, encoding=encoding.encoding, segments=encoding.segments)
     subject = render_text(subject_src or "{{ clinic_name }}", variables)
