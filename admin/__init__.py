@@ -22,6 +22,7 @@ from service.models import (
     User,
     WebhookEvent,
 )
+from service.runtime import get_settings
 from service.timeutil import utcnow
 
 from .security import ProtectedIndexView
@@ -54,7 +55,7 @@ def init_admin(app: Flask) -> Admin:
 
     admin = Admin(
         app,
-        name=app.extensions["recall.settings"].clinic_name,
+        name=get_settings(app).clinic_name,
         url="/admin",
         theme=Bootstrap4Theme(),
         index_view=DashboardView(name="Dashboard", url="/admin"),

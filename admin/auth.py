@@ -13,7 +13,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired
 
 from service.extensions import db
 from service.models import AuditEvent, User
+from service.runtime import get_settings
 from service.timeutil import utcnow
 
 from . import mfa
@@ -196,7 +197,7 @@ def _form_error(form: FlaskForm) -> str:
 
 
 def _settings() -> Any:
-    return current_app.extensions["recall.settings"]
+    return get_settings()
 
 
 def _pending_user() -> User | None:
@@ -336,7 +337,7 @@ def init_auth(app: Flask) -> None:
     manager.session_protection = "strong"
     manager.user_loader(_load_user)
     manager.init_app(app)
-    init_limits(app, app.extensions["recall.settings"].ratelimit_storage_uri)
+    init_limits(app, get_settings(app).ratelimit_storage_uri)
     # The panel's sign-out button posts it. Not named csrf_token: Flask-Admin's forms would then carry two tokens.
     app.jinja_env.globals["signout_csrf_token"] = generate_csrf
     app.register_blueprint(bp)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from service.delivery_days import daily_counts
+from service.domain.vocabulary import AppointmentStatus, ReminderStatus
 from service.extensions import db
 from service.models import Appointment, Course, InboundMessage, Patient, Reminder
 
@@ -40,7 +41,9 @@ def build_dashboard(settings: Any, now: datetime) -> Dashboard:
         return list(
             db.session.execute(
                 select(Appointment)
-                .where(Appointment.starts_at >= start, Appointment.starts_at < end, Appointment.status != "cancelled")
+                .where(
+                    Appointment.starts_at >= start, Appointment.starts_at < end, Appointment.status != AppointmentStatus.CANCELLED
+                )
                 .order_by(Appointment.starts_at)
             ).scalars()
         )
@@ -48,7 +51,7 @@ def build_dashboard(settings: Any, now: datetime) -> Dashboard:
     next_hour = list(
         db.session.execute(
             select(Reminder)
-            .where(Reminder.status == "pending", Reminder.next_attempt_at <= now + timedelta(hours=1))
+            .where(Reminder.status == ReminderStatus.PENDING, Reminder.next_attempt_at <= now + timedelta(hours=1))
             .order_by(Reminder.next_attempt_at)
             .limit(50)
         ).scalars()
@@ -60,7 +63,9 @@ def build_dashboard(settings: Any, now: datetime) -> Dashboard:
     delivered_total = sum(d for _, _, d, _ in daily)
     reported = sum(r for *_, r in counted)
     month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
-    booked_ahead = select(Appointment.patient_id).where(Appointment.status == "booked", Appointment.starts_at > now)
+    booked_ahead = select(Appointment.patient_id).where(
+        Appointment.status == AppointmentStatus.BOOKED, Appointment.starts_at > now
+    )
     due = db.session.execute(
         select(Patient, Course.maintenance_due_on)
         .join(Course, Course.patient_id == Patient.id)

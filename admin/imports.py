@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,6 +23,7 @@ from wtforms import HiddenField
 from service.contacts import ContactError, normalise_email, normalise_phone
 from service.extensions import db
 from service.models import Patient
+from service.runtime import get_settings
 from service.timeutil import utcnow
 
 from .security import ProtectedView, audit
@@ -126,7 +127,7 @@ class PatientImportView(ProtectedView):
     def _parse(self, text: str) -> Parsed:
         phones = {p for p in db.session.execute(select(Patient.phone).where(Patient.phone.is_not(None))).scalars() if p}
         emails = {e for e in db.session.execute(select(Patient.email).where(Patient.email.is_not(None))).scalars() if e}
-        return parse_patients(text, current_app.extensions["recall.settings"].clinic_region, phones, emails)
+        return parse_patients(text, get_settings().clinic_region, phones, emails)
 
     def _import(self, parsed: Parsed) -> Any:
         if parsed.errors or not parsed.rows:

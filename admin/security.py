@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_admin import AdminIndexView, BaseView
 from flask_admin.actions import action
@@ -22,6 +22,7 @@ from wtforms.validators import ValidationError
 from service.csvsafe import safe_cell
 from service.extensions import db
 from service.models import AuditEvent
+from service.runtime import get_settings
 from service.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ SAVE_FAILED = "The change could not be saved: it conflicts with data already rec
 
 def clinic_time(value: datetime) -> str:
     """Times as the front desk reads them: the clinic's wall clock, to the minute."""
-    zone = ZoneInfo(current_app.extensions["recall.settings"].clinic_timezone)
+    zone = ZoneInfo(get_settings().clinic_timezone)
     return value.astimezone(zone).strftime("%a %d %b %Y %H:%M") if value.tzinfo else value.strftime("%a %d %b %Y %H:%M")
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import available_timezones
 
-from flask import current_app
 from wtforms.validators import ValidationError
 
 from service.contacts import ContactError, normalise_email, normalise_phone
+from service.runtime import get_settings
 
 TIMEZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 LANGUAGES = [("fr", "Français"), ("en", "English")]
@@ -19,7 +19,7 @@ def phone_number(form: Any, field: Any) -> None:
     if not field.data or not str(field.data).strip():
         field.data = None
         return
-    region = current_app.extensions["recall.settings"].clinic_region
+    region = get_settings().clinic_region
     try:
         field.data = normalise_phone(str(field.data), region)
     except ContactError as exc:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
@@ -19,12 +19,15 @@ from wtforms.validators import ValidationError
 
 from service.contacts import ContactError, mask_phone, normalise_phone
 from service.content.templates import DEFAULT_TEMPLATES
+from service.domain import lifecycle
 from service.domain.sms_encoding import sms_encoding
+from service.domain.vocabulary import AppointmentStatus, Channel, ReminderStatus
 from service.extensions import db
 from service.models import Appointment, Course, Patient, Reminder
 from service.planner import plan_patient
 from service.privacy import erase_patient, export_patient
 from service.rendering import SAMPLE_VARIABLES, TemplateProblem, render_text
+from service.runtime import get_settings
 from service.timeutil import utcnow
 
 from .security import AdminModelView, ConfirmForm, ProtectedModelView, audit, is_admin
@@ -34,7 +37,7 @@ TEMPLATE_KINDS = sorted({kind for kind, _, _ in DEFAULT_TEMPLATES})
 
 
 def settings() -> Any:
-    return current_app.extensions["recall.settings"]
+    return get_settings()
 
 
 def local_time(moment: Any, zone_name: str | None) -> str:
@@ -72,7 +75,9 @@ def _active_course() -> Any:
 
 def _maintenance_due() -> Any:
     soon = (utcnow() + timedelta(days=30)).date()
-    booked = select(Appointment.patient_id).where(Appointment.status == "booked", Appointment.starts_at > utcnow())
+    booked = select(Appointment.patient_id).where(
+        Appointment.status == AppointmentStatus.BOOKED, Appointment.starts_at > utcnow()
+    )
     return Patient.id.in_(select(Course.patient_id).where(Course.maintenance_due_on <= soon)) & Patient.id.notin_(booked)
 
 
@@ -138,7 +143,7 @@ class PatientView(ProtectedModelView):
     def on_model_change(self, form: Any, model: Patient, is_created: bool) -> None:
         now, who = utcnow(), f"admin:{current_user.email}"
         model.timezone = model.timezone or None
-        for channel in ("sms", "email"):
+        for channel in Channel:
             field = getattr(form, f"{channel}_consent")
             if is_created or bool(field.data) != bool(field.object_data):
                 setattr(model, f"{channel}_consent_at", now)
@@ -206,7 +211,11 @@ class CourseView(ProtectedModelView):
     form_choices = {"kind": [("initial", "Initial course"), ("maintenance", "Yearly maintenance")]}
 
     def _progress(self, context: Any, model: Any, name: str) -> str:
-        done = sum(1 for a in model.appointments if a.status == "completed" or (a.status == "booked" and a.starts_at <= utcnow()))
+        done = sum(
+            1
+            for a in model.appointments
+            if a.status == AppointmentStatus.COMPLETED or (a.status == AppointmentStatus.BOOKED and a.starts_at <= utcnow())
+        )
         return f"{done} of {model.sessions_planned}" if model.sessions_planned else f"{done} done"
 
     column_formatters = {"progress": _progress, "patient": lambda v, c, m, n: m.patient.full_name}
@@ -217,7 +226,7 @@ def _session_status_action(status: str, label: str) -> Any:
         rows = db.session.execute(select(Appointment).where(Appointment.id.in_([int(i) for i in ids]))).scalars().all()
         now = utcnow()
         for appt in rows:
-            if (appt.status == "booked") != (status == "booked"):
+            if (appt.status == AppointmentStatus.BOOKED) != (status == AppointmentStatus.BOOKED):
                 appt.slot_changed_at = now
             appt.status = status
             appt.last_event_at = max(appt.last_event_at or now, now)
@@ -247,10 +256,10 @@ class AppointmentView(ProtectedModelView):
     }
 
     action_cancel = action("cancel", "Cancel", "Cancel the selected sessions? Their reminders stop.")(
-        _session_status_action("cancelled", "cancelled")
+        _session_status_action(AppointmentStatus.CANCELLED, "cancelled")
     )
-    action_attended = action("attended", "Mark attended")(_session_status_action("completed", "marked attended"))
-    action_no_show = action("no_show", "Mark no-show")(_session_status_action("no_show", "marked no-show"))
+    action_attended = action("attended", "Mark attended")(_session_status_action(AppointmentStatus.COMPLETED, "marked attended"))
+    action_no_show = action("no_show", "Mark no-show")(_session_status_action(AppointmentStatus.NO_SHOW, "marked no-show"))
 
     def on_model_change(self, form: Any, model: Appointment, is_created: bool) -> None:
         if form.status.data != form.status.object_data:
@@ -273,14 +282,16 @@ class ReminderView(ProtectedModelView):
         "patient": lambda v, c, m, n: f"{m.patient.full_name} ({mask_phone(m.patient.phone)})",
     }
 
-    def _set(self, ids: list[str], allowed: tuple[str, ...], change: Any, name: str, message: str) -> None:
+    def _set(self, ids: list[str], change: Any, name: str, message: str) -> None:
         rows = db.session.execute(select(Reminder).where(Reminder.id.in_([int(i) for i in ids]))).scalars().all()
         done = 0
         for row in rows:
-            if row.status in allowed:
+            try:
                 change(row)
-                audit(name, "reminder", row.id)
-                done += 1
+            except lifecycle.IllegalTransition:
+                continue  # counted below as "not in a state that allows it"
+            audit(name, "reminder", row.id)
+            done += 1
         db.session.commit()
         flash(
             f"{done} of {len(rows)} reminder(s) {message}."
@@ -290,24 +301,25 @@ class ReminderView(ProtectedModelView):
 
     @action("retry", "Retry", "Try the selected failed or skipped reminders again?")
     def action_retry(self, ids: list[str]) -> None:
-        def change(row: Reminder) -> None:
-            row.status, row.status_reason, row.next_attempt_at, row.attempts = "pending", "retry asked by staff", utcnow(), 0
-
-        self._set(ids, ("failed", "skipped", "cancelled"), change, "retry", "queued again")
+        self._set(ids, lambda row: lifecycle.retry_by_staff(row, "staff", utcnow()), "retry", "queued again")
 
     @action("cancel", "Cancel", "Cancel the selected reminders? They will not be sent.")
     def action_cancel(self, ids: list[str]) -> None:
         def change(row: Reminder) -> None:
-            row.status, row.status_reason = "cancelled", f"cancelled by {current_user.email}"
+            if row.status != ReminderStatus.PENDING:  # one being sent right now is the dispatcher's
+                raise lifecycle.IllegalTransition(f"a {row.status} reminder is not the staff's to cancel")
+            lifecycle.cancel(row, f"cancelled by {current_user.email}")
 
-        self._set(ids, ("pending",), change, "cancel", "cancelled")
+        self._set(ids, change, "cancel", "cancelled")
 
     @action("send_now", "Send now", "Send the selected reminders at the next dispatch (within 30 s)?")
     def action_send_now(self, ids: list[str]) -> None:
-        def change(row: Reminder) -> None:
-            row.next_attempt_at = utcnow()
-
-        self._set(ids, ("pending",), change, "send-now", "moved to the next dispatch (quiet hours and consent still apply)")
+        self._set(
+            ids,
+            lambda row: lifecycle.send_now(row, utcnow()),
+            "send-now",
+            "moved to the next dispatch (quiet hours and consent still apply)",
+        )
 
 
 # Variables only some kinds have, with sample values: the save check, the preview and the editor's list share them.
@@ -345,7 +357,7 @@ class TemplateView(AdminModelView):
         except TemplateProblem as exc:
             return jsonify({"error": str(exc)})
         out: dict[str, Any] = {"text": text, "subject": subject, "length": len(text)}
-        if request.form.get("channel", "sms") == "sms":
+        if request.form.get("channel", Channel.SMS) == Channel.SMS:
             encoding = sms_encoding(text)
             out.update(encoding=encoding.encoding, segments=encoding.segments)
         return jsonify(out)
@@ -423,7 +435,9 @@ def _next_session(patient_id: int | None) -> str:
         return ""
     appt = db.session.execute(
         select(Appointment)
-        .where(Appointment.patient_id == patient_id, Appointment.status == "booked", Appointment.starts_at > utcnow())
+        .where(
+            Appointment.patient_id == patient_id, Appointment.status == AppointmentStatus.BOOKED, Appointment.starts_at > utcnow()
+        )
         .order_by(Appointment.starts_at)
         .limit(1)
     ).scalar_one_or_none()

@@ -14,6 +14,7 @@ from service import create_app
 from service.dispatcher import Dispatcher
 from service.extensions import db
 from service.models import MessageTemplate
+from service.runtime import get_senders
 from service.timeutil import utcnow
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio, twilio_error
 
@@ -71,7 +72,7 @@ def run(count: int, *, concurrency: int, rate: float, fake: Any) -> tuple[float,
         app = make_app(settings)
         now = seed(url, app, count)
         with app.app_context():
-            dispatcher = Dispatcher(db.session, app.extensions["recall.senders"], settings)
+            dispatcher = Dispatcher(db.session, get_senders(app), settings)
             started = time.perf_counter()
             report = dispatcher.run(now)
             elapsed = time.perf_counter() - started
@@ -86,7 +87,7 @@ def _drain(url: str, settings: Any, now: Any, done: Any) -> None:
     logging.disable(logging.WARNING)
     app = create_app(settings)
     with app.app_context():
-        report = Dispatcher(db.session, app.extensions["recall.senders"], settings).run(now)
+        report = Dispatcher(db.session, get_senders(app), settings).run(now)
         db.session.remove()
         db.engine.dispose()
     done.put(report.sent)

@@ -12,6 +12,7 @@ from bench.common import bench_settings, copy_rows, fresh_database, make_app
 from service.dispatcher import Dispatcher
 from service.extensions import db
 from service.models import Reminder
+from service.runtime import get_senders
 from service.timeutil import utcnow
 
 PATIENTS = 100_000
@@ -63,7 +64,7 @@ def measure(future: int) -> tuple[float, str]:
             ),
         )
         with app.app_context():
-            dispatcher = Dispatcher(db.session, app.extensions["recall.senders"], settings)
+            dispatcher = Dispatcher(db.session, get_senders(app), settings)
             timings = []
             for _ in range(20):  # nothing is due: the tick is the due scan and the lease recovery
                 started = time.perf_counter()

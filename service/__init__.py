@@ -10,24 +10,27 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from . import csp
+from .channels import EmailSender, Senders, SmsSender
 from .channels.console import ConsoleTransport
 from .extensions import db, limiter, migrate
 from .logs import configure_logging, init_request_ids
 from .pacing import Pacer
+from .runtime import Runtime, install
 from .settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def build_senders(settings: Settings) -> dict[str, Any]:
+def build_senders(settings: Settings) -> Senders:
     """Real providers where credentials exist; the console transport otherwise, so the demo runs anywhere."""
     console = ConsoleTransport()
-    senders: dict[str, Any] = {"sms": console, "email": console, "console": console}
+    sms: SmsSender = console
+    email: EmailSender = console
     if settings.twilio_configured:
         from .channels.twilio_sms import TwilioSmsSender
 
-        senders["sms"] = TwilioSmsSender(
+        sms = TwilioSmsSender(
             settings.twilio_account_sid or "",
             settings.twilio_auth_token or "",
             from_number=settings.twilio_from_number,
@@ -40,7 +43,7 @@ def build_senders(settings: Settings) -> dict[str, Any]:
     if settings.smtp_configured:
         from .channels.smtp_email import SmtpEmailSender
 
-        senders["email"] = SmtpEmailSender(
+        email = SmtpEmailSender(
             settings.smtp_host or "",
             settings.smtp_port,
             mail_from=settings.mail_from or "",
@@ -48,7 +51,7 @@ def build_senders(settings: Settings) -> dict[str, Any]:
             password=settings.smtp_password,
             starttls=settings.smtp_starttls,
         )
-    return senders
+    return Senders(sms=sms, email=email)
 
 
 def _engine_options(url: str, concurrency: int = 8) -> dict[str, Any]:
@@ -93,9 +96,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         JSON_SORT_KEYS=False,
     )
-    app.extensions["recall.settings"] = settings
-    app.extensions["recall.senders"] = build_senders(settings)
-    app.extensions["recall.pacer"] = Pacer(settings.sms_rate_per_second)
+    install(app, Runtime(settings=settings, senders=build_senders(settings), pacer=Pacer(settings.sms_rate_per_second)))
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))

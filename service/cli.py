@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from .runtime import get_settings
 from .timeutil import utcnow
 
 reminders = AppGroup("reminders", help="Plan and send reminders.")
@@ -66,9 +67,7 @@ def _patients_for(phone: str | None, email: str | None) -> list[Any]:
     from .privacy import find_patients
 
     try:
-        found = find_patients(
-            db.session, phone=phone, email=email, region=current_app.extensions["recall.settings"].clinic_region
-        )
+        found = find_patients(db.session, phone=phone, email=email, region=get_settings().clinic_region)
     except ContactError as exc:
         raise click.UsageError(str(exc)) from None
     if not found:
@@ -128,7 +127,7 @@ def register_cli(app: Flask) -> None:
         from .scheduler import build_scheduler
 
         real_app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as Flask
-        port = real_app.extensions["recall.settings"].scheduler_metrics_port
+        port = get_settings(real_app).scheduler_metrics_port
         if port:
             from .metrics import serve_scheduler_metrics
 
@@ -146,7 +145,7 @@ def register_cli(app: Flask) -> None:
     def serve_command(host: str, port: int) -> None:
         """Serve the app with the scheduler in-process when SCHEDULER_ENABLED (the demo's way; use gunicorn in production)."""
         real_app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as Flask
-        if real_app.extensions["recall.settings"].scheduler_enabled:
+        if get_settings(real_app).scheduler_enabled:
             from .scheduler import build_scheduler
 
             build_scheduler(real_app, blocking=False).start()

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 
+from .domain.vocabulary import WENT_OUT, ReminderStatus
 from .extensions import DbSession
 from .models import DeliveryDay, Reminder
 from .timeutil import utcnow
@@ -34,7 +35,10 @@ def count_days(session: DbSession, zone: str, first: date, last: date) -> dict[d
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     bounds = [(_start_of(day, tz), _start_of(day + timedelta(days=1), tz)) for day in days]
     since, until = bounds[0][0], bounds[-1][1]
-    sent, delivered = Reminder.status.in_(("sent", "delivered")), Reminder.status == "delivered"
+    sent, delivered = (
+        Reminder.status.in_(WENT_OUT),
+        Reminder.status == ReminderStatus.DELIVERED,
+    )
     reported = Reminder.provider_status.in_(FINAL_PROVIDER_STATUSES)
     by_sent = session.execute(
         select(
@@ -47,7 +51,7 @@ def count_days(session: DbSession, zone: str, first: date, last: date) -> dict[d
     ).one()
     by_failure = session.execute(
         select(*[func.count().filter(Reminder.updated_at >= start, Reminder.updated_at < end) for start, end in bounds]).where(
-            Reminder.status == "failed", Reminder.updated_at >= since, Reminder.updated_at < until
+            Reminder.status == ReminderStatus.FAILED, Reminder.updated_at >= since, Reminder.updated_at < until
         )
     ).one()
     return {

@@ -16,6 +16,7 @@ from .domain.events import AppointmentInfo, BookingEvent, CourseInfo, EventType,
 from .extensions import db
 from .ingest import apply_booking_event
 from .models import Appointment, Course, WebhookEvent
+from .runtime import get_settings
 
 SOURCE = "demo"
 
@@ -35,9 +36,8 @@ def seed_demo(now: datetime) -> str:
     """Book the demo sessions relative to today; returns a one-line summary."""
     settings_zone = "Europe/Paris"
     today = now.astimezone(ZoneInfo(settings_zone)).date()
-    from flask import current_app
 
-    settings = current_app.extensions["recall.settings"]
+    settings = get_settings()
     seed_tips(db.session)
     bookings = [
         # (patient, appointment id, day offset, hour, minute, area, course id, sessions planned)

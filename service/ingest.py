@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from .domain.courses import CourseSummary, attach_session
 from .domain.events import STATUS_AFTER, BookingEvent, EventType, PatientInfo, StatusEvent
+from .domain.vocabulary import AppointmentStatus
 from .extensions import DbSession
 from .models import Appointment, Course, Patient, PatientExternalId
 from .planner import plan_patient
@@ -83,7 +84,7 @@ def _course_summaries(
             .where(
                 Appointment.patient_id == patient.id,
                 Appointment.course_id.is_not(None),
-                Appointment.status.in_(("booked", "completed")),
+                Appointment.status.in_((AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED)),
                 Appointment.id != (exclude_appointment or -1),
             )
             .group_by(Appointment.course_id)
@@ -137,7 +138,11 @@ def _is_stale(appt: Appointment, event: BookingEvent) -> bool:
     if event.occurred_at < appt.last_event_at:
         return True
     # Same instant: a cancellation wins over anything else.
-    return event.occurred_at == appt.last_event_at and appt.status == "cancelled" and event.type != EventType.CANCELLED
+    return (
+        event.occurred_at == appt.last_event_at
+        and appt.status == AppointmentStatus.CANCELLED
+        and event.type != EventType.CANCELLED
+    )
 
 
 def apply_booking_event(session: DbSession, event: BookingEvent, settings: Settings, now: datetime) -> IngestResult:
@@ -165,7 +170,7 @@ def apply_booking_event(session: DbSession, event: BookingEvent, settings: Setti
             status=status,
         )
         session.add(appt)
-    elif appt.starts_at != starts_at or (appt.status == "booked") != (status == "booked"):
+    elif appt.starts_at != starts_at or (appt.status == AppointmentStatus.BOOKED) != (status == AppointmentStatus.BOOKED):
         appt.slot_changed_at = now
         if appt.starts_at != starts_at:
             appt.confirmed_at = None
@@ -187,19 +192,19 @@ def apply_booking_event(session: DbSession, event: BookingEvent, settings: Setti
     if event.replaced_by_external_id:
         appt.replaced_by_external_id = event.replaced_by_external_id
     if event.replaces_external_id:
-        old = session.execute(
+        old_appt = session.execute(
             select(Appointment)
             .where(Appointment.source == event.source, Appointment.external_id == event.replaces_external_id)
             .with_for_update()
         ).scalar_one_or_none()
-        if old is not None and old.id != appt.id:
+        if old_appt is not None and old_appt.id != appt.id:
             # One change, told once: the old booking ends without a cancellation notice, the new one gets a change notice.
-            appt.replaces_id = old.id
-            old.replaced_by_external_id = info.external_id
+            appt.replaces_id = old_appt.id
+            old_appt.replaced_by_external_id = info.external_id
             if appt.course_id is None and info.course is None:
-                appt.course_id = old.course_id
-            if old.status == "booked":
-                old.status, old.slot_changed_at, old.needs_planning = "cancelled", now, True
+                appt.course_id = old_appt.course_id
+            if old_appt.status == AppointmentStatus.BOOKED:
+                old_appt.status, old_appt.slot_changed_at, old_appt.needs_planning = AppointmentStatus.CANCELLED, now, True
 
     # Plan now, so the answer to the webhook already reflects the reminders; on a planning bug
     # the appointment is still saved and `needs_planning` lets the next tick try again.
@@ -224,7 +229,7 @@ def apply_status_event(session: DbSession, event: StatusEvent, settings: Setting
     if appt.last_event_at is not None and event.occurred_at < appt.last_event_at:
         return IngestResult("stale", appt.id, appt.patient_id, "a newer event for this appointment was already applied")
     status = STATUS_AFTER[event.type]
-    if (appt.status == "booked") != (status == "booked"):
+    if (appt.status == AppointmentStatus.BOOKED) != (status == AppointmentStatus.BOOKED):
         appt.slot_changed_at = now
     appt.status, appt.last_event_at, appt.needs_planning = status, event.occurred_at, True
     session.flush()

@@ -20,6 +20,7 @@ from .dispatcher import Dispatcher, DispatchReport
 from .extensions import DbSession, db
 from .planner import PlanResult, plan_active, plan_changed
 from .privacy import purge_expired
+from .runtime import get_pacer, get_senders, get_settings
 
 log = logging.getLogger(__name__)
 PLANNING_LOCK = 0x5245_4341  # "RECA": one number for every planning job
@@ -43,21 +44,19 @@ def _with_planning_lock(session: DbSession, work: Callable[[], PlanResult]) -> P
 
 def plan_changes(now: datetime) -> PlanResult | None:
     """Every 5 minutes: patients whose sessions changed and are not yet planned (a webhook's own planning failed)."""
-    settings = current_app.extensions["recall.settings"]
+    settings = get_settings()
     return _with_planning_lock(db.session, lambda: plan_changed(db.session, settings, now))
 
 
 def plan_sweep(now: datetime) -> PlanResult | None:
     """Daily: courses that ended by time alone, next week's tips, maintenance reminders."""
-    settings = current_app.extensions["recall.settings"]
+    settings = get_settings()
     return _with_planning_lock(db.session, lambda: plan_active(db.session, settings, now))
 
 
 def dispatcher() -> Dispatcher:
     app = current_app
-    return Dispatcher(
-        db.session, app.extensions["recall.senders"], app.extensions["recall.settings"], pacer=app.extensions["recall.pacer"]
-    )
+    return Dispatcher(db.session, get_senders(app), get_settings(app), pacer=get_pacer(app))
 
 
 def recover_leases(now: datetime) -> int:
@@ -70,7 +69,7 @@ def dispatch_due(now: datetime) -> DispatchReport:
 
 def housekeeping(now: datetime) -> dict[str, int]:
     """Daily, in the quiet hours: purge what is past its retention, count the days that have settled."""
-    settings = current_app.extensions["recall.settings"]
+    settings = get_settings()
     purged = purge_expired(
         db.session, retention_months=settings.retention_months, payload_days=settings.webhook_payload_retention_days, now=now
     )

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from .domain.courses import CourseSession, progress
 from .domain.sms_encoding import sms_encoding
+from .domain.vocabulary import Channel, ReminderKind
 from .extensions import DbSession
 from .models import Appointment, Course, MessageTemplate, Patient, Reminder, Tip
 from .rendering import (
@@ -114,15 +115,15 @@ def compose(
     planned = dict((reminder.context or {}).get("variables", {}))
     if "due_on" in planned:
         variables["due_date"] = format_date(date.fromisoformat(planned["due_on"]), format="long", locale=language)
-    if reminder.kind == "tip":
+    if reminder.kind == ReminderKind.TIP:
         variables["tip"] = tip_text(session, planned.get("tip_id"), language)
-    if reminder.kind == "aftercare":
+    if reminder.kind == ReminderKind.AFTERCARE:
         variables["aftercare_tips"] = aftercare_tips(session, language)
-    link = unsubscribe_url(settings.public_base_url, settings.secret_key, patient.id) if channel == "email" else None
+    link = unsubscribe_url(settings.public_base_url, settings.secret_key, patient.id) if channel == Channel.EMAIL else None
     variables["unsubscribe_url"] = variables["manage_url"] = link or ""
     subject_src, body_src = find_template(session, reminder.kind, channel, language)
     text = render_text(body_src, variables)
-    if channel == "sms":
+    if channel == Channel.SMS:
         encoding = sms_encoding(text)
         return Composed(subject=None, text=text, encoding=encoding.encoding, segments=encoding.segments)
     subject = render_text(subject_src or "{{ clinic_name }}", variables)
@@ -142,7 +143,7 @@ def compose(
     )
 
 
-NO_ICS_KINDS = ("aftercare", "aftercare_checkin", "cancellation_notice")
+NO_ICS_KINDS = (ReminderKind.AFTERCARE, ReminderKind.AFTERCARE_CHECKIN, ReminderKind.CANCELLATION_NOTICE)
 UNSUBSCRIBE_LINE = {"en": "To stop these emails: ", "fr": "Pour ne plus recevoir ces emails : "}
 PROGRESS = {"en": ("session {n} of {total}", "session {n}"), "fr": ("séance {n} sur {total}", "séance {n}")}
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -22,7 +22,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from .domain.vocabulary import ReminderStatus
 from .models import Reminder
+from .runtime import get_settings
 from .timeutil import utcnow
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # must exist before the first metric is made
@@ -76,11 +78,11 @@ class OutboxCollector:
                 due = Reminder.next_attempt_at <= now
                 counts = conn.execute(
                     select(Reminder.channel, due, func.count())
-                    .where(Reminder.status == "pending")
+                    .where(Reminder.status == ReminderStatus.PENDING)
                     .group_by(Reminder.channel, due)
                 ).all()
                 first = conn.execute(
-                    select(func.min(Reminder.next_attempt_at)).where(Reminder.status == "pending", due)
+                    select(func.min(Reminder.next_attempt_at)).where(Reminder.status == ReminderStatus.PENDING, due)
                 ).scalar_one_or_none()
         except SQLAlchemyError:  # the counters must still be scraped when the database is away: say it is
             up.add_metric([], 0)
@@ -120,7 +122,7 @@ def authorised(token: str | None, header: str | None) -> bool:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    settings = current_app.extensions["recall.settings"]
+    settings = get_settings()
     if not authorised(settings.metrics_token, request.headers.get("Authorization")):
         return Response(
             "a bearer token is required: Authorization: Bearer $METRICS_TOKEN\n",
@@ -139,7 +141,7 @@ def metrics_wsgi_app(app: Flask) -> Any:
         if environ.get("PATH_INFO") != "/metrics":
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"only /metrics here\n"]
-        settings = app.extensions["recall.settings"]
+        settings = get_settings(app)
         if not authorised(settings.metrics_token, environ.get("HTTP_AUTHORIZATION")):
             start_response("401 Unauthorized", [("Content-Type", "text/plain"), ("WWW-Authenticate", 'Bearer realm="metrics"')])
             return [b"a bearer token is required\n"]

@@ -28,12 +28,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .domain.vocabulary import AppointmentStatus, Channel, ReminderStatus
 from .extensions import Model
 from .timeutil import UTCDateTime, utcnow
 
-APPOINTMENT_STATUSES = ("booked", "cancelled", "completed", "no_show")
-REMINDER_STATUSES = ("pending", "sending", "sent", "delivered", "failed", "cancelled", "skipped")
-CHANNELS = ("sms", "email")
+APPOINTMENT_STATUSES = tuple(str(s) for s in AppointmentStatus)
+REMINDER_STATUSES = tuple(str(s) for s in ReminderStatus)
+CHANNELS = tuple(str(c) for c in Channel)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -140,7 +141,7 @@ class Appointment(Model):
     duration_minutes: Mapped[int] = mapped_column(Integer, default=10)
     treatment: Mapped[str] = mapped_column(String(100), default="mesotherapy")
     area: Mapped[str] = mapped_column(String(100), default="")
-    status: Mapped[str] = mapped_column(String(16), default="booked")
+    status: Mapped[str] = mapped_column(String(16), default=AppointmentStatus.BOOKED)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the slot (time or status) last changed: drives debounce and "booked too late" skips.
     slot_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -189,7 +190,7 @@ class Reminder(Model):
     planned_for: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=ReminderStatus.PENDING)
     status_reason: Mapped[str | None] = mapped_column(String(255))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # When the dispatcher should next look at it: `due_at` at first, later moved by retries and quiet hours.

@@ -1,4 +1,4 @@
-"""Pace sends per sender: a Twilio long code takes about one message a second, the rest queues or fails."""
+"""Pace sends per sender and cap them per day: a Twilio long code takes about one message a second, the rest queues or fails."""
 
 from __future__ import annotations
 
@@ -39,3 +39,22 @@ class Pacer:
         if delay > 0:
             self._sleep(delay)
         return slot
+
+
+class SmsBudget:
+    """The daily SMS cap (0: none), shared by a run's threads: a runaway loop cannot text the whole list twice."""
+
+    def __init__(self, cap: int, used: int) -> None:
+        self.cap, self.used = cap, used
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.cap and self.used >= self.cap:
+                return False
+            self.used += 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            self.used -= 1

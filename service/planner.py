@@ -18,11 +18,11 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from .domain import lifecycle
 from .domain.care import TipRef, plan_aftercare, plan_maintenance, plan_tips
 from .domain.courses import CourseSession, course_state
 from .domain.planning import (
     DEFAULT_SESSION_RULES,
-    Channel,
     NoticeState,
     Reach,
     SessionRule,
@@ -32,6 +32,16 @@ from .domain.planning import (
     plan_session_reminders,
 )
 from .domain.quiet_hours import QuietHours
+from .domain.vocabulary import (
+    MAINTENANCE_KINDS,
+    NOTICE_KINDS,
+    OPEN,
+    WENT_OUT,
+    AppointmentStatus,
+    Channel,
+    ReminderKind,
+    ReminderStatus,
+)
 from .extensions import DbSession
 from .models import Appointment, Course, Patient, Reminder, ReminderRule, Tip
 from .rendering import language_of
@@ -39,7 +49,6 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-NOTICE_KINDS = ("confirmation", "change_notice", "cancellation_notice")
 LIFESTYLE_CATEGORIES = ("diet", "exercise", "water", "circulation")
 UNWANTED = "unwanted: "  # prefix of reasons the planner writes; only such rows may come back to life
 LOOKBACK = timedelta(days=5)  # covers the aftercare check-in (2 days) and its staleness (2 more)
@@ -100,7 +109,7 @@ def wanted_for_patient(session: DbSession, patient: Patient, settings: Settings,
     successors = {a.id for a in appointments if a.replaced_by_external_id}
     states: list[NoticeState] = []
     for snap in snapshots:
-        if snap.starts_at <= now or (snap.status == "cancelled" and snap.appointment_id in successors):
+        if snap.starts_at <= now or (snap.status == AppointmentStatus.CANCELLED and snap.appointment_id in successors):
             continue  # a booking replaced by a new one is not "cancelled" to the patient: the new one's notice says it moved
         notified = told.get(snap.appointment_id)
         if notified is None and snap.appointment_id in predecessors:
@@ -133,7 +142,7 @@ def wanted_for_courses(
     sessions_by_course: dict[int, list[CourseSession]] = {c.id: [] for c in courses}
     future_booked = False
     for appt in appointments:
-        future_booked |= appt.status == "booked" and appt.starts_at > now
+        future_booked |= appt.status == AppointmentStatus.BOOKED and appt.starts_at > now
         if appt.course_id in sessions_by_course:
             sessions_by_course[appt.course_id].append(course_session(appt))
     states = {
@@ -192,7 +201,7 @@ def _tips_seen(session: DbSession, patient_id: int) -> tuple[dict[int, dict[int,
     last_sent: dict[int, datetime] = {}
     rows = session.execute(
         select(Reminder.course_id, Reminder.context, Reminder.status, Reminder.sent_at).where(
-            Reminder.patient_id == patient_id, Reminder.kind == "tip"
+            Reminder.patient_id == patient_id, Reminder.kind == ReminderKind.TIP
         )
     ).all()
     for course_id, context, status, sent_at in rows:
@@ -200,9 +209,9 @@ def _tips_seen(session: DbSession, patient_id: int) -> tuple[dict[int, dict[int,
         tip_id, week = variables.get("tip_id"), variables.get("week")
         if tip_id is None:
             continue
-        if status in ("pending", "sending", "sent", "delivered") and course_id is not None and week is not None:
+        if status in (*OPEN, *WENT_OUT) and course_id is not None and week is not None:
             assigned.setdefault(course_id, {})[int(week)] = int(tip_id)
-        if status in ("sent", "delivered") and sent_at is not None:
+        if status in WENT_OUT and sent_at is not None:
             last_sent[int(tip_id)] = max(sent_at, last_sent.get(int(tip_id), sent_at))
     return assigned, last_sent
 
@@ -218,13 +227,13 @@ def _notified_starts(session: DbSession, patient_id: int, predecessor_ids: list[
             # A booking this one replaced may sit with another patient row (a booking system's second record).
             (Reminder.patient_id == patient_id) | Reminder.appointment_id.in_(predecessor_ids),
             Reminder.kind.in_(NOTICE_KINDS),
-            Reminder.status.in_(("sending", "sent", "delivered")),
+            Reminder.status.in_((ReminderStatus.SENDING, ReminderStatus.SENT, ReminderStatus.DELIVERED)),
         )
         .order_by(Reminder.id)
     ).all()
     told: dict[int, datetime | None] = {}
     for appointment_id, kind, planned_for, context in rows:  # in send order: the last word counts
-        if kind == "cancellation_notice":
+        if kind == ReminderKind.CANCELLATION_NOTICE:
             told[appointment_id] = None
             continue
         named = (context or {}).get("appointments") or [[appointment_id, planned_for.isoformat() if planned_for else None]]
@@ -244,16 +253,16 @@ def _insert_ignoring_duplicates(session: DbSession, rows: list[dict[str, object]
 
 
 def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:
-    if row.kind.startswith("maintenance"):
+    if row.kind in MAINTENANCE_KINDS:
         return UNWANTED + "a session is booked, or a newer course has started"
-    if row.kind == "tip":
+    if row.kind == ReminderKind.TIP:
         return UNWANTED + "the course is over"
     appt = appointments.get(row.appointment_id or -1)
-    if appt is not None and appt.status != "booked":
+    if appt is not None and appt.status != AppointmentStatus.BOOKED:
         return UNWANTED + f"the session is {appt.status.replace('_', '-')}"
     if appt is not None and row.planned_for is not None and appt.starts_at != row.planned_for:
         return UNWANTED + "the session was moved"
-    if row.kind == "confirmation":
+    if row.kind == ReminderKind.CONFIRMATION:
         return UNWANTED + "another session was booked with it: one confirmation names them all"
     if row.dedupe_key.startswith("session:"):
         return UNWANTED + "the day's sessions changed: one reminder names them all"
@@ -267,7 +276,7 @@ def plan_patient(session: DbSession, patient: Patient, settings: Settings, now: 
         session.execute(
             select(Reminder).where(
                 Reminder.patient_id == patient.id,
-                (Reminder.status == "pending") | Reminder.dedupe_key.in_(list(wanted)),
+                (Reminder.status == ReminderStatus.PENDING) | Reminder.dedupe_key.in_(list(wanted)),
             )
         )
         .scalars()
@@ -291,32 +300,20 @@ def plan_patient(session: DbSession, patient: Patient, settings: Settings, now: 
                     "due_at": w.due_at,
                     "next_attempt_at": w.due_at,
                     "expires_at": w.expires_at,
-                    "status": "pending",
-                    "attempts": 0,
                     "context": {"appointments": [list(a) for a in w.appointments], "variables": dict(w.variables)},
-                    "created_at": now,
-                    "updated_at": now,
+                    **lifecycle.planned(now),
                 },
             )
-        elif row.status == "cancelled" and (row.status_reason or "").startswith(UNWANTED):
-            row.status, row.status_reason = "pending", None
-            row.due_at = row.next_attempt_at = w.due_at
-            row.channel, row.expires_at = w.channel.value, w.expires_at
+        elif row.status == ReminderStatus.CANCELLED and (row.status_reason or "").startswith(UNWANTED):
+            lifecycle.revive(row, due_at=w.due_at, channel=w.channel, expires_at=w.expires_at)
             result.updated += 1
-        elif (
-            row.status == "pending"
-            and row.attempts == 0
-            and ((row.due_at, row.channel, row.expires_at) != (w.due_at, w.channel.value, w.expires_at))
-        ):
-            # Moved, or switched channel (an opt-out): the expiry moves too, so that two reminders on one
-            # channel never go out together.
-            row.due_at = row.next_attempt_at = w.due_at
-            row.channel, row.expires_at = w.channel.value, w.expires_at
+        elif lifecycle.is_movable(row) and (row.due_at, row.channel, row.expires_at) != (w.due_at, w.channel, w.expires_at):
+            lifecycle.replan(row, due_at=w.due_at, channel=w.channel, expires_at=w.expires_at)
             result.updated += 1
 
     result.created += _insert_ignoring_duplicates(session, new_rows)
 
-    stale = [r for r in rows if r.status == "pending" and r.dedupe_key not in wanted]
+    stale = [r for r in rows if r.status == ReminderStatus.PENDING and r.dedupe_key not in wanted]
     if stale:
         appointments = {
             a.id: a
@@ -325,7 +322,7 @@ def plan_patient(session: DbSession, patient: Patient, settings: Settings, now: 
             ).scalars()
         }
         for row in stale:
-            row.status, row.status_reason = "cancelled", _why_unwanted(row, appointments)
+            lifecycle.cancel(row, _why_unwanted(row, appointments))
             result.cancelled += 1
     return result
 

@@ -21,6 +21,7 @@ import phonenumbers
 from sqlalchemy import String, delete, func, or_, select, update
 
 from .contacts import ContactError, normalise_email, normalise_phone
+from .domain import lifecycle
 from .extensions import DbSession
 from .models import (
     Appointment,
@@ -218,14 +219,8 @@ def erase_patient(session: DbSession, patient: Patient, *, actor: str, now: date
     cancelled = (
         session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
             update(Reminder)
-            .where(Reminder.patient_id == patient.id, Reminder.status.in_(("pending", "sending")))
-            .values(
-                status="cancelled",
-                status_reason="the patient's data was erased",
-                leased_by=None,
-                lease_until=None,
-                updated_at=now,
-            )
+            .where(Reminder.patient_id == patient.id, Reminder.status.in_(lifecycle.OPEN))
+            .values(**lifecycle.cancelled("the patient's data was erased", now))
             .execution_options(synchronize_session=False)
         ).rowcount
         or 0
@@ -302,7 +297,11 @@ def purge_expired(session: DbSession, *, retention_months: int, payload_days: in
     bodies = (
         session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
             update(Reminder)
-            .where(Reminder.body.is_not(None), Reminder.created_at < before, Reminder.status.notin_(("pending", "sending")))
+            .where(
+                Reminder.body.is_not(None),
+                Reminder.created_at < before,
+                Reminder.status.notin_(lifecycle.OPEN),
+            )
             .values(body=None, subject=None)
             .execution_options(synchronize_session=False)
         ).rowcount

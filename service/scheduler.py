@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from . import jobs
 from .metrics import JOB_MISFIRES, JOB_RUNS
+from .runtime import get_settings
 from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def _missed(event: JobExecutionEvent) -> None:
 
 
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
-    settings = app.extensions["recall.settings"]
+    settings = get_settings(app)
     interval = settings.dispatch_interval_seconds
     defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": interval}
     cls = BlockingScheduler if blocking else BackgroundScheduler

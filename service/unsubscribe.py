@@ -9,15 +9,17 @@ token is what makes it safe.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from html import escape
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .consent import opt_out
+from .domain.vocabulary import Channel
 from .extensions import db
-from .models import AuditEvent, Patient
+from .models import Patient
+from .runtime import get_settings
 from .timeutil import utcnow
 
 bp = Blueprint("unsubscribe", __name__)
@@ -47,21 +49,8 @@ def unsubscribe_url(base_url: str | None, secret_key: str, patient_id: int) -> s
     return f"{base_url}/unsubscribe/{make_token(secret_key, patient_id)}"
 
 
-def unsubscribe_patient(patient: Patient, now: datetime, how: str) -> bool:
-    """Stop email to this patient; True when it changed anything."""
-    if patient.email_unsubscribed_at is not None:
-        return False
-    patient.email_unsubscribed_at = now
-    db.session.add(
-        AuditEvent(
-            at=now, actor=how, action="unsubscribe", entity="patient", entity_id=str(patient.id), details={"channel": "email"}
-        )
-    )
-    return True
-
-
 def _page(title: str, body: str, status: int = 200) -> ResponseReturnValue:
-    settings = current_app.extensions["recall.settings"]
+    settings = get_settings()
     html = (
         "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width'>"
         f"<title>{escape(title)}</title><body style='font-family:sans-serif;max-width:32em;margin:3em auto'>"
@@ -72,7 +61,7 @@ def _page(title: str, body: str, status: int = 200) -> ResponseReturnValue:
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 def unsubscribe(token: str) -> ResponseReturnValue:
-    settings = current_app.extensions["recall.settings"]
+    settings = get_settings()
     patient_id = read_token(settings.secret_key, token)
     patient = db.session.get(Patient, patient_id) if patient_id is not None else None
     if patient is None:
@@ -90,7 +79,7 @@ def unsubscribe(token: str) -> ResponseReturnValue:
             "<form method=post><input type=hidden name=List-Unsubscribe value=One-Click>"
             "<button type=submit>Unsubscribe</button></form>",
         )
-    if unsubscribe_patient(patient, utcnow(), "patient:one-click-unsubscribe"):
+    if opt_out(db.session, patient, Channel.EMAIL, actor="patient:one-click-unsubscribe", settings=settings, now=utcnow()):
         log.info("patient %s unsubscribed from email", patient.id)
     db.session.commit()
     return _page(

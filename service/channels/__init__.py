@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..domain.vocabulary import Channel
+
 
 @dataclass(frozen=True)
 class SendResult:
@@ -43,3 +45,14 @@ class EmailSender(Protocol):
     name: str
 
     def send_email(self, message: EmailMessageSpec, *, reminder_id: int | None) -> SendResult: ...
+
+
+@dataclass(frozen=True)
+class Senders:
+    """The app's transports, one per channel (the console transport for both when nothing is configured)."""
+
+    sms: SmsSender
+    email: EmailSender
+
+    def name_of(self, channel: Channel) -> str:
+        return (self.sms if channel is Channel.SMS else self.email).name

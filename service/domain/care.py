@@ -12,8 +12,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .courses import CourseSession, CourseState
-from .planning import Channel, Reach, Wanted, _digest
+from .planning import Reach, Wanted, _digest
 from .quiet_hours import QuietHours, local_moment, next_allowed_at_or_after
+from .vocabulary import AppointmentStatus, Channel, ReminderKind
 
 AFTERCARE_DELAY = timedelta(hours=2)  # after the session ends
 CHECKIN_DELAY = timedelta(days=2)
@@ -21,20 +22,31 @@ STALE_AFTER = timedelta(days=2)  # aftercare more late than this is never sent
 TIP_EVERY = timedelta(weeks=1)
 TIP_HORIZON = timedelta(days=8)  # tips are planned this far ahead (the daily sweep plans the rest)
 LOCAL_SEND_TIME = time(10, 0)  # date-based messages go out at this local time
-MAINTENANCE_STAGES = (("maintenance_early", -30), ("maintenance_due", 0), ("maintenance_overdue", 30))
+MAINTENANCE_STAGES = (
+    (ReminderKind.MAINTENANCE_EARLY, -30),
+    (ReminderKind.MAINTENANCE_DUE, 0),
+    (ReminderKind.MAINTENANCE_OVERDUE, 30),
+)
 
 # Kinds counted by the one-message-a-day cap, most important first (a tip waits for a free day).
-CAPPED_KINDS = ("aftercare", "aftercare_checkin", "maintenance_due", "maintenance_early", "maintenance_overdue", "tip")
+CAPPED_KINDS = (
+    ReminderKind.AFTERCARE,
+    ReminderKind.AFTERCARE_CHECKIN,
+    ReminderKind.MAINTENANCE_DUE,
+    ReminderKind.MAINTENANCE_EARLY,
+    ReminderKind.MAINTENANCE_OVERDUE,
+    ReminderKind.TIP,
+)
 # The statuses a session may have for aftercare to be sent about it.
-AFTERCARE_STATUSES = ("booked", "completed")
+AFTERCARE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED)
 # Which channel each kind prefers; the other is used when the patient can only be reached there.
 PREFERRED_CHANNEL = {
-    "aftercare": Channel.SMS,  # timely: the patient is just home and may wonder about a bruise
-    "aftercare_checkin": Channel.SMS,
-    "tip": Channel.EMAIL,
-    "maintenance_early": Channel.EMAIL,
-    "maintenance_due": Channel.SMS,
-    "maintenance_overdue": Channel.EMAIL,
+    ReminderKind.AFTERCARE: Channel.SMS,  # timely: the patient is just home and may wonder about a bruise
+    ReminderKind.AFTERCARE_CHECKIN: Channel.SMS,
+    ReminderKind.TIP: Channel.EMAIL,
+    ReminderKind.MAINTENANCE_EARLY: Channel.EMAIL,
+    ReminderKind.MAINTENANCE_DUE: Channel.SMS,
+    ReminderKind.MAINTENANCE_OVERDUE: Channel.EMAIL,
 }
 
 
@@ -46,8 +58,8 @@ def plan_aftercare(session: CourseSession, reach: Reach, zone: ZoneInfo, window:
     stamp = _digest([session.starts_at.isoformat()])
     wanted = []
     for kind, intended in (
-        ("aftercare", session.ends_at + AFTERCARE_DELAY),
-        ("aftercare_checkin", session.ends_at + CHECKIN_DELAY),
+        (ReminderKind.AFTERCARE, session.ends_at + AFTERCARE_DELAY),
+        (ReminderKind.AFTERCARE_CHECKIN, session.ends_at + CHECKIN_DELAY),
     ):
         channel = reach.pick(PREFERRED_CHANNEL[kind])
         if channel is None:
@@ -99,7 +111,7 @@ def plan_tips(
     """
     if state.first_session_at is None or not library:
         return []
-    channel = reach.pick(PREFERRED_CHANNEL["tip"])
+    channel = reach.pick(PREFERRED_CHANNEL[ReminderKind.TIP])
     if channel is None:
         return []
     start_day = state.first_session_at.astimezone(zone).date()
@@ -122,7 +134,7 @@ def plan_tips(
             wanted.append(
                 Wanted(
                     dedupe_key=f"tip:{course_id}:week{week}",
-                    kind="tip",
+                    kind=ReminderKind.TIP,
                     channel=channel,
                     due_at=due,
                     expires_at=due + TIP_EVERY,

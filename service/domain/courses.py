@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from .vocabulary import AppointmentStatus
+
 COMPLETION_GAP = timedelta(weeks=8)  # no session for this long: the course is over
 MAINTENANCE_WINDOW = timedelta(days=60)  # a new course this close to a due date is the maintenance course
 
@@ -27,7 +29,9 @@ class CourseSession:
 
 def attended(session: CourseSession, now: datetime) -> bool:
     """A session counts as attended when marked completed, or booked and over (unless marked otherwise)."""
-    return session.status == "completed" or (session.status == "booked" and session.ends_at <= now)
+    return session.status == AppointmentStatus.COMPLETED or (
+        session.status == AppointmentStatus.BOOKED and session.ends_at <= now
+    )
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ def course_state(
     interval_months: int = 12,
 ) -> CourseState:
     done = sorted((s for s in sessions if attended(s, now)), key=lambda s: s.starts_at)
-    ahead = sorted((s for s in sessions if s.status == "booked" and s.ends_at > now), key=lambda s: s.starts_at)
+    ahead = sorted((s for s in sessions if s.status == AppointmentStatus.BOOKED and s.ends_at > now), key=lambda s: s.starts_at)
     first = min((s.starts_at for s in [*done, *ahead]), default=None)
     last = done[-1] if done else None
     completed_at: datetime | None = None
@@ -82,7 +86,10 @@ def course_state(
 
 def progress(sessions: list[CourseSession], appointment_id: int, sessions_planned: int | None) -> tuple[int, int | None] | None:
     """Which session of its course this is ("3 of 6"), counting sessions not cancelled or missed."""
-    counted = sorted((s for s in sessions if s.status in ("booked", "completed")), key=lambda s: (s.starts_at, s.appointment_id))
+    counted = sorted(
+        (s for s in sessions if s.status in (AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED)),
+        key=lambda s: (s.starts_at, s.appointment_id),
+    )
     for number, session in enumerate(counted, start=1):
         if session.appointment_id == appointment_id:
             return number, sessions_planned

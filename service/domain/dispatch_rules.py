@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .planning import Channel, Reach
+from .planning import Reach
 from .quiet_hours import QuietHours, next_allowed_at_or_after
+from .vocabulary import AppointmentStatus, Channel
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,13 @@ def decide(
     zone: ZoneInfo,
     window: QuietHours,
     now: datetime,
-    allowed_statuses: tuple[str, ...] = ("booked",),
+    allowed_statuses: tuple[str, ...] = (AppointmentStatus.BOOKED,),
 ) -> Decision:
     """Send, or why not. `allowed_statuses`: what the named sessions may be (aftercare also follows a completed one)."""
     for session in sessions:
         if session.current_status is None:
             return Cancel("the session no longer exists")
-        if session.current_status == "cancelled":
+        if session.current_status == AppointmentStatus.CANCELLED:
             return Cancel("the session was cancelled")
         if session.current_status not in allowed_statuses:
             return Cancel(f"the session is {session.current_status.replace('_', '-')}")

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from .vocabulary import AppointmentStatus
+
 
 class EventType(StrEnum):
     BOOKED = "booked"
@@ -17,11 +19,11 @@ class EventType(StrEnum):
 
 # The appointment status each event leaves behind.
 STATUS_AFTER = {
-    EventType.BOOKED: "booked",
-    EventType.RESCHEDULED: "booked",
-    EventType.CANCELLED: "cancelled",
-    EventType.COMPLETED: "completed",
-    EventType.NO_SHOW: "no_show",
+    EventType.BOOKED: AppointmentStatus.BOOKED,
+    EventType.RESCHEDULED: AppointmentStatus.BOOKED,
+    EventType.CANCELLED: AppointmentStatus.CANCELLED,
+    EventType.COMPLETED: AppointmentStatus.COMPLETED,
+    EventType.NO_SHOW: AppointmentStatus.NO_SHOW,
 }
 
 

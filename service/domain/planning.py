@@ -12,19 +12,10 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from .quiet_hours import QuietHours, latest_allowed_at_or_before, local_moment
-
-
-class Channel(StrEnum):
-    SMS = "sms"
-    EMAIL = "email"
-
-    @property
-    def other(self) -> Channel:
-        return Channel.EMAIL if self is Channel.SMS else Channel.SMS
+from .vocabulary import AppointmentStatus, Channel, ReminderKind
 
 
 @dataclass(frozen=True)
@@ -49,9 +40,9 @@ class SessionRule:
 
 
 DEFAULT_SESSION_RULES = (
-    SessionRule("reminder_48h", Channel.EMAIL, timedelta(hours=48)),
-    SessionRule("reminder_24h", Channel.SMS, timedelta(hours=24)),
-    SessionRule("reminder_2h", Channel.SMS, timedelta(hours=2)),
+    SessionRule(ReminderKind.REMINDER_48H, Channel.EMAIL, timedelta(hours=48)),
+    SessionRule(ReminderKind.REMINDER_24H, Channel.SMS, timedelta(hours=24)),
+    SessionRule(ReminderKind.REMINDER_2H, Channel.SMS, timedelta(hours=2)),
 )
 
 
@@ -106,7 +97,7 @@ def group_same_day(sessions: list[SessionSnapshot], zone: ZoneInfo) -> list[list
     """Booked sessions grouped by local calendar day, earliest first: one reminder names a whole day."""
     by_day: dict[date, list[SessionSnapshot]] = defaultdict(list)
     for session in sorted(sessions, key=lambda s: (s.starts_at, s.appointment_id)):
-        if session.status == "booked":
+        if session.status == AppointmentStatus.BOOKED:
             by_day[session.starts_at.astimezone(zone).date()].append(session)
     return [by_day[day] for day in sorted(by_day)]
 
@@ -200,7 +191,7 @@ def plan_notices(states: list[NoticeState], reach: Reach, debounce: timedelta) -
         due = s.slot_changed_at + debounce
         # Keyed on the change itself: re-booking after a cancellation is a new thing to tell, repeated webhooks are not.
         change_key = _digest([s.starts_at.isoformat(), s.slot_changed_at.isoformat()])
-        if s.status == "booked":
+        if s.status == AppointmentStatus.BOOKED:
             if state.notified_start == s.starts_at:
                 continue
             if state.notified_start is None:
@@ -210,7 +201,7 @@ def plan_notices(states: list[NoticeState], reach: Reach, debounce: timedelta) -
             wanted.append(
                 Wanted(
                     f"notice:{s.appointment_id}:change_notice:{change_key}",
-                    "change_notice",
+                    ReminderKind.CHANGE_NOTICE,
                     channel,
                     due,
                     expires_at=s.starts_at,
@@ -219,11 +210,11 @@ def plan_notices(states: list[NoticeState], reach: Reach, debounce: timedelta) -
                     appointments=checked,
                 )
             )
-        elif s.status == "cancelled" and state.notified_start is not None:
+        elif s.status == AppointmentStatus.CANCELLED and state.notified_start is not None:
             wanted.append(
                 Wanted(
                     f"notice:{s.appointment_id}:cancellation_notice:{change_key}",
-                    "cancellation_notice",
+                    ReminderKind.CANCELLATION_NOTICE,
                     channel,
                     due,
                     expires_at=s.starts_at,
@@ -238,7 +229,7 @@ def plan_notices(states: list[NoticeState], reach: Reach, debounce: timedelta) -
         wanted.append(
             Wanted(
                 f"notice:{first.appointment_id}:confirmation:{key}",
-                "confirmation",
+                ReminderKind.CONFIRMATION,
                 channel,
                 max(g.slot_changed_at for g in group) + debounce,
                 expires_at=first.starts_at,

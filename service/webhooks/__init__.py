@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from ..extensions import db
 from ..metrics import WEBHOOKS
+from ..runtime import get_settings
 from ..textclean import storable
 from ..timeutil import utcnow
 from . import acuity, calcom, calendly, fhir, generic, twilio_inbound, twilio_status
@@ -75,7 +76,7 @@ def booking_delivery(
         delivery.event_type,
         raw,
         delivery.events,
-        current_app.extensions["recall.settings"],
+        get_settings(),
         now,
         ignored=delivery.ignored,
         warnings=delivery.warnings,
@@ -85,7 +86,7 @@ def booking_delivery(
 
 @bp.post("/calcom")
 def calcom_booking() -> ResponseReturnValue:
-    settings = current_app.extensions["recall.settings"]
+    settings = get_settings()
     secret = settings.calcom_webhook_secret
     return booking_delivery(
         calcom.SOURCE,
@@ -98,7 +99,7 @@ def calcom_booking() -> ResponseReturnValue:
 
 @bp.post("/calendly")
 def calendly_booking() -> ResponseReturnValue:
-    settings = current_app.extensions["recall.settings"]
+    settings = get_settings()
     key = settings.calendly_webhook_signing_key
     return booking_delivery(
         calendly.SOURCE,
@@ -112,7 +113,7 @@ def calendly_booking() -> ResponseReturnValue:
 @bp.post("/acuity")
 def acuity_booking() -> ResponseReturnValue:
     """Acuity posts only ids: verify, then fetch the appointment's current state from Acuity's API."""
-    settings = current_app.extensions["recall.settings"]
+    settings = get_settings()
     if not (settings.acuity_api_key and settings.acuity_user_id):
         return error_response(503, "the acuity webhook is off: ACUITY_USER_ID and ACUITY_API_KEY must be set")
     raw = request.get_data(cache=True)
@@ -148,7 +149,7 @@ def acuity_booking() -> ResponseReturnValue:
 @bp.post("/fhir")
 def fhir_appointment() -> ResponseReturnValue:
     """FHIR R4 Appointment or Bundle; every error is an OperationOutcome."""
-    settings = current_app.extensions["recall.settings"]
+    settings = get_settings()
 
     def outcome(status: int, code: str, message: str, details: list[str] | None = None) -> ResponseReturnValue:
         return jsonify(fhir.operation_outcome(code, message, details)), status, {"Content-Type": "application/fhir+json"}
@@ -184,7 +185,7 @@ def fhir_appointment() -> ResponseReturnValue:
 
 @bp.post("/generic")
 def generic_booking() -> ResponseReturnValue:
-    settings = current_app.extensions["recall.settings"]
+    settings = get_settings()
     if not settings.booking_webhook_secret:
         return error_response(503, "the generic webhook is off: BOOKING_WEBHOOK_SECRET is not set")
     raw = request.get_data(cache=True)
@@ -201,7 +202,7 @@ def generic_booking() -> ResponseReturnValue:
 
 def twilio_form(what: str) -> tuple[dict[str, str] | None, ResponseReturnValue | None]:
     """Twilio's form, checked against its signature over the public URL, then made storable; or the error answer."""
-    settings = current_app.extensions["recall.settings"]
+    settings = get_settings()
     if not (settings.twilio_auth_token and settings.public_base_url):
         return None, error_response(503, f"{what} is off: TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL must be set")
     url = twilio_status.public_url(settings.public_base_url, request.path, request.query_string)
@@ -223,7 +224,7 @@ def twilio_status_callback() -> ResponseReturnValue:
     if reminder_id is not None and not 0 < reminder_id < 2**31:
         return error_response(400, "reminder must be one of our reminder ids", [f"reminder: {reminder_id}"])
     try:
-        outcome = twilio_status.record_status(db.session, form, reminder_id, utcnow())
+        outcome = twilio_status.record_status(db.session, form, reminder_id, get_settings(), utcnow())
     except PayloadError as exc:
         db.session.rollback()
         return error_response(400, exc.message, exc.details)
@@ -239,7 +240,7 @@ def twilio_inbound_message() -> ResponseReturnValue:
         assert refusal is not None  # twilio_form gives one or the other
         return refusal
     try:
-        reply = twilio_inbound.handle_inbound(db.session, form, current_app.extensions["recall.settings"], utcnow())
+        reply = twilio_inbound.handle_inbound(db.session, form, get_settings(), utcnow())
     except PayloadError as exc:
         db.session.rollback()
         return error_response(400, exc.message, exc.details)

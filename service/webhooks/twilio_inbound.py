@@ -16,18 +16,20 @@ from typing import Any
 from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
 
+from ..consent import opt_in, opt_out
 from ..contacts import ContactError, mask_phone, normalise_phone
 from ..domain.replies import Intent, classify
+from ..domain.vocabulary import AppointmentStatus, Channel
 from ..extensions import DbSession
 from ..messages import base_variables, find_template, patient_zone
-from ..models import Appointment, AuditEvent, InboundMessage, Patient
-from ..planner import plan_patient
+from ..models import Appointment, InboundMessage, Patient
 from ..rendering import TemplateProblem, default_template, language_of, render_text, session_variables, template_kind
 from ..settings import Settings
 from .errors import PayloadError
 from .twilio_status import SID
 
 log = logging.getLogger(__name__)
+PATIENT_BY_SMS = "patient:sms"
 
 
 def handle_inbound(session: DbSession, form: Mapping[str, str], settings: Settings, now: datetime) -> str | None:
@@ -62,12 +64,12 @@ def handle_inbound(session: DbSession, form: Mapping[str, str], settings: Settin
     patient = patients[0]
     if intent is Intent.STOP:
         for p in patients:  # the number opted out, whoever shares it
-            _set_opt_out(session, p, settings, now, stopped=True)
+            opt_out(session, p, Channel.SMS, actor=PATIENT_BY_SMS, settings=settings, now=now)
         message.handled_at, message.handled_by = now, "system"
         return None
     if intent is Intent.START:
-        for p in patients:
-            _set_opt_out(session, p, settings, now, stopped=False)
+        for p in patients:  # texting START is an explicit request for texts
+            opt_in(session, p, Channel.SMS, actor=PATIENT_BY_SMS, source="sms:START", settings=settings, now=now)
         message.handled_at, message.handled_by = now, "system"
         return None
     if intent is Intent.HELP:
@@ -93,31 +95,10 @@ def twiml(reply: str | None) -> str:
     return str(response)
 
 
-def _set_opt_out(session: DbSession, patient: Patient, settings: Settings, now: datetime, *, stopped: bool) -> None:
-    if stopped:
-        patient.sms_opted_out_at = patient.sms_opted_out_at or now
-    else:
-        patient.sms_opted_out_at = None
-        # Texting START is an explicit request for texts.
-        patient.sms_consent, patient.sms_consent_at, patient.sms_consent_source = True, now, "sms:START"
-    session.add(
-        AuditEvent(
-            at=now,
-            actor="patient:sms",
-            action="opt-out" if stopped else "opt-in",
-            entity="patient",
-            entity_id=str(patient.id),
-            details={"channel": "sms"},
-        )
-    )
-    session.flush()
-    plan_patient(session, patient, settings, now)
-
-
 def _next_session(session: DbSession, patient: Patient, now: datetime) -> Appointment | None:
     return session.execute(
         select(Appointment)
-        .where(Appointment.patient_id == patient.id, Appointment.status == "booked", Appointment.starts_at > now)
+        .where(Appointment.patient_id == patient.id, Appointment.status == AppointmentStatus.BOOKED, Appointment.starts_at > now)
         .order_by(Appointment.starts_at)
         .limit(1)
     ).scalar_one_or_none()

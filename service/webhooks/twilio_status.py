@@ -19,11 +19,14 @@ from datetime import datetime
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from ..domain.planning import Channel
+from ..consent import opt_out
+from ..domain import lifecycle
+from ..domain.vocabulary import WENT_OUT, Channel, ReminderStatus
 from ..extensions import DbSession
 from ..metrics import count_message
 from ..models import DeliveryEvent, Patient, Reminder
 from ..planner import reach_of
+from ..settings import Settings
 from .errors import PayloadError, SignatureError
 
 log = logging.getLogger(__name__)
@@ -57,7 +60,9 @@ def verify(auth_token: str, url: str, form: Mapping[str, str], signature: str | 
         raise SignatureError(f"{SIGNATURE_HEADER} does not match {url} and the parameters posted")
 
 
-def record_status(session: DbSession, form: Mapping[str, str], reminder_id: int | None, now: datetime) -> str:
+def record_status(
+    db_session: DbSession, form: Mapping[str, str], reminder_id: int | None, settings: Settings, now: datetime
+) -> str:
     """Store the callback and move the reminder forward; returns what was done, for the response and the logs."""
     sid = form.get("MessageSid") or form.get("SmsSid")
     status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
@@ -68,8 +73,8 @@ def record_status(session: DbSession, form: Mapping[str, str], reminder_id: int 
     if not SID.fullmatch(sid):
         raise PayloadError("MessageSid is not a Twilio message id", [f"MessageSid: {sid[:40]!r}"])
     error_code = (form.get("ErrorCode") or "")[:16] or None
-    reminder = _find(session, reminder_id, sid)
-    session.add(
+    reminder = _find(db_session, reminder_id, sid)
+    db_session.add(
         DeliveryEvent(
             reminder_id=reminder.id if reminder else None,
             provider_message_id=sid,
@@ -80,12 +85,10 @@ def record_status(session: DbSession, form: Mapping[str, str], reminder_id: int 
     )
     if reminder is None:
         return "recorded"
-    if reminder.provider_message_id is None and reminder.channel == "sms" and reminder.status in ("pending", "sending"):
-        # An ambiguous send reached Twilio after all: settle it, never send it again.
-        reminder.provider_message_id, reminder.provider = sid, "twilio"
-        reminder.status, reminder.sent_at = "sent", reminder.sent_at or now
-        reminder.status_reason = "confirmed by Twilio's status callback after an unanswered request"
-        reminder.leased_by = reminder.lease_until = None
+    # An ambiguous send reached Twilio after all: settle it, never send it again.
+    if reminder.channel == Channel.SMS and lifecycle.settle_by_receipt(
+        reminder, provider="twilio", provider_name="Twilio", message_id=sid, now=now
+    ):
         log.info("reminder %s reconciled from a status callback", reminder.id)
     if reminder.provider_message_id != sid:
         return "recorded"  # a callback for an earlier message of this reminder (it has since gone another way)
@@ -94,32 +97,27 @@ def record_status(session: DbSession, form: Mapping[str, str], reminder_id: int 
     reminder.provider_status = status
     if status in ("delivered", "read"):
         count_message(reminder.channel, reminder.kind, "delivered")
+        lifecycle.delivered(reminder)
     elif status in FAILED:
         count_message(reminder.channel, reminder.kind, "undelivered", error_code or status)
-    if status in ("delivered", "read") and reminder.status == "sent":
-        reminder.status = "delivered"
-    elif status in FAILED and reminder.status in ("sent", "delivered"):
-        return _undelivered(session, reminder, status, error_code, now)
+        if reminder.status in WENT_OUT:
+            return _undelivered(db_session, reminder, status, error_code, settings, now)
     return "updated"
 
 
-def _find(session: DbSession, reminder_id: int | None, sid: str) -> Reminder | None:
+def _find(db_session: DbSession, reminder_id: int | None, sid: str) -> Reminder | None:
     query = select(Reminder).with_for_update()
     query = query.where(Reminder.id == reminder_id) if reminder_id else query.where(Reminder.provider_message_id == sid)
-    return session.execute(query).scalar_one_or_none()
+    return db_session.execute(query).scalar_one_or_none()
 
 
-def _undelivered(session: DbSession, reminder: Reminder, status: str, error_code: str | None, now: datetime) -> str:
+def _undelivered(
+    db_session: DbSession, reminder: Reminder, status: str, error_code: str | None, settings: Settings, now: datetime
+) -> str:
     why = f"SMS {status}" + (f" (Twilio {error_code})" if error_code else "")
-    patient = session.get(Patient, reminder.patient_id)
+    patient = db_session.get(Patient, reminder.patient_id)
+    other_allowed = patient is not None and reach_of(patient).allows(Channel.EMAIL)
+    after = lifecycle.fall_back_or_fail(reminder, other_allowed=other_allowed, why=why, now=now)
     if patient is not None and error_code == OPTED_OUT:
-        patient.sms_opted_out_at = patient.sms_opted_out_at or now
-    still_useful = reminder.expires_at is None or now < reminder.expires_at
-    if patient is not None and reminder.appointment_id is not None and still_useful and reach_of(patient).allows(Channel.EMAIL):
-        # Same row: the patient gets this reminder once, by email now.
-        reminder.channel, reminder.status, reminder.next_attempt_at = "email", "pending", now
-        reminder.status_reason = f"email fallback: {why}"
-        reminder.provider_message_id = reminder.provider_status = None
-        return "fallback"
-    reminder.status, reminder.status_reason = "failed", why
-    return "failed"
+        opt_out(db_session, patient, Channel.SMS, actor=f"twilio:{OPTED_OUT}", settings=settings, now=now)
+    return "fallback" if after is ReminderStatus.PENDING else "failed"

@@ -21,6 +21,7 @@ from twilio.request_validator import RequestValidator
 
 from service.extensions import db
 from service.models import Appointment, Patient, Reminder, WebhookEvent
+from service.runtime import get_settings, override
 from service.webhooks.intake import body_hash
 from tests.fakes.acuity_api import FakeAcuity
 from tests.fakes.twilio_api import AUTH_TOKEN
@@ -249,7 +250,7 @@ def test_the_generic_webhook_survives_garbage(app, client, raw):
 @pytest.fixture
 def acuity(app) -> Iterator[FakeAcuity]:
     server = FakeAcuity(ACUITY_USER, ACUITY_KEY).start()
-    app.extensions["recall.settings"] = app.extensions["recall.settings"].with_overrides(acuity_api_base_url=server.base_url)
+    override(app, settings=get_settings(app).with_overrides(acuity_api_base_url=server.base_url))
     yield server
     server.stop()
 

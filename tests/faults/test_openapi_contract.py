@@ -26,6 +26,7 @@ from schemathesis.checks import (
 from twilio.request_validator import RequestValidator
 from werkzeug.wrappers import Request
 
+from service.runtime import get_settings, override
 from tests.conftest import WEBHOOK_SECRET
 from tests.fakes.acuity_api import FakeAcuity
 from tests.fakes.twilio_api import AUTH_TOKEN
@@ -71,8 +72,8 @@ class Signer:
 @pytest.fixture
 def api_schema(app: Any) -> Iterator[Any]:
     acuity = FakeAcuity(ACUITY_USER, ACUITY_KEY).start()  # knows no appointment: generated ids get Acuity's 404
-    settings_ = app.extensions["recall.settings"]
-    app.extensions["recall.settings"] = settings_.with_overrides(acuity_api_base_url=acuity.base_url)
+    settings_ = get_settings(app)
+    override(app, settings=settings_.with_overrides(acuity_api_base_url=acuity.base_url))
     app.wsgi_app = Signer(app.wsgi_app)  # type: ignore[method-assign]
     schema = schemathesis.openapi.from_path(OPENAPI)
     schema.app = app

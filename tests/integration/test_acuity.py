@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import Appointment, WebhookEvent
+from service.runtime import get_settings, override
 from tests.fakes.acuity_api import FakeAcuity
 from tests.helpers import paris, tick
 from tests.providers import ACUITY_KEY, ACUITY_USER, acuity_signature, load
@@ -18,8 +19,8 @@ from tests.providers import ACUITY_KEY, ACUITY_USER, acuity_signature, load
 @pytest.fixture
 def acuity(app) -> Iterator[FakeAcuity]:
     server = FakeAcuity(ACUITY_USER, ACUITY_KEY).start()
-    settings = app.extensions["recall.settings"]
-    app.extensions["recall.settings"] = settings.with_overrides(acuity_api_base_url=server.base_url)
+    settings = get_settings(app)
+    override(app, settings=settings.with_overrides(acuity_api_base_url=server.base_url))
     yield server
     server.stop()
 

@@ -14,6 +14,7 @@ from service.domain.care import CAPPED_KINDS
 from service.extensions import db
 from service.jobs import dispatch_due
 from service.models import Patient, Reminder, SendAttempt
+from service.runtime import get_senders, get_settings
 from tests.fakes.twilio_api import FakeResponse, twilio_error
 from tests.helpers import book, booking, paris, post_booking, tick
 
@@ -164,7 +165,7 @@ def test_a_dispatcher_that_died_mid_send_leaves_nothing_lost(app, client, fake_t
     book(app, client, fake_twilio, booking(starts))
     at = starts - timedelta(hours=24)
     with app.app_context():
-        dead = Dispatcher(db.session, app.extensions["recall.senders"], app.extensions["recall.settings"], worker="dead-worker")
+        dead = Dispatcher(db.session, get_senders(app), get_settings(app), worker="dead-worker")
         claimed = dead.claim(at, 10)  # claimed, then the process was killed before sending
         assert claimed
 
@@ -208,8 +209,8 @@ def test_two_dispatchers_on_postgresql_send_each_reminder_once(app, client, fake
 
     def run(name: str) -> None:
         with app.app_context():
-            settings = app.extensions["recall.settings"].with_overrides(dispatch_batch_size=3)
-            Dispatcher(db.session, app.extensions["recall.senders"], settings, worker=name).run(at)
+            settings = get_settings(app).with_overrides(dispatch_batch_size=3)
+            Dispatcher(db.session, get_senders(app), settings, worker=name).run(at)
             db.session.remove()
 
     workers = [threading.Thread(target=run, args=(f"w{i}",)) for i in range(2)]

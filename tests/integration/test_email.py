@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import MessageTemplate, Patient, Reminder
+from service.runtime import override
 from tests.helpers import booking, paris, post_booking, tick
 
 EMAIL_ONLY = {"phone": None, "sms_consent": False, "email": "camille@example.test", "email_consent": True}
@@ -59,18 +60,23 @@ def test_one_click_unsubscribe_stops_email_and_a_get_changes_nothing(app, client
     with app.app_context():
         assert db.session.execute(select(Patient.email_unsubscribed_at)).scalar_one() is None
 
+    with app.app_context():
+        planned = set(
+            db.session.execute(select(Reminder.id).where(Reminder.channel == "email", Reminder.status == "pending")).scalars()
+        )
+    assert planned  # there is something planned for the unsubscribe to stop
+
     done = client.post(path, data={"List-Unsubscribe": "One-Click"})  # the mail provider, no cookie, no CSRF token
     assert done.status_code == 200 and b"no longer receive emails" in done.data
     with app.app_context():
         assert db.session.execute(select(Patient.email_unsubscribed_at)).scalar_one() is not None
-        pending_email = (
-            db.session.execute(select(Reminder).where(Reminder.channel == "email", Reminder.status == "pending")).scalars().all()
-        )
+        # An email-only patient: what was planned is cancelled at once, with its reason.
+        after = db.session.execute(select(Reminder.status).where(Reminder.id.in_(planned))).scalars().all()
+        assert set(after) == {"cancelled"}
     smtp_server.received.clear()
     for days in (9, 10, 11, 17):
         tick(app, paris(days, 10))
     assert smtp_server.received == []  # nothing more by email, whatever was already planned
-    assert pending_email  # there was something planned that the unsubscribe stopped
 
 
 def test_a_tampered_unsubscribe_link_is_refused_and_changes_nothing(app, client, smtp_server):
@@ -86,7 +92,7 @@ def test_an_email_with_a_long_message_id_is_recorded_and_never_sent_twice(app, c
     from service import build_senders
 
     long_domain = "rappels." + "clinique-lumiere-" * 4 + "paris.test"  # Message-IDs take the sender's domain
-    app.extensions["recall.senders"] = build_senders(settings.with_overrides(mail_from=f"Clinique <r@{long_domain}>"))
+    override(app, senders=build_senders(settings.with_overrides(mail_from=f"Clinique <r@{long_domain}>")))
     starts = paris(5)
     post_booking(client, booking(starts, **EMAIL_ONLY))
     tick(app, paris(1, 10))  # the confirmation, not in the same hour as the reminder (which would make it unnecessary)

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, select, text
 from service.extensions import db
 from service.jobs import PLANNING_LOCK, dispatch_due, plan_changes
 from service.models import Appointment, Reminder
+from service.runtime import override
 from service.scheduler import build_scheduler
 from tests.helpers import booking, paris, post_booking
 
@@ -44,7 +45,7 @@ def test_the_daily_sms_cap_holds_the_rest_back_for_later(app, client, fake_twili
                 starts + timedelta(hours=2 * i), event_id=f"b{i}", appointment_id=f"a{i}", id=f"p{i}", phone=f"+3361234567{i}"
             ),
         )
-    app.extensions["recall.settings"] = settings.with_overrides(sms_daily_cap=2)
+    override(app, settings=settings.with_overrides(sms_daily_cap=2))
     with app.app_context():
         report = dispatch_due(starts - timedelta(hours=24))
         held = (

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.models import Appointment, Patient, WebhookEvent
+from service.runtime import get_settings, override
 from tests.fakes.acuity_api import FakeAcuity
 from tests.helpers import booking, paris, post_booking
 from tests.integration.test_fhir import appointment as fhir_appointment
@@ -28,7 +29,7 @@ OUT_OF_RANGE = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"]  # par
 @pytest.fixture
 def acuity(app) -> Iterator[FakeAcuity]:
     server = FakeAcuity(ACUITY_USER, ACUITY_KEY).start()
-    app.extensions["recall.settings"] = app.extensions["recall.settings"].with_overrides(acuity_api_base_url=server.base_url)
+    override(app, settings=get_settings(app).with_overrides(acuity_api_base_url=server.base_url))
     yield server
     server.stop()
 

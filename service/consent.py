@@ -1,0 +1,58 @@
+"""Opting out and back in: one function each, whoever asks.
+
+A STOP reply, Twilio's 21610 at send time, a failed receipt carrying 21610, and an
+email unsubscribe link all call `opt_out`, so each has the same effects: the
+patient's flag, an audit row saying who asked, and a re-plan that moves what was
+pending on that channel to the other one where the patient allows it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .domain.vocabulary import Channel
+from .extensions import DbSession
+from .models import AuditEvent, Patient
+from .planner import plan_patient
+from .settings import Settings
+
+
+def is_opted_out(patient: Patient, channel: Channel) -> bool:
+    return (patient.sms_opted_out_at if channel is Channel.SMS else patient.email_unsubscribed_at) is not None
+
+
+def opt_out(session: DbSession, patient: Patient, channel: Channel, *, actor: str, settings: Settings, now: datetime) -> bool:
+    """Stop `channel` for this patient; True when it changed anything (a second STOP changes nothing)."""
+    if is_opted_out(patient, channel):
+        return False
+    if channel is Channel.SMS:
+        patient.sms_opted_out_at = now
+    else:
+        patient.email_unsubscribed_at = now
+    _audit(session, patient, channel, actor, "opt-out", now)
+    session.flush()
+    plan_patient(session, patient, settings, now)
+    return True
+
+
+def opt_in(
+    session: DbSession, patient: Patient, channel: Channel, *, actor: str, source: str, settings: Settings, now: datetime
+) -> None:
+    """An explicit request for messages on `channel` (texting START): consent recorded with when and how (`source`)."""
+    if channel is Channel.SMS:
+        patient.sms_opted_out_at = None
+        patient.sms_consent, patient.sms_consent_at, patient.sms_consent_source = True, now, source
+    else:
+        patient.email_unsubscribed_at = None
+        patient.email_consent, patient.email_consent_at, patient.email_consent_source = True, now, source
+    _audit(session, patient, channel, actor, "opt-in", now)
+    session.flush()
+    plan_patient(session, patient, settings, now)
+
+
+def _audit(session: DbSession, patient: Patient, channel: Channel, actor: str, action: str, now: datetime) -> None:
+    session.add(
+        AuditEvent(
+            at=now, actor=actor, action=action, entity="patient", entity_id=str(patient.id), details={"channel": str(channel)}
+        )
+    )

@@ -1,0 +1,76 @@
+"""The words the outbox speaks: statuses, kinds and channels, each spelled once.
+
+They are `StrEnum`s, so the database keeps the same strings and a member compares
+equal to its value; code compares and assigns members, never bare strings.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+    @property
+    def other(self) -> Channel:
+        return Channel.EMAIL if self is Channel.SMS else Channel.SMS
+
+
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+    @property
+    def words(self) -> str:
+        return self.value.replace("_", "-")
+
+
+class ReminderStatus(StrEnum):
+    """Where a reminder is in its life; `service.domain.lifecycle` alone moves it."""
+
+    PENDING = "pending"  # waiting for its next attempt
+    SENDING = "sending"  # claimed by a dispatcher, under a lease
+    SENT = "sent"  # the provider took it
+    DELIVERED = "delivered"  # the provider says it arrived
+    FAILED = "failed"  # every way to send it is spent
+    CANCELLED = "cancelled"  # no longer true or wanted (a session cancelled, moved, an opt-out, erasure)
+    SKIPPED = "skipped"  # still true, but not worth sending (too late, another message said it)
+
+    @property
+    def is_open(self) -> bool:
+        """Still to go out: the planner may move it, the dispatcher may claim it."""
+        return self in (ReminderStatus.PENDING, ReminderStatus.SENDING)
+
+    @property
+    def went_out(self) -> bool:
+        return self in (ReminderStatus.SENT, ReminderStatus.DELIVERED)
+
+
+OPEN = (ReminderStatus.PENDING, ReminderStatus.SENDING)
+WENT_OUT = (ReminderStatus.SENT, ReminderStatus.DELIVERED)
+
+
+class ReminderKind(StrEnum):
+    """The kinds Recall ships. Staff may add session rules of their own, so a stored kind can be another string."""
+
+    CONFIRMATION = "confirmation"
+    CHANGE_NOTICE = "change_notice"
+    CANCELLATION_NOTICE = "cancellation_notice"
+    REMINDER_48H = "reminder_48h"
+    REMINDER_24H = "reminder_24h"
+    REMINDER_2H = "reminder_2h"
+    AFTERCARE = "aftercare"
+    AFTERCARE_CHECKIN = "aftercare_checkin"
+    TIP = "tip"
+    MAINTENANCE_EARLY = "maintenance_early"
+    MAINTENANCE_DUE = "maintenance_due"
+    MAINTENANCE_OVERDUE = "maintenance_overdue"
+
+
+NOTICE_KINDS = (ReminderKind.CONFIRMATION, ReminderKind.CHANGE_NOTICE, ReminderKind.CANCELLATION_NOTICE)
+AFTERCARE_KINDS = (ReminderKind.AFTERCARE, ReminderKind.AFTERCARE_CHECKIN)
+MAINTENANCE_KINDS = (ReminderKind.MAINTENANCE_EARLY, ReminderKind.MAINTENANCE_DUE, ReminderKind.MAINTENANCE_OVERDUE)

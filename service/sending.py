@@ -1,0 +1,386 @@
+"""The sending transaction: lock, decide, compose, send, record, for one claimed reminder.
+
+Nothing goes out for a cancelled or moved session: the transaction locks the
+patient and the sessions the reminder names (the order webhooks lock them in),
+re-reads them, and only then calls the provider. A cancellation either committed
+before (seen, no send) or waits until the send is recorded. Every status change is
+a transition of `service.domain.lifecycle`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+
+from .channels import EmailMessageSpec, Senders, SendResult
+from .consent import opt_out
+from .domain import lifecycle
+from .domain.bursts import AHEAD_NOTICE_KINDS, SessionMessage, is_about_sessions_ahead, redundant
+from .domain.care import AFTERCARE_STATUSES, CAPPED_KINDS
+from .domain.dispatch_rules import Cancel, Decision, Defer, NamedSession, RetryPolicy, Send, Skip, decide
+from .domain.frequency import DayLoad, day_bounds, is_capped, rank, wait_for_free_day
+from .domain.vocabulary import AFTERCARE_KINDS, MAINTENANCE_KINDS, WENT_OUT, AppointmentStatus, Channel, ReminderStatus
+from .extensions import DbSession
+from .messages import Composed, compose
+from .metrics import count_message, observe_send
+from .models import Appointment, Patient, Reminder, SendAttempt
+from .pacing import Pacer, SmsBudget
+from .planner import reach_of, window_of
+from .privacy import is_suppressed
+from .rendering import TemplateProblem
+from .settings import Settings
+from .timeutil import utcnow
+
+log = logging.getLogger(__name__)
+RECONCILE_WAIT = timedelta(minutes=5)  # Twilio's status callback normally arrives within seconds
+CAP_RETRY = timedelta(hours=1)
+SEND_STATUSES = (AppointmentStatus.BOOKED,)
+
+
+@dataclass
+class SendContext:
+    """What one send needs besides the database: shared by a run's threads."""
+
+    senders: Senders
+    settings: Settings
+    worker: str  # the lease owner's name
+    pacer: Pacer
+    budget: SmsBudget
+    retry: RetryPolicy
+
+
+def send_one(db_session: DbSession, ctx: SendContext, reminder_id: int, now: datetime) -> str:
+    """Settle one claimed reminder in its own transaction; returns the outcome counted in the run's report."""
+    try:
+        locked = _lock_for_send(db_session, ctx.worker, reminder_id, now)
+        if locked is None:
+            db_session.rollback()
+            return "lost"
+        outcome = _settle(db_session, ctx, *locked, now=now)
+        db_session.commit()
+        return outcome
+    except Exception:
+        db_session.rollback()
+        log.exception("dispatch of reminder %s failed; it will be retried after its lease expires", reminder_id)
+        return "error"
+
+
+def _lock_for_send(
+    db_session: DbSession, worker: str, reminder_id: int, now: datetime
+) -> tuple[Reminder, Patient, list[Appointment]] | None:
+    """Lock patient, sessions, then the reminder (the same order as webhooks) and re-read them."""
+    head = db_session.execute(
+        select(Reminder.patient_id, Reminder.appointment_id, Reminder.context).where(Reminder.id == reminder_id)
+    ).one_or_none()
+    if head is None:
+        return None
+    if db_session.get_bind().dialect.name == "sqlite":
+        # SQLite ignores FOR UPDATE; taking its write lock first makes this transaction see, and
+        # block, any concurrent cancellation until the send is recorded.
+        db_session.execute(update(Reminder).where(Reminder.id == reminder_id).values(updated_at=now))
+    patient = db_session.execute(
+        select(Patient).where(Patient.id == head.patient_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+    named_ids = {int(a) for a, _ in (head.context or {}).get("appointments", [])}
+    ids = sorted(named_ids | ({head.appointment_id} if head.appointment_id else set()))
+    appointments = (
+        list(
+            db_session.execute(
+                select(Appointment)
+                .where(Appointment.id.in_(ids))
+                .order_by(Appointment.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).scalars()
+        )
+        if ids
+        else []
+    )
+    reminder = db_session.execute(
+        select(Reminder).where(Reminder.id == reminder_id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+    if not lifecycle.holds_lease(reminder, worker):
+        return None
+    return reminder, patient, appointments
+
+
+def _settle(
+    db_session: DbSession,
+    ctx: SendContext,
+    reminder: Reminder,
+    patient: Patient,
+    appointments: list[Appointment],
+    *,
+    now: datetime,
+) -> str:
+    current = {a.id: a for a in appointments}
+    named = [
+        NamedSession(
+            appointment_id=int(aid),
+            planned_start=datetime.fromisoformat(start),
+            current_start=current[int(aid)].starts_at if int(aid) in current else None,
+            current_status=current[int(aid)].status if int(aid) in current else None,
+        )
+        for aid, start in (reminder.context or {}).get("appointments", [])
+    ]
+    zone = ZoneInfo(patient.timezone or ctx.settings.clinic_timezone)
+    decision = decide(
+        channel=Channel(reminder.channel),
+        expires_at=reminder.expires_at,
+        sessions=named,
+        reach=reach_of(patient),
+        may_fall_back=True,
+        zone=zone,
+        window=window_of(ctx.settings),
+        now=now,
+        allowed_statuses=AFTERCARE_STATUSES if reminder.kind in AFTERCARE_KINDS else SEND_STATUSES,
+    )
+    if isinstance(decision, Send):
+        decision = _policy(db_session, ctx, reminder, patient, appointments, decision, zone, now)
+    if isinstance(decision, Cancel):
+        lifecycle.cancel(reminder, decision.reason)
+        return "cancelled"
+    if isinstance(decision, Skip):
+        lifecycle.skip(reminder, decision.reason)
+        return "skipped"
+    if isinstance(decision, Defer):
+        after = lifecycle.defer(reminder, decision.until, decision.reason)
+        return "deferred" if after is ReminderStatus.PENDING else "skipped"
+    assert isinstance(decision, Send)
+    if decision.channel is Channel.SMS and not ctx.budget.take():
+        log.warning("daily SMS cap of %s reached; reminder %s waits", ctx.settings.sms_daily_cap, reminder.id)
+        lifecycle.defer(reminder, now + CAP_RETRY, f"the daily SMS cap ({ctx.settings.sms_daily_cap}) is reached")
+        return "deferred"
+    ordered = sorted(appointments, key=lambda a: a.starts_at)
+    try:
+        composed = compose(db_session, reminder, patient, ordered, ctx.settings, decision.channel, now)
+    except TemplateProblem as exc:  # a staff template that stopped rendering: say so, do not loop
+        lifecycle.fail(reminder, str(exc))
+        return "failed"
+    reminder.body, reminder.subject = composed.text, composed.subject
+    reminder.encoding, reminder.segments = composed.encoding, composed.segments
+    number = lifecycle.attempt(reminder, decision.channel)
+    attempt = SendAttempt(reminder_id=reminder.id, number=number, started_at=now)
+    db_session.add(attempt)
+    result = _send(ctx, reminder, patient, composed)
+    if decision.channel is Channel.SMS and not result.ok:
+        ctx.budget.give_back()
+    attempt.finished_at = now
+    return _record(db_session, ctx, reminder, patient, attempt, result, now=now)
+
+
+def _policy(
+    db_session: DbSession,
+    ctx: SendContext,
+    reminder: Reminder,
+    patient: Patient,
+    appointments: list[Appointment],
+    decision: Send,
+    zone: ZoneInfo,
+    now: datetime,
+) -> Decision:
+    """Checks that need the rest of the patient's outbox; run under the patient's lock."""
+    address = patient.phone if decision.channel is Channel.SMS else patient.email
+    if address and is_suppressed(db_session, "phone" if decision.channel is Channel.SMS else "email", address):
+        return Cancel("this number or address belonged to an erased patient: never messaged again")
+    if reminder.kind in MAINTENANCE_KINDS and _session_ahead(db_session, reminder.patient_id, now):
+        return Cancel("a session is booked")
+    if is_about_sessions_ahead(reminder.kind, reminder.dedupe_key) and appointments:
+        why = _redundant(db_session, reminder, appointments, now)
+        if why is not None:
+            return Skip(why)
+    if is_capped(reminder.kind):
+        wait = wait_for_free_day(
+            reminder.kind,
+            _day_load(db_session, reminder, zone, now),
+            now,
+            zone,
+            window_of(ctx.settings),
+            ctx.settings.max_messages_per_day,
+        )
+        if wait is not None:
+            return Defer(wait, "the patient already has a message today")
+    return decision
+
+
+def _redundant(db_session: DbSession, reminder: Reminder, appointments: list[Appointment], now: datetime) -> str | None:
+    """Another message about the same sessions that went out, or will within the hour and says it better."""
+    earliest = min(a.starts_at for a in appointments)
+    rows = db_session.execute(
+        select(
+            Reminder.id,
+            Reminder.kind,
+            Reminder.channel,
+            Reminder.context,
+            Reminder.status,
+            Reminder.sent_at,
+            Reminder.next_attempt_at,
+            Reminder.due_at,
+            Reminder.planned_for,
+            Reminder.expires_at,
+        ).where(
+            Reminder.patient_id == reminder.patient_id,
+            Reminder.id != reminder.id,
+            Reminder.status.in_((*lifecycle.OPEN, *WENT_OUT)),
+            Reminder.planned_for >= earliest - timedelta(days=1),
+            Reminder.kind.in_(AHEAD_NOTICE_KINDS) | Reminder.dedupe_key.startswith("session:"),
+        )
+    ).all()
+    others = [
+        _session_message(
+            r.id,
+            r.kind,
+            r.channel,
+            r.context,
+            r.due_at,
+            r.planned_for,
+            due=now if r.status == ReminderStatus.SENDING else r.next_attempt_at,
+            sent_at=r.sent_at or now if r.status in WENT_OUT else None,
+            expires_at=r.expires_at,
+        )
+        for r in rows
+    ]
+    mine = _session_message(
+        reminder.id, reminder.kind, reminder.channel, reminder.context, reminder.due_at, reminder.planned_for, due=now
+    )
+    return redundant(mine, others, booked_since=max(a.slot_changed_at for a in appointments), now=now)
+
+
+def _session_ahead(db_session: DbSession, patient_id: int, now: datetime) -> bool:
+    return (
+        db_session.execute(
+            select(Appointment.id)
+            .where(
+                Appointment.patient_id == patient_id,
+                Appointment.status == AppointmentStatus.BOOKED,
+                Appointment.starts_at > now,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def _day_load(db_session: DbSession, reminder: Reminder, zone: ZoneInfo, now: datetime) -> DayLoad:
+    start, end = day_bounds(now, zone)
+    capped = Reminder.kind.in_(CAPPED_KINDS)
+    sent = db_session.execute(
+        select(func.count())
+        .select_from(Reminder)
+        .where(
+            Reminder.patient_id == reminder.patient_id,
+            capped,
+            Reminder.id != reminder.id,
+            Reminder.status.in_(WENT_OUT),
+            Reminder.sent_at >= start,
+            Reminder.sent_at < end,
+        )
+    ).scalar_one()
+    higher = [k for k in CAPPED_KINDS if rank(k) < rank(reminder.kind)]
+    waiting = (
+        db_session.execute(
+            select(func.count())
+            .select_from(Reminder)
+            .where(
+                Reminder.patient_id == reminder.patient_id,
+                Reminder.kind.in_(higher),
+                Reminder.id != reminder.id,
+                Reminder.status.in_(lifecycle.OPEN),
+                Reminder.next_attempt_at < end,
+                (Reminder.expires_at.is_(None)) | (Reminder.expires_at > now),
+            )
+        ).scalar_one()
+        if higher
+        else 0
+    )
+    return DayLoad(sent_today=sent, more_important_due_today=waiting)
+
+
+def _send(ctx: SendContext, reminder: Reminder, patient: Patient, composed: Composed) -> SendResult:
+    channel = Channel(reminder.channel)
+    sender_name = ctx.senders.name_of(channel)
+    try:
+        if channel is Channel.SMS:
+            ctx.pacer.wait()
+            return ctx.senders.sms.send_sms(patient.phone or "", composed.text, reminder_id=reminder.id)
+        spec = EmailMessageSpec(
+            to=patient.email or "",
+            subject=composed.subject or "",
+            text=composed.text,
+            html=composed.html,
+            ics=composed.ics,
+            headers=composed.headers,
+        )
+        return ctx.senders.email.send_email(spec, reminder_id=reminder.id)
+    except Exception as exc:  # a bug in a channel must not lose the reminder
+        log.exception("channel %s raised", channel)
+        return SendResult(
+            ok=False, provider=sender_name, error_code="exception", error_message=type(exc).__name__, retryable=True
+        )
+
+
+def _record(
+    db_session: DbSession,
+    ctx: SendContext,
+    reminder: Reminder,
+    patient: Patient,
+    attempt: SendAttempt,
+    result: SendResult,
+    *,
+    now: datetime,
+) -> str:
+    if result.ok:
+        attempt.outcome = "sent"
+        lifecycle.sent(reminder, provider=result.provider, message_id=result.provider_message_id, now=now)
+        count_message(reminder.channel, reminder.kind, "sent")
+        observe_send(reminder.due_at, max(now, utcnow()))  # `now` is the tick's; a paced batch sends later
+        return "sent"
+    reminder.provider = result.provider
+    attempt.error_code, attempt.error_message = result.error_code, result.error_message
+    why = f"{result.provider} {result.error_code}: {result.error_message or ''}".strip()
+    if result.retryable:
+        retry_after = timedelta(seconds=result.retry_after_seconds) if result.retry_after_seconds else None
+        if result.ambiguous:
+            # The provider may have taken it: give its status callback (carrying our id) time to say so first.
+            retry_after = max(retry_after or RECONCILE_WAIT, RECONCILE_WAIT)
+        at = ctx.retry.next_attempt(attempts=reminder.attempts, now=now, expires_at=reminder.expires_at, retry_after=retry_after)
+        if at is not None:
+            attempt.outcome = "unknown" if result.ambiguous else "retry"
+            reason = (
+                f"no answer ({why}); waiting for the status callback before trying again"
+                if result.ambiguous
+                else f"retrying after {why}"
+            )
+            lifecycle.retry(reminder, at, reason)
+            return "retried"
+        why = f"gave up after {reminder.attempts} attempts: {why}"
+    attempt.outcome = "failed"
+    channel = Channel(reminder.channel)
+    after = lifecycle.fall_back_or_fail(reminder, other_allowed=reach_of(patient).allows(channel.other), why=why, now=now)
+    if result.recipient_opted_out:
+        opt_out(db_session, patient, channel, actor=f"{result.provider}:{result.error_code}", settings=ctx.settings, now=now)
+    if after is ReminderStatus.PENDING:  # the same row goes by the other channel: still at most one reminder
+        return "retried"
+    count_message(reminder.channel, reminder.kind, "failed", str(result.error_code or ""))
+    return "failed"
+
+
+def _session_message(
+    reminder_id: int,
+    kind: str,
+    channel: str,
+    context: dict[str, Any] | None,
+    due_at: datetime,
+    planned_for: datetime | None,
+    *,
+    due: datetime,
+    sent_at: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> SessionMessage:
+    named = frozenset((int(a), datetime.fromisoformat(start)) for a, start in (context or {}).get("appointments", []))
+    return SessionMessage(reminder_id, kind, Channel(channel), named, (planned_for or due_at) - due_at, due, sent_at, expires_at)
