@@ -36,6 +36,7 @@ else:
 # What the service's functions take as their database session: a plain Session (tests, the CLI's own
 # sessions) or Flask-SQLAlchemy's request-scoped `db.session`, which proxies the same methods.
 DbSession: TypeAlias = Session | scoped_session[FlaskSession]
+
 # render_as_batch lets later migrations ALTER tables on SQLite, which has no ALTER COLUMN.
 migrate = Migrate(render_as_batch=True, compare_type=True)
 # Rate limits (failed sign-ins). memory:// counts per process; set RATELIMIT_STORAGE_URI=redis://… with several workers.
