@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -21,7 +22,7 @@ import requests
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
 from ..textclean import known_zone
 from .delivery import Delivery, bounded, digest_id, email_or_warning, phone_or_warning, shape_checked
-from .errors import PayloadError, SignatureError
+from .errors import PayloadError, SignatureError, UpstreamError
 from .instants import instant, minutes
 from .jsonbody import read_json
 
@@ -33,10 +34,6 @@ ACTIONS = {
     "canceled": EventType.CANCELLED,
     "changed": EventType.BOOKED,
 }
-
-
-class UpstreamError(Exception):
-    """Acuity's API did not give us the appointment; the delivery should be retried later."""
 
 
 def verify(headers: Any, raw: bytes, api_key: str) -> None:
@@ -80,6 +77,13 @@ def fetch(base_url: str, user_id: str, api_key: str, appointment_id: str, *, tim
 def ignored(raw: bytes, action: str) -> Delivery | None:
     """Actions Recall does not use (order.completed) are acknowledged without asking Acuity anything."""
     return None if action in ACTIONS else Delivery(digest_id(raw), action, [], ignored=f"{action} is not used")
+
+
+def parse(raw: bytes, *, base_url: str, user_id: str, api_key: str, region: str, now: datetime) -> Delivery:
+    """The notification's action and id, then the appointment's current state fetched from Acuity (UpstreamError
+    when Acuity does not answer: nothing is stored and Acuity retries)."""
+    action, appointment_id = read_form(raw)
+    return ignored(raw, action) or to_delivery(action, fetch(base_url, user_id, api_key, appointment_id), region=region, now=now)
 
 
 @shape_checked

@@ -12,6 +12,9 @@ import hmac
 from datetime import datetime
 from typing import Any
 
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo, StatusEvent
 from .delivery import Delivery, bounded, digest_id, email_or_warning, language_of_locale, phone_or_warning, shape_checked
 from .errors import PayloadError, SignatureError
@@ -41,6 +44,15 @@ def operation_outcome(code: str, diagnostics: str, details: list[str] | None = N
     issues = [{"severity": "error", "code": code, "diagnostics": diagnostics}]
     issues += [{"severity": "error", "code": code, "diagnostics": d} for d in (details or [])]
     return {"resourceType": "OperationOutcome", "issue": issues}
+
+
+# The OperationOutcome issue code for each problem the booking handler answers.
+ISSUE_CODES = {"off": "transient", "signature": "security", "payload": "invalid", "unknown": "not-found", "upstream": "transient"}
+
+
+def answer(status: int, problem: str, message: str, details: list[str]) -> ResponseReturnValue:
+    """Every FHIR error is an OperationOutcome, the form a FHIR client expects."""
+    return jsonify(operation_outcome(ISSUE_CODES[problem], message, details)), status, {"Content-Type": "application/fhir+json"}
 
 
 def _resources(body: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:

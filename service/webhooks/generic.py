@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 from ..contacts import ContactError, normalise_email, normalise_phone
 from ..domain.events import AppointmentInfo, BookingEvent, CourseInfo, EventType, PatientInfo
 from ..textclean import known_zone
+from .delivery import Delivery
 from .errors import PayloadError, SignatureError
 from .instants import instant, minutes
 from .jsonbody import read_json
@@ -53,8 +54,13 @@ def _where(path: Any) -> str:
     return ".".join(str(p) for p in path) or "(body)"
 
 
-def parse(raw: bytes, *, region: str) -> BookingEvent:
-    body = read_json(raw)
+def parse(raw: bytes, *, region: str) -> Delivery:
+    """One delivery, one event: Recall's own contract carries the whole appointment and patient every time."""
+    event = _event(read_json(raw), region)
+    return Delivery(event.event_id, event.type.value, [event])
+
+
+def _event(body: Any, region: str) -> BookingEvent:
     errors = sorted(schema_validator().iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
         details = [f"{_where(e.absolute_path)}: {e.message}" for e in errors[:20]]

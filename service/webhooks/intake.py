@@ -9,12 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..domain.events import BookingEvent, StatusEvent
+from ..domain.events import StatusEvent
 from ..extensions import db
 from ..ingest import apply_booking_event, apply_status_event
 from ..models import WebhookEvent
 from ..settings import Settings
 from ..textclean import storable
+from .delivery import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +46,9 @@ def record_rejected(source: str, raw: bytes, error: str, now: datetime) -> None:
         db.session.rollback()
 
 
-def accept(
-    source: str,
-    event_id: str,
-    event_type: str | None,
-    raw: bytes,
-    events: list[BookingEvent | StatusEvent],
-    settings: Settings,
-    now: datetime,
-    *,
-    ignored: str | None = None,
-    warnings: list[str] | None = None,
-) -> tuple[dict[str, object], int]:
+def accept(source: str, delivery: Delivery, raw: bytes, settings: Settings, now: datetime) -> tuple[dict[str, object], int]:
     """Apply the events of one delivery in one transaction; a repeated event id changes nothing."""
+    event_id, events, ignored, warnings = delivery.event_id, delivery.events, delivery.ignored, delivery.warnings
     seen = db.session.execute(
         select(WebhookEvent.outcome).where(WebhookEvent.source == source, WebhookEvent.event_id == event_id)
     ).first()
@@ -66,7 +57,7 @@ def accept(
     record = WebhookEvent(
         source=source,
         event_id=storable(event_id),
-        event_type=storable((event_type or "")[:64]) or None,
+        event_type=storable((delivery.event_type or "")[:64]) or None,
         payload=storable(raw.decode("utf-8", "replace")),
         outcome="processed",
         received_at=now,

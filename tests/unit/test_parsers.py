@@ -74,7 +74,9 @@ def generic_body(**changes: Any) -> dict[str, Any]:
 
 
 def test_a_generic_booking_becomes_one_booked_event_in_utc_with_an_e164_phone():
-    event = generic.parse(raw(generic_body()), region="FR")
+    delivery = generic.parse(raw(generic_body()), region="FR")
+    assert (delivery.event_id, delivery.event_type, delivery.ignored, delivery.warnings) == ("evt_1", "booked", None, [])
+    event = only_booking(delivery)
     assert (event.source, event.event_id, event.type) == ("generic", "evt_1", EventType.BOOKED)
     assert event.occurred_at.astimezone(UTC) == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     appt = event.appointment
@@ -92,14 +94,14 @@ def test_a_generic_booking_becomes_one_booked_event_in_utc_with_an_e164_phone():
 def test_a_national_number_is_read_in_the_clinics_region():
     body = generic_body()
     body["patient"]["phone"] = "07911 123456"
-    assert generic.parse(raw(body), region="GB").patient.phone == "+447911123456"
+    assert only_booking(generic.parse(raw(body), region="GB")).patient.phone == "+447911123456"
     body["patient"]["phone"] = "+44 7911 123456"
-    assert generic.parse(raw(body), region="FR").patient.phone == "+447911123456"
+    assert only_booking(generic.parse(raw(body), region="FR")).patient.phone == "+447911123456"
 
 
 @pytest.mark.parametrize("kind", list(EventType))
 def test_each_generic_event_type_maps_onto_its_domain_type(kind):
-    assert generic.parse(raw(generic_body(type=f"appointment.{kind.value}")), region="FR").type is kind
+    assert only_booking(generic.parse(raw(generic_body(type=f"appointment.{kind.value}")), region="FR")).type is kind
 
 
 def test_the_generic_defaults_fill_what_a_minimal_body_leaves_out():
@@ -110,7 +112,7 @@ def test_the_generic_defaults_fill_what_a_minimal_body_leaves_out():
         "appointment": {"id": "appt-2", "starts_at": "2026-03-05T15:45:00Z"},
         "patient": {"id": "pat-2", "first_name": "Sam"},
     }
-    event = generic.parse(raw(body), region="FR")
+    event = only_booking(generic.parse(raw(body), region="FR"))
     assert (event.appointment.duration_minutes, event.appointment.treatment, event.appointment.area) == (10, "mesotherapy", "")
     assert event.appointment.course is None
     assert (event.patient.phone, event.patient.email, event.patient.timezone, event.patient.language) == (None, None, None, None)
