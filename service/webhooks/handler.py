@@ -26,7 +26,9 @@ from .intake import accept, record_rejected
 
 log = logging.getLogger(__name__)
 
-# What went wrong, for a provider that words each problem its own way (FHIR's OperationOutcome codes).
+# What went wrong, for a provider that words each problem its own way (FHIR's OperationOutcome codes): the webhook
+# is off (503), the signature fails (401), the body cannot be used (400/422), its events name an appointment not known
+# here (422), the provider's API did not answer (502).
 Problem = Literal["off", "signature", "payload", "unknown", "upstream"]
 Answer = Callable[[int, Problem, str, list[str]], ResponseReturnValue]
 
