@@ -262,7 +262,7 @@ class Settings:
             calendly_webhook_signing_key=optional("CALENDLY_WEBHOOK_SIGNING_KEY"),
             acuity_user_id=optional("ACUITY_USER_ID"),
             acuity_api_key=optional("ACUITY_API_KEY"),
-            acuity_api_base_url=url("ACUITY_API_BASE_URL"),
+            acuity_api_base_url=_url("ACUITY_API_BASE_URL", get("ACUITY_API_BASE_URL")) or default["acuity_api_base_url"],
             fhir_webhook_token=optional("FHIR_WEBHOOK_TOKEN"),
             ratelimit_storage_uri=text("RATELIMIT_STORAGE_URI"),
             proxy_hops=whole("PROXY_HOPS", minimum=0),
