@@ -17,4 +17,4 @@ class PayloadError(Exception):
 
 
 class UpstreamError(Exception):
-    """The provider's own API did not give us what the delivery names (502); nothing is stored, the sender retries."""
+    """The provider's own API did not give us what the post names (502); nothing is stored, the sender retries."""

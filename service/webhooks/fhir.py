@@ -16,10 +16,10 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo, StatusEvent
-from .delivery import Delivery, bounded, digest_id, email_or_warning, language_of_locale, phone_or_warning, shape_checked
 from .errors import PayloadError, SignatureError
 from .instants import between, instant, minutes
 from .jsonbody import read_json
+from .posts import WebhookPost, bounded, digest_id, email_or_warning, language_of_locale, phone_or_warning, shape_checked
 
 SOURCE = "fhir"
 STATUSES = {
@@ -115,7 +115,7 @@ def _language(patient: dict[str, Any]) -> str | None:
 
 
 @shape_checked
-def parse(raw: bytes, *, region: str, now: datetime) -> Delivery:
+def parse(raw: bytes, *, region: str, now: datetime) -> WebhookPost:
     body = read_json(raw)
     if not isinstance(body, dict):
         raise PayloadError("the body is not a FHIR resource", ["resourceType"])
@@ -171,5 +171,5 @@ def parse(raw: bytes, *, region: str, now: datetime) -> Delivery:
     event_id = digest_id(*(e.event_id for e in events)) if events else digest_id(raw)
     kind = "Bundle" if body.get("resourceType") == "Bundle" else f"Appointment.{appointments[0].get('status')}"
     if not events:
-        return Delivery(event_id, kind, [], ignored="; ".join(skipped))
-    return Delivery(event_id, kind, events, warnings=warnings + skipped)
+        return WebhookPost(event_id, kind, [], ignored="; ".join(skipped))
+    return WebhookPost(event_id, kind, events, warnings=warnings + skipped)

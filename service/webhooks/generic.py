@@ -13,10 +13,10 @@ from jsonschema import Draft202012Validator
 from ..contacts import ContactError, normalise_email, normalise_phone
 from ..domain.events import AppointmentInfo, BookingEvent, CourseInfo, EventType, PatientInfo
 from ..textclean import known_zone
-from .delivery import Delivery
 from .errors import PayloadError, SignatureError
 from .instants import instant, minutes
 from .jsonbody import read_json
+from .posts import WebhookPost
 from .signatures import hmac_sha256_hex, matches
 
 SOURCE = "generic"
@@ -54,10 +54,10 @@ def _where(path: Any) -> str:
     return ".".join(str(p) for p in path) or "(body)"
 
 
-def parse(raw: bytes, *, region: str) -> Delivery:
-    """One delivery, one event: Recall's own contract carries the whole appointment and patient every time."""
+def parse(raw: bytes, *, region: str) -> WebhookPost:
+    """One post, one event: Recall's own contract carries the whole appointment and patient every time."""
     event = _event(read_json(raw), region)
-    return Delivery(event.event_id, event.type.value, [event])
+    return WebhookPost(event.event_id, event.type.value, [event])
 
 
 def _event(body: Any, region: str) -> BookingEvent:

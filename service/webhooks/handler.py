@@ -1,7 +1,7 @@
-"""The one booking-webhook handler: verify over the raw bytes, parse, keep a rejected delivery, accept the rest.
+"""The one booking-webhook handler: verify over the raw bytes, parse, keep a rejected post, accept the rest.
 
 What differs between booking systems is a `Provider` entry (service/webhooks/providers.py): its path, whether it
-is configured, how it verifies, how it parses (every parser returns a `Delivery`) and how it words an error. The
+is configured, how it verifies, how it parses (every parser returns a `WebhookPost`) and how it words an error. The
 handler never asks which provider it serves.
 """
 
@@ -20,9 +20,9 @@ from werkzeug.datastructures import Headers
 from ..runtime import get_settings
 from ..settings import Settings
 from ..timeutil import utcnow
-from .delivery import Delivery
 from .errors import PayloadError, SignatureError, UpstreamError
 from .intake import accept, record_rejected
+from .posts import WebhookPost
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +52,13 @@ class Provider:
     configured: Callable[[Settings], bool]
     off: str  # the 503 answer while `configured` is false: names the settings to set
     verify: Callable[[Settings, Headers, bytes, datetime], None]  # raises SignatureError
-    parse: Callable[[Settings, bytes, datetime], Delivery]  # raises PayloadError (kept as rejected) or UpstreamError
+    parse: Callable[[Settings, bytes, datetime], WebhookPost]  # raises PayloadError (kept as rejected) or UpstreamError
     answer: Answer = json_error
     rejected_status: int = 422  # a body that was signed but cannot be used
 
 
 def handle(provider: Provider) -> ResponseReturnValue:
-    """Verify, parse, keep a rejected delivery for staff to see, or store and apply it once."""
+    """Verify, parse, keep a rejected post for staff to see, or store and apply it once."""
     settings = get_settings()
     if not provider.configured(settings):
         return provider.answer(503, "off", provider.off, [])
@@ -70,14 +70,14 @@ def handle(provider: Provider) -> ResponseReturnValue:
         log.warning("webhook %s refused: %s", request.path, exc)
         return provider.answer(401, "signature", str(exc), [])
     try:
-        delivery = provider.parse(settings, raw, now)
+        post = provider.parse(settings, raw, now)
     except PayloadError as exc:
         # Signed by the provider, so kept (keyed by its bytes) with why it was refused.
         record_rejected(provider.source, raw, "; ".join([exc.message, *exc.details]), now)
         return provider.answer(provider.rejected_status, "payload", exc.message, exc.details)
     except UpstreamError as exc:
         return provider.answer(502, "upstream", f"{exc}; nothing was stored, please retry", [])
-    body, status = accept(provider.source, delivery, raw, settings, now)
+    body, status = accept(provider.source, post, raw, settings, now)
     if status >= 400:
         return provider.answer(status, "unknown", str(body.get("error")), [])  # accept's refusals name no fields
     return jsonify(body), status

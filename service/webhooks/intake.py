@@ -1,4 +1,4 @@
-"""Store a verified webhook delivery and apply its events, exactly once per event id."""
+"""Store a verified webhook post and apply its events, exactly once per event id."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ..ingest import apply_booking_event, apply_status_event
 from ..models import WebhookEvent
 from ..settings import Settings
 from ..textclean import storable
-from .delivery import Delivery
+from .posts import WebhookPost
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +25,9 @@ def body_hash(raw: bytes) -> str:
 
 
 def record_rejected(source: str, raw: bytes, error: str, now: datetime) -> None:
-    """Keep a verified but unusable delivery for staff to see, keyed by its bytes (its id may be the problem)."""
+    """Keep a verified but unusable post for staff to see, keyed by its bytes (its id may be the problem)."""
     key = body_hash(raw)
-    log.warning("%s delivery rejected: %s", source, error[:300])  # the formatter masks any number or address quoted
+    log.warning("%s webhook post rejected: %s", source, error[:300])  # the formatter masks any number or address quoted
     if db.session.execute(select(WebhookEvent.id).where(WebhookEvent.source == source, WebhookEvent.event_id == key)).first():
         return
     db.session.add(
@@ -46,9 +46,9 @@ def record_rejected(source: str, raw: bytes, error: str, now: datetime) -> None:
         db.session.rollback()
 
 
-def accept(source: str, delivery: Delivery, raw: bytes, settings: Settings, now: datetime) -> tuple[dict[str, object], int]:
-    """Apply the events of one delivery in one transaction; a repeated event id changes nothing."""
-    event_id, events, ignored, warnings = delivery.event_id, delivery.events, delivery.ignored, delivery.warnings
+def accept(source: str, post: WebhookPost, raw: bytes, settings: Settings, now: datetime) -> tuple[dict[str, object], int]:
+    """Apply the events of one post in one transaction; a repeated event id changes nothing."""
+    event_id, events, ignored, warnings = post.event_id, post.events, post.ignored, post.warnings
     seen = db.session.execute(
         select(WebhookEvent.outcome).where(WebhookEvent.source == source, WebhookEvent.event_id == event_id)
     ).first()
@@ -57,7 +57,7 @@ def accept(source: str, delivery: Delivery, raw: bytes, settings: Settings, now:
     record = WebhookEvent(
         source=source,
         event_id=storable(event_id),
-        event_type=storable((delivery.event_type or "")[:64]) or None,
+        event_type=storable((post.event_type or "")[:64]) or None,
         payload=storable(raw.decode("utf-8", "replace")),
         outcome="processed",
         received_at=now,
@@ -67,7 +67,7 @@ def accept(source: str, delivery: Delivery, raw: bytes, settings: Settings, now:
         record.outcome, record.error = "ignored", storable(ignored[:2000])
     db.session.add(record)
     try:
-        db.session.flush()  # the unique (source, event_id) claims this delivery before any work
+        db.session.flush()  # the unique (source, event_id) claims this post before any work
         results = [
             apply_status_event(db.session, e, settings, now)
             if isinstance(e, StatusEvent)

@@ -1,7 +1,7 @@
 """The booking systems Recall takes webhooks from: one entry each, served by the one handler (handler.py).
 
 An entry says where the webhook lives, which settings turn it on, how the sender proves who it is, how its body
-becomes a `Delivery` (Acuity's fetch of the appointment it names included) and, for FHIR, how an error is worded.
+becomes a `WebhookPost` (Acuity's fetch of the appointment it names included) and, for FHIR, how an error is worded.
 """
 
 from __future__ import annotations

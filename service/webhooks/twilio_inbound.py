@@ -41,7 +41,7 @@ def handle_inbound(session: DbSession, form: Mapping[str, str], settings: Settin
     if not SID.fullmatch(sid):
         raise PayloadError("MessageSid is not a Twilio message id", [f"MessageSid: {sid[:40]!r}"])
     if session.execute(select(InboundMessage.id).where(InboundMessage.provider_message_id == sid)).first():
-        return None  # Twilio retried a delivery we already handled
+        return None  # Twilio retried a post we already handled
     try:
         number = normalise_phone(sender, settings.clinic_region)
     except ContactError:
