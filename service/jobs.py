@@ -18,12 +18,13 @@ from sqlalchemy import text
 from .delivery_days import keep_settled_days
 from .dispatcher import Dispatcher, DispatchReport
 from .extensions import DbSession, db
-from .planner import PlanResult, plan_active, plan_changed
+from .planner import PlanResult, plan_changed, plan_due
 from .privacy import purge_expired
 from .runtime import get_pacer, get_senders, get_settings
 
 log = logging.getLogger(__name__)
 PLANNING_LOCK = 0x5245_4341  # "RECA": one number for every planning job
+SWEEP_BATCH = 200  # patients planned per transaction by the sweep
 
 
 def _with_planning_lock(session: DbSession, work: Callable[[], PlanResult]) -> PlanResult | None:
@@ -49,9 +50,25 @@ def plan_changes(now: datetime) -> PlanResult | None:
 
 
 def plan_sweep(now: datetime) -> PlanResult | None:
-    """Daily: courses that ended by time alone, next week's tips, maintenance reminders."""
+    """Daily: courses that ended by time alone, next week's tips, maintenance reminders.
+
+    Only patients whose plan time may have changed by `now` (`Patient.replan_at`), so the cost follows what came
+    due, not the patient list. One transaction per batch, so that a long sweep (the first after an upgrade plans
+    everyone once) never holds many patients' rows from the dispatcher; the planning lock is taken again for each
+    batch, and when another instance holds it, what is left stays due for the next sweep.
+    """
     settings = get_settings()
-    return _with_planning_lock(db.session, lambda: plan_active(db.session, settings, now))
+    total: PlanResult | None = None
+    while True:
+        batch = _with_planning_lock(db.session, lambda: plan_due(db.session, settings, now, limit=SWEEP_BATCH))
+        if batch is None:
+            return total
+        if total is None:
+            total = batch
+        else:
+            total += batch
+        if batch.patients < SWEEP_BATCH:
+            return total
 
 
 def dispatcher() -> Dispatcher:

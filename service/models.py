@@ -59,6 +59,10 @@ class Patient(Model):
     email_consent_source: Mapped[str | None] = mapped_column(String(64))
     sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The next instant at which time alone may change what the planner wants for this patient, written at each
+    # planning (far in the future when only an event can); the sweep plans the patients it has reached.
+    # None: not planned since this column came, so the next sweep plans it.
+    replan_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

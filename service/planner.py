@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .domain import lifecycle
 from .domain.care import TipRef, plan_aftercare, plan_maintenance, plan_tips
@@ -32,6 +33,7 @@ from .domain.planning import (
     plan_session_reminders,
 )
 from .domain.quiet_hours import QuietHours
+from .domain.replanning import LOOKBACK, CourseFacts, next_replan_at
 from .domain.vocabulary import (
     MAINTENANCE_KINDS,
     NOTICE_KINDS,
@@ -51,7 +53,9 @@ log = logging.getLogger(__name__)
 
 LIFESTYLE_CATEGORIES = ("diet", "exercise", "water", "circulation")
 UNWANTED = "unwanted: "  # prefix of reasons the planner writes; only such rows may come back to life
-LOOKBACK = timedelta(days=5)  # covers the aftercare check-in (2 days) and its staleness (2 more)
+# Stored in `Patient.replan_at` when time alone never changes a patient's plan: far enough, and a year every
+# database and driver reads back in any session time zone.
+NEVER = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -59,11 +63,13 @@ class PlanResult:
     created: int = 0
     updated: int = 0
     cancelled: int = 0
+    patients: int = 0  # patients planned
 
     def __iadd__(self, other: PlanResult) -> PlanResult:
         self.created += other.created
         self.updated += other.updated
         self.cancelled += other.cancelled
+        self.patients += other.patients
         return self
 
 
@@ -269,8 +275,43 @@ def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:
     return UNWANTED + "the rules or the patient's details changed"
 
 
+def replan_at(session: DbSession, patient: Patient, settings: Settings, now: datetime) -> datetime:
+    """When time alone may next change what the rules want for this patient (NEVER: only an event can)."""
+    zone = ZoneInfo(patient.timezone or settings.clinic_timezone)
+    rows = session.execute(
+        select(
+            Appointment.id, Appointment.course_id, Appointment.starts_at, Appointment.duration_minutes, Appointment.status
+        ).where(Appointment.patient_id == patient.id)
+    ).all()
+    sessions = [
+        (course_id, CourseSession(id_, starts, starts + timedelta(minutes=minutes), status))
+        for id_, course_id, starts, minutes, status in rows
+    ]
+    courses = [
+        CourseFacts(tuple(s for course_id, s in sessions if course_id == c_id), planned)
+        for c_id, planned in session.execute(
+            select(Course.id, Course.sessions_planned).where(Course.patient_id == patient.id)
+        ).all()
+    ]
+    at = next_replan_at([s for _, s in sessions], courses, now, zone, interval_months=settings.maintenance_interval_months)
+    return NEVER if at is None else at
+
+
+def _remember_replan_at(session: DbSession, patient: Patient, at: datetime) -> None:
+    """Store it without touching `updated_at` (which tells staff when someone changed the patient, not the planner)."""
+    if patient.replan_at == at:
+        return
+    session.execute(
+        update(Patient)
+        .where(Patient.id == patient.id)
+        .values(replan_at=at, updated_at=Patient.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(patient, "replan_at", at)
+
+
 def plan_patient(session: DbSession, patient: Patient, settings: Settings, now: datetime) -> PlanResult:
-    result = PlanResult()
+    result = PlanResult(patients=1)
     wanted = {w.dedupe_key: w for w in wanted_for_patient(session, patient, settings, now)}
     rows = (
         session.execute(
@@ -324,24 +365,19 @@ def plan_patient(session: DbSession, patient: Patient, settings: Settings, now: 
         for row in stale:
             lifecycle.cancel(row, _why_unwanted(row, appointments))
             result.cancelled += 1
+    _remember_replan_at(session, patient, replan_at(session, patient, settings, now))
     return result
 
 
-def plan_active(session: DbSession, settings: Settings, now: datetime) -> PlanResult:
-    """Plan every patient whose plans move with time alone: a course running (tips, completion) or a maintenance near."""
-    recent = (now - timedelta(days=40)).date()
-    patient_ids = (
-        session.execute(
-            select(Course.patient_id)
-            .where(Course.completed_at.is_(None) | (Course.maintenance_due_on >= recent))
-            .distinct()
-            .order_by(Course.patient_id)
-        )
-        .scalars()
-        .all()
-    )
+def plan_due(session: DbSession, settings: Settings, now: datetime, *, limit: int | None = None) -> PlanResult:
+    """Plan every patient whose plan time alone may have changed by `now`, and those never planned yet.
+
+    Each planning stores the next such instant in `Patient.replan_at` (indexed), so this costs what has
+    come due, not the size of the patient list. `limit` plans the first ones only (the sweep commits in batches).
+    """
+    query = select(Patient.id).where(or_(Patient.replan_at.is_(None), Patient.replan_at <= now)).order_by(Patient.id).limit(limit)
     result = PlanResult()
-    for patient_id in patient_ids:
+    for patient_id in session.execute(query).scalars().all():
         patient = session.get(Patient, patient_id)
         if patient is not None:
             result += plan_patient(session, patient, settings, now)
