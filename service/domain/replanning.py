@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .care import LOCAL_SEND_TIME, MAINTENANCE_STAGES, TIP_EVERY, TIP_HORIZON
@@ -40,7 +40,7 @@ class CourseFacts:
 def _session_instants(session: CourseSession) -> Iterable[datetime]:
     yield session.starts_at  # notices stop, "a session is booked ahead" flips
     yield session.ends_at  # a booked session over counts as attended
-    yield session.starts_at + LOOKBACK + JUST_AFTER  # the planner no longer looks at it
+    yield session.starts_at.astimezone(UTC) + LOOKBACK + JUST_AFTER  # the planner no longer looks at it
 
 
 def _tip_instants(state: CourseState, zone: ZoneInfo, now: datetime) -> Iterable[datetime]:
@@ -52,9 +52,12 @@ def _tip_instants(state: CourseState, zone: ZoneInfo, now: datetime) -> Iterable
     week = max(1, elapsed_weeks - 2)  # earlier weeks' instants are all past
     while True:
         due = local_moment(start_day + timedelta(weeks=week), LOCAL_SEND_TIME, zone)
+        # As the planner computes them: `due + TIP_EVERY > now` is a week of wall time in the patient's zone,
+        # `due > now + TIP_HORIZON` eight days of elapsed time (an hour apart across a clock change).
         yield due + TIP_EVERY
-        if due - TIP_HORIZON > now:
-            yield due - TIP_HORIZON
+        enters = due.astimezone(UTC) - TIP_HORIZON
+        if enters > now:
+            yield enters
             return  # every later week's instants come after this one
         week += 1
 
