@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import admin_and_memory, dispatch, tick_cost, webhooks
+from bench import admin_and_memory, dispatch, sweep_cost, tick_cost, webhooks
 from bench.common import machine
 
 
@@ -19,7 +19,7 @@ def main() -> None:
             rows.append((label, value, goal))
             print(f"{label}: {value}   goal: {goal}", flush=True)
     only = set(sys.argv[1:])  # e.g. `python bench/run.py webhooks admin` runs just those
-    for name, module in (("dispatch", None), ("webhooks", webhooks), ("admin", admin_and_memory)):
+    for name, module in (("dispatch", None), ("webhooks", webhooks), ("admin", admin_and_memory), ("sweep", sweep_cost)):
         if module is None or (only and name not in only):
             continue
         for label, value, goal in module.main():
