@@ -311,6 +311,8 @@ def _remember_replan_at(session: DbSession, patient: Patient, at: datetime) -> N
 
 
 def plan_patient(session: DbSession, patient: Patient, settings: Settings, now: datetime) -> PlanResult:
+    # First, so that the patient's row is locked before any reminder's, in the order the dispatcher and webhooks use.
+    _remember_replan_at(session, patient, replan_at(session, patient, settings, now))
     result = PlanResult(patients=1)
     wanted = {w.dedupe_key: w for w in wanted_for_patient(session, patient, settings, now)}
     rows = (
@@ -365,7 +367,6 @@ def plan_patient(session: DbSession, patient: Patient, settings: Settings, now: 
         for row in stale:
             lifecycle.cancel(row, _why_unwanted(row, appointments))
             result.cancelled += 1
-    _remember_replan_at(session, patient, replan_at(session, patient, settings, now))
     return result
 
 
