@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm.attributes import set_committed_value
 
 from .domain import lifecycle
 from .domain.care import TipRef, plan_aftercare, plan_maintenance, plan_tips
@@ -307,7 +306,7 @@ def _remember_replan_at(session: DbSession, patient: Patient, at: datetime) -> N
         .values(replan_at=at, updated_at=Patient.updated_at)
         .execution_options(synchronize_session=False)
     )
-    set_committed_value(patient, "replan_at", at)
+    session.expire(patient, ["replan_at"])  # read again if asked (a rolled-back savepoint must not leave it stale)
 
 
 def plan_patient(session: DbSession, patient: Patient, settings: Settings, now: datetime) -> PlanResult:
