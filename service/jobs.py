@@ -8,6 +8,7 @@ dispatch needs no such lock, its claims use SKIP LOCKED.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from .runtime import get_pacer, get_senders, get_settings
 log = logging.getLogger(__name__)
 PLANNING_LOCK = 0x5245_4341  # "RECA": one number for every planning job
 SWEEP_BATCH = 200  # patients planned per transaction by the sweep
+SWEEP_LOCK_WAIT_SECONDS = 60  # how long the sweep waits for another planning job before leaving the rest to its next run
 
 
 def _with_planning_lock(session: DbSession, work: Callable[[], PlanResult]) -> PlanResult | None:
@@ -54,15 +56,21 @@ def plan_sweep(now: datetime) -> PlanResult | None:
 
     Only patients whose plan time may have changed by `now` (`Patient.replan_at`), so the cost follows what came
     due, not the patient list. One transaction per batch, so that a long sweep (the first after an upgrade plans
-    everyone once) never holds many patients' rows from the dispatcher; the planning lock is taken again for each
-    batch, and when another instance holds it, what is left stays due for the next sweep.
+    everyone once) never holds many patients' rows from the dispatcher. The planning lock is taken again for each
+    batch; while another job holds it (the 5-minute planning, which starts with this sweep), the sweep waits, and
+    only after a minute leaves what is left, still due, to its next run.
     """
     settings = get_settings()
     total: PlanResult | None = None
+    waited = 0
     while True:
         batch = _with_planning_lock(db.session, lambda: plan_due(db.session, settings, now, limit=SWEEP_BATCH))
         if batch is None:
-            return total
+            if waited >= SWEEP_LOCK_WAIT_SECONDS:
+                return total
+            time.sleep(1)
+            waited += 1
+            continue
         if total is None:
             total = batch
         else:

@@ -7,6 +7,7 @@ the patient (and what came due: a week's tip entering the planning horizon, a co
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -148,3 +149,21 @@ def test_the_sweep_plans_in_batches_until_none_is_due(app, monkeypatch):
         assert db.session.execute(select(Patient.id).where(Patient.replan_at.is_(None))).all() == []
         again = service.jobs.plan_sweep(local_day(PARIS, 1, 9, 1))
         assert again is not None and again.patients == 0
+
+
+def test_a_sweep_kept_waiting_by_another_planning_job_carries_on_once_it_is_done(app, monkeypatch):
+    """The 5-minute planning holds the lock between two of the sweep's batches: the sweep waits, then finishes."""
+    monkeypatch.setattr(service.jobs, "SWEEP_BATCH", 2)
+    monkeypatch.setattr(service.jobs, "time", SimpleNamespace(sleep=lambda seconds: None), raising=False)
+    real, busy = service.jobs._with_planning_lock, iter([False, True, True, False])
+
+    def sometimes_busy(session, work):
+        return None if next(busy, False) else real(session, work)
+
+    monkeypatch.setattr(service.jobs, "_with_planning_lock", sometimes_busy)
+    with app.app_context():
+        db.session.add_all(Patient(first_name=f"P{i}") for i in range(5))
+        db.session.commit()
+        result = service.jobs.plan_sweep(local_day(PARIS, 1, 9, 0))
+        assert result is not None and result.patients == 5
+        assert db.session.execute(select(Patient.id).where(Patient.replan_at.is_(None))).all() == []
