@@ -52,13 +52,13 @@ def plan_changes(now: datetime) -> PlanResult | None:
 
 
 def plan_sweep(now: datetime) -> PlanResult | None:
-    """Daily: courses that ended by time alone, next week's tips, maintenance reminders.
+    """Every 5 minutes, after `plan_changes`: courses that ended by time alone, next week's tips, maintenance reminders.
 
     Only patients whose plan time may have changed by `now` (`Patient.replan_at`), so the cost follows what came
     due, not the patient list. One transaction per batch, so that a long sweep (the first after an upgrade plans
     everyone once) never holds many patients' rows from the dispatcher. The planning lock is taken again for each
-    batch; while another job holds it (the 5-minute planning, which starts with this sweep), the sweep waits, and
-    only after a minute leaves what is left, still due, to its next run.
+    batch; while another planner holds it (a second scheduler by mistake, `reminders tick` by hand), the sweep
+    waits, and only after a minute leaves what is left, still due, to its next run.
     """
     settings = get_settings()
     total: PlanResult | None = None
@@ -77,6 +77,14 @@ def plan_sweep(now: datetime) -> PlanResult | None:
             total += batch
         if batch.patients < SWEEP_BATCH:
             return total
+
+
+def plan(now: datetime) -> PlanResult:
+    """The planning job: what events changed, then what time alone changed. Both cost what came due, so every 5 minutes."""
+    result = PlanResult()
+    result += plan_changes(now) or PlanResult()
+    result += plan_sweep(now) or PlanResult()
+    return result
 
 
 def dispatcher() -> Dispatcher:
