@@ -76,6 +76,11 @@ class CsrfOnlyForm(FlaskForm):
     """A button that changes something: just the CSRF token."""
 
 
+def _text(field: StringField) -> str:
+    """A required field's text, once validate_on_submit has passed (DataRequired: never empty then)."""
+    return field.data or ""
+
+
 def hash_password(password: str) -> str:
     check_new_password(password)
     return hasher.hash(password)
@@ -122,19 +127,19 @@ def login() -> ResponseReturnValue:
     if request.method == "POST":
         if not form.validate_on_submit():
             return _invalid("auth/login.html", form)
-        email = form.email.data.strip().lower()
+        email = _text(form.email).strip().lower()
         # Counted before the password is checked; a refused attempt checks nothing.
         if not attempts().take(SIGN_IN, f"login-address:{request.remote_addr}", f"login-account:{email}"):
             log.info("sign-in refused: too many attempts")
             return _too_many("auth/login.html", "Too many sign-in attempts; wait a minute and try again.", form=form)
         user = _find(email)
         # An unknown or inactive account is verified against a dummy hash: the same 300 ms as a real one.
-        matches = verify(user.password_hash if user is not None and user.active else None, form.password.data)
+        matches = verify(user.password_hash if user is not None and user.active else None, _text(form.password))
         if not matches or user is None:
             log.info("failed sign-in")
             return render_template("auth/login.html", form=form, error="Wrong email or password."), 401
         if needs_rehash(user.password_hash):
-            user.password_hash = hasher.hash(form.password.data)
+            user.password_hash = hasher.hash(_text(form.password))
         attempts().clear(SIGN_IN, f"login-account:{email}")
         if user.mfa_enabled or (user.role == "admin" and _settings().admin_mfa_required):
             db.session.commit()
@@ -219,7 +224,7 @@ def second_factor() -> ResponseReturnValue:
             return _invalid("auth/code.html", form)
         if not attempts().take(CODES, f"code-account:{user.id}"):
             return _too_many("auth/code.html", "Too many codes tried; wait a minute and try again.", form=form)
-        how = mfa.check_code(db.session, user, form.code.data, mfa.clock())
+        how = mfa.check_code(db.session, user, _text(form.code), mfa.clock())
         if how is None:
             db.session.rollback()
             return render_template("auth/code.html", form=form, error="That code is not right, or was already used."), 401
@@ -257,7 +262,7 @@ def enrol() -> ResponseReturnValue:
         if not attempts().take(CODES, f"code-account:{user.id}"):
             return _too_many("auth/enrol.html", "Too many codes tried; wait a minute and try again.", **page)
         now = mfa.clock()
-        if not mfa.verify_totp(db.session, user, form.code.data, now):
+        if not mfa.verify_totp(db.session, user, _text(form.code), now):
             db.session.rollback()
             return render_template(
                 "auth/enrol.html", error="That code is not right; check the phone's clock and try the next one.", **page
@@ -275,19 +280,19 @@ def enrol() -> ResponseReturnValue:
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password() -> ResponseReturnValue:
-    user = db.session.get(User, int(current_user.id))
+    user = db.session.get_one(User, int(current_user.id))  # login_required: the user exists
     form = PasswordChangeForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             return _invalid("auth/password.html", form)
         if not attempts().take(SIGN_IN, f"login-address:{request.remote_addr}", f"login-account:{user.email}"):
             return _too_many("auth/password.html", "Too many attempts; wait a minute and try again.", form=form)
-        if not check_password(user, form.current.data):
+        if not check_password(user, _text(form.current)):
             return render_template("auth/password.html", form=form, error="The current password is not right."), 401
-        if form.new.data != form.confirm.data:
+        if _text(form.new) != _text(form.confirm):
             return render_template("auth/password.html", form=form, error="The two new passwords differ."), 400
         try:
-            set_password(user, form.new.data)
+            set_password(user, _text(form.new))
         except WeakPassword as exc:
             return render_template("auth/password.html", form=form, error=f"New password: {exc}."), 400
         db.session.add(AuditEvent(at=utcnow(), actor=user.email, action="password", entity="user", entity_id=str(user.id)))

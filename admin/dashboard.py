@@ -82,7 +82,7 @@ def build_dashboard(settings: Any, now: datetime) -> Dashboard:
         next_hour=next_hour,
         daily=daily,
         delivery_rate=(delivered_total / reported) if reported else None,
-        maintenance_due=[(p, d) for p, d in due],
+        maintenance_due=[(p, d) for p, d in due if d is not None],  # the date range already excludes NULL
         unanswered=db.session.execute(
             select(func.count()).select_from(InboundMessage).where(InboundMessage.handled_at.is_(None))
         ).scalar_one(),

@@ -125,8 +125,8 @@ class PatientImportView(ProtectedView):
         return self.render("admin/patient_import.html", form=form, parsed=parsed, columns=COLUMNS)
 
     def _parse(self, text: str) -> Parsed:
-        phones = set(db.session.execute(select(Patient.phone).where(Patient.phone.is_not(None))).scalars())
-        emails = set(db.session.execute(select(Patient.email).where(Patient.email.is_not(None))).scalars())
+        phones = {p for p in db.session.execute(select(Patient.phone).where(Patient.phone.is_not(None))).scalars() if p}
+        emails = {e for e in db.session.execute(select(Patient.email).where(Patient.email.is_not(None))).scalars() if e}
         return parse_patients(text, get_settings().clinic_region, phones, emails)
 
     def _import(self, parsed: Parsed) -> Any:

@@ -16,9 +16,9 @@ import pyotp
 import segno
 from markupsafe import Markup
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from service.extensions import DbSession
 from service.models import RecoveryCode, User
 from service.timeutil import utcnow
 
@@ -48,7 +48,7 @@ def _digits(code: str) -> str:
     return "".join(code.split())
 
 
-def verify_totp(session: Session, user: User, code: str, now: datetime) -> bool:
+def verify_totp(session: DbSession, user: User, code: str, now: datetime) -> bool:
     """True for a current code (±1 step) newer than the last one this account used; records its step."""
     code = _digits(code)
     if not user.totp_secret or len(code) != 6 or not code.isdigit():
@@ -63,7 +63,7 @@ def verify_totp(session: Session, user: User, code: str, now: datetime) -> bool:
                 .values(totp_last_step=step)
                 .execution_options(synchronize_session=False)
             )
-            if not claimed.rowcount:
+            if not claimed.rowcount:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
                 return False  # this code (or a later one) was already used: a replay
             set_committed_value(user, "totp_last_step", step)
             return True
@@ -78,7 +78,7 @@ def _digest(code: str) -> str:
     return hashlib.sha256(_normalise(code).encode()).hexdigest()
 
 
-def new_recovery_codes(session: Session, user: User) -> list[str]:
+def new_recovery_codes(session: DbSession, user: User) -> list[str]:
     """Replace the account's recovery codes; the plain codes are returned to be shown once, never stored."""
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
@@ -89,7 +89,7 @@ def new_recovery_codes(session: Session, user: User) -> list[str]:
     return codes
 
 
-def use_recovery_code(session: Session, user: User, code: str, now: datetime) -> bool:
+def use_recovery_code(session: DbSession, user: User, code: str, now: datetime) -> bool:
     if len(_normalise(code)) != 16:
         return False
     used = session.execute(
@@ -98,10 +98,10 @@ def use_recovery_code(session: Session, user: User, code: str, now: datetime) ->
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(used.rowcount)
+    return bool(used.rowcount)  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
 
 
-def check_code(session: Session, user: User, code: str, now: datetime) -> str | None:
+def check_code(session: DbSession, user: User, code: str, now: datetime) -> str | None:
     """Which kind of code signed the user in ("totp" or "recovery"), or None."""
     if verify_totp(session, user, code, now):
         return "totp"
@@ -110,12 +110,12 @@ def check_code(session: Session, user: User, code: str, now: datetime) -> str | 
     return None
 
 
-def enable(session: Session, user: User, now: datetime) -> list[str]:
+def enable(session: DbSession, user: User, now: datetime) -> list[str]:
     user.totp_enabled_at = now
     return new_recovery_codes(session, user)
 
 
-def reset(session: Session, user: User) -> None:
+def reset(session: DbSession, user: User) -> None:
     """Forget the second factor (a lost phone): the next sign-in enrols again; every open session ends."""
     user.totp_secret = None
     user.totp_enabled_at = None
@@ -124,7 +124,7 @@ def reset(session: Session, user: User) -> None:
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
 
-def remaining_recovery_codes(session: Session, user: User) -> int:
+def remaining_recovery_codes(session: DbSession, user: User) -> int:
     return int(
         session.execute(
             select(func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))

@@ -21,7 +21,7 @@ from service.contacts import ContactError, mask_phone, normalise_phone
 from service.content.templates import DEFAULT_TEMPLATES
 from service.domain import lifecycle
 from service.domain.sms_encoding import sms_encoding
-from service.domain.vocabulary import AppointmentStatus, ReminderStatus
+from service.domain.vocabulary import AppointmentStatus, Channel, ReminderStatus
 from service.extensions import db
 from service.models import Appointment, Course, Patient, Reminder
 from service.planner import plan_patient
@@ -143,7 +143,7 @@ class PatientView(ProtectedModelView):
     def on_model_change(self, form: Any, model: Patient, is_created: bool) -> None:
         now, who = utcnow(), f"admin:{current_user.email}"
         model.timezone = model.timezone or None
-        for channel in ("sms", "email"):
+        for channel in Channel:
             field = getattr(form, f"{channel}_consent")
             if is_created or bool(field.data) != bool(field.object_data):
                 setattr(model, f"{channel}_consent_at", now)
@@ -357,7 +357,7 @@ class TemplateView(AdminModelView):
         except TemplateProblem as exc:
             return jsonify({"error": str(exc)})
         out: dict[str, Any] = {"text": text, "subject": subject, "length": len(text)}
-        if request.form.get("channel", "sms") == "sms":
+        if request.form.get("channel", Channel.SMS) == Channel.SMS:
             encoding = sms_encoding(text)
             out.update(encoding=encoding.encoding, segments=encoding.segments)
         return jsonify(out)
@@ -410,7 +410,7 @@ class ReplyView(ProtectedModelView):
     column_formatters = {
         "patient": lambda v, c, m, n: (
             Markup('<a href="{}">{}</a>').format(
-                f"/admin/patient/details/?id={m.patient_id}", db.session.get(Patient, m.patient_id).full_name
+                f"/admin/patient/details/?id={m.patient_id}", db.session.get_one(Patient, m.patient_id).full_name
             )
             if m.patient_id
             else mask_phone(m.from_number)

@@ -2,7 +2,7 @@
 
     python bench/run.py [PART ...] [--baseline REV [--rounds N]]
 
-PART is any of dispatch, statements, webhooks, admin, tick (all when none is named).
+PART is any of dispatch, statements, webhooks, admin, sweep, tick (all when none is named).
 
 With `--baseline REV` (`make bench BASELINE=REV`) the same benchmarks also run against
 the application as it was at REV, in the same sitting: REV is checked out into a
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import Figure, machine  # noqa: E402 - after the path set-up
 
-PARTS = ("dispatch", "statements", "webhooks", "admin", "tick")
+PARTS = ("dispatch", "statements", "webhooks", "admin", "sweep", "tick")
 
 
 def _part(name: str) -> Callable[[], Any]:
@@ -45,6 +45,7 @@ def _part(name: str) -> Callable[[], Any]:
         "statements": "bench.statements",
         "webhooks": "bench.webhooks",
         "admin": "bench.admin_and_memory",
+        "sweep": "bench.sweep_cost",
         "tick": "bench.tick_cost",
     }[name]
     return import_module(module).main  # type: ignore[no-any-return]

@@ -150,5 +150,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         # with 0 these headers are ignored, so a client cannot pick the address it is counted under.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]  # the documented way to wrap it
     return app

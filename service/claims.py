@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from .domain import lifecycle
+from .extensions import DbSession
 from .models import Reminder
 from .settings import Settings
 
@@ -23,7 +23,7 @@ def lease_for(settings: Settings) -> timedelta:
     return timedelta(seconds=max(300.0, 2 * settings.dispatch_batch_size / settings.sms_rate_per_second))
 
 
-def claim(db_session: Session, worker: str, now: datetime, limit: int, lease: timedelta) -> list[int]:
+def claim(db_session: DbSession, worker: str, now: datetime, limit: int, lease: timedelta) -> list[int]:
     """Up to `limit` due reminders, oldest first, now this worker's until `now + lease`."""
     due = (
         select(Reminder.id)
@@ -44,7 +44,7 @@ def claim(db_session: Session, worker: str, now: datetime, limit: int, lease: ti
     return sorted(ids)
 
 
-def recover_expired(db_session: Session, now: datetime) -> int:
+def recover_expired(db_session: DbSession, now: datetime) -> int:
     """Rows whose dispatcher died mid-send: settled as sent if the provider told us, else tried again."""
     rows = (
         db_session.execute(

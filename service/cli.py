@@ -126,7 +126,7 @@ def register_cli(app: Flask) -> None:
         """Run the scheduler's jobs in the foreground (one such process per deployment)."""
         from .scheduler import build_scheduler
 
-        real_app = current_app._get_current_object()  # type: ignore[attr-defined]
+        real_app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as Flask
         port = get_settings(real_app).scheduler_metrics_port
         if port:
             from .metrics import serve_scheduler_metrics
@@ -144,7 +144,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--port", default=5000, show_default=True)
     def serve_command(host: str, port: int) -> None:
         """Serve the app with the scheduler in-process when SCHEDULER_ENABLED (the demo's way; use gunicorn in production)."""
-        real_app = current_app._get_current_object()  # type: ignore[attr-defined]
+        real_app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as Flask
         if get_settings(real_app).scheduler_enabled:
             from .scheduler import build_scheduler
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from .domain.vocabulary import Channel
+from .extensions import DbSession
 from .models import AuditEvent, Patient
 from .planner import plan_patient
 from .settings import Settings
@@ -22,7 +21,7 @@ def is_opted_out(patient: Patient, channel: Channel) -> bool:
     return (patient.sms_opted_out_at if channel is Channel.SMS else patient.email_unsubscribed_at) is not None
 
 
-def opt_out(session: Session, patient: Patient, channel: Channel, *, actor: str, settings: Settings, now: datetime) -> bool:
+def opt_out(session: DbSession, patient: Patient, channel: Channel, *, actor: str, settings: Settings, now: datetime) -> bool:
     """Stop `channel` for this patient; True when it changed anything (a second STOP changes nothing)."""
     if is_opted_out(patient, channel):
         return False
@@ -37,7 +36,7 @@ def opt_out(session: Session, patient: Patient, channel: Channel, *, actor: str,
 
 
 def opt_in(
-    session: Session, patient: Patient, channel: Channel, *, actor: str, source: str, settings: Settings, now: datetime
+    session: DbSession, patient: Patient, channel: Channel, *, actor: str, source: str, settings: Settings, now: datetime
 ) -> None:
     """An explicit request for messages on `channel` (texting START): consent recorded with when and how (`source`)."""
     if channel is Channel.SMS:
@@ -51,7 +50,7 @@ def opt_in(
     plan_patient(session, patient, settings, now)
 
 
-def _audit(session: Session, patient: Patient, channel: Channel, actor: str, action: str, now: datetime) -> None:
+def _audit(session: DbSession, patient: Patient, channel: Channel, actor: str, action: str, now: datetime) -> None:
     session.add(
         AuditEvent(
             at=now, actor=actor, action=action, entity="patient", entity_id=str(patient.id), details={"channel": str(channel)}

@@ -11,9 +11,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
 
 from .domain.vocabulary import WENT_OUT, ReminderStatus
+from .extensions import DbSession
 from .models import DeliveryDay, Reminder
 from .timeutil import utcnow
 
@@ -25,7 +25,7 @@ def _start_of(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
 
 
-def count_days(session: Session, zone: str, first: date, last: date) -> dict[date, Counter[str]]:
+def count_days(session: DbSession, zone: str, first: date, last: date) -> dict[date, Counter[str]]:
     """sent (or delivered), delivered, failed and reported per local day from `first` to `last` included.
 
     Each day's bounds are computed here in the clinic's zone (a day can be 23 or 25 hours long) and counted with
@@ -60,7 +60,7 @@ def count_days(session: Session, zone: str, first: date, last: date) -> dict[dat
     }
 
 
-def keep_settled_days(session: Session, zone: str, today: date, days: int = 30) -> int:
+def keep_settled_days(session: DbSession, zone: str, today: date, days: int = 30) -> int:
     """Count and keep the settled days of the last `days` that are not kept yet; the daily sweep calls it."""
     settled_until = today - timedelta(days=SETTLING_DAYS + 1)
     first = today - timedelta(days=days - 1)
@@ -95,7 +95,7 @@ def keep_settled_days(session: Session, zone: str, today: date, days: int = 30) 
     return len(missing)
 
 
-def daily_counts(session: Session, zone: str, today: date, days: int = 30) -> list[tuple[date, int, int, int, int]]:
+def daily_counts(session: DbSession, zone: str, today: date, days: int = 30) -> list[tuple[date, int, int, int, int]]:
     """(day, sent, delivered, failed, reported) for the last `days` local days, oldest first."""
     keep_settled_days(session, zone, today, days)
     first = today - timedelta(days=days - 1)

@@ -24,6 +24,7 @@ from . import claims
 from .channels import Senders
 from .domain.dispatch_rules import RetryPolicy
 from .domain.vocabulary import Channel
+from .extensions import DbSession
 from .models import Reminder
 from .pacing import Pacer, SmsBudget
 from .sending import SendContext, send_one
@@ -56,7 +57,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        db_session: Session,
+        db_session: DbSession,
         senders: Senders,
         settings: Settings,
         *,

@@ -13,11 +13,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session
 
 from .domain.courses import CourseSummary, attach_session
 from .domain.events import STATUS_AFTER, BookingEvent, EventType, PatientInfo, StatusEvent
 from .domain.vocabulary import AppointmentStatus
+from .extensions import DbSession
 from .models import Appointment, Course, Patient, PatientExternalId
 from .planner import plan_patient
 from .settings import Settings
@@ -34,7 +34,7 @@ class IngestResult:
     detail: str = ""
 
 
-def _find_patient(session: Session, source: str, info: PatientInfo) -> tuple[Patient | None, bool]:
+def _find_patient(session: DbSession, source: str, info: PatientInfo) -> tuple[Patient | None, bool]:
     """The patient this booking system's id is linked to, else the first with this phone, else with this email; and
     whether the link was what found them. One query: the three ways ranked in that order."""
     linked = (
@@ -62,7 +62,7 @@ def _find_patient(session: Session, source: str, info: PatientInfo) -> tuple[Pat
     return (found[0], found[1] == 0) if found is not None else (None, False)
 
 
-def upsert_patient(session: Session, source: str, info: PatientInfo, now: datetime) -> Patient:
+def upsert_patient(session: DbSession, source: str, info: PatientInfo, now: datetime) -> Patient:
     patient, linked = _find_patient(session, source, info)
     if patient is None:
         # An empty list, known to be complete: looking for the external id below needs no query after the flush.
@@ -93,7 +93,9 @@ def upsert_patient(session: Session, source: str, info: PatientInfo, now: dateti
     return patient
 
 
-def _course_summaries(session: Session, patient: Patient, zone: ZoneInfo, exclude_appointment: int | None) -> list[CourseSummary]:
+def _course_summaries(
+    session: DbSession, patient: Patient, zone: ZoneInfo, exclude_appointment: int | None
+) -> list[CourseSummary]:
     """The patient's courses, each with its last booked or completed session (this one left out): one query."""
     last_session = func.max(Appointment.starts_at)
     rows = session.execute(
@@ -113,7 +115,7 @@ def _course_summaries(session: Session, patient: Patient, zone: ZoneInfo, exclud
 
 
 def _course_for(
-    session: Session, event: BookingEvent, patient: Patient, appt: Appointment | None, zone: ZoneInfo, now: datetime
+    session: DbSession, event: BookingEvent, patient: Patient, appt: Appointment | None, zone: ZoneInfo, now: datetime
 ) -> Course | None:
     """The course the webhook names; else the one the session already belongs to; else the patient's open
     course for that area; else a new one (a maintenance course when it starts near a due date)."""
@@ -163,7 +165,7 @@ def _is_stale(appt: Appointment, event: BookingEvent) -> bool:
     )
 
 
-def apply_booking_event(session: Session, event: BookingEvent, settings: Settings, now: datetime) -> IngestResult:
+def apply_booking_event(session: DbSession, event: BookingEvent, settings: Settings, now: datetime) -> IngestResult:
     patient = upsert_patient(session, event.source, event.patient, now)
     info = event.appointment
     appt = session.execute(
@@ -230,7 +232,7 @@ def apply_booking_event(session: Session, event: BookingEvent, settings: Setting
     return IngestResult("processed", appt.id, patient.id)
 
 
-def _plan_inline(session: Session, appt: Appointment, patient: Patient, settings: Settings, now: datetime) -> None:
+def _plan_inline(session: DbSession, appt: Appointment, patient: Patient, settings: Settings, now: datetime) -> None:
     """Plan the patient in a savepoint. The appointment was written as planned (with its other changes, one
     statement) and is marked for the next tick only when planning fails: what commits has `needs_planning` true
     exactly then."""
@@ -242,7 +244,7 @@ def _plan_inline(session: Session, appt: Appointment, patient: Patient, settings
         appt.needs_planning = True
 
 
-def apply_status_event(session: Session, event: StatusEvent, settings: Settings, now: datetime) -> IngestResult:
+def apply_status_event(session: DbSession, event: StatusEvent, settings: Settings, now: datetime) -> IngestResult:
     """Mark a known appointment (no-show, completed, cancelled); an unknown one is the sender's mistake to see."""
     appt = session.execute(
         select(Appointment)

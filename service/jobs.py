@@ -8,26 +8,28 @@ dispatch needs no such lock, its claims use SKIP LOCKED.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from .delivery_days import keep_settled_days
 from .dispatcher import Dispatcher, DispatchReport
-from .extensions import db
-from .planner import PlanResult, plan_active, plan_changed
+from .extensions import DbSession, db
+from .planner import PlanResult, plan_changed, plan_due
 from .privacy import purge_expired
 from .runtime import get_pacer, get_senders, get_settings
 
 log = logging.getLogger(__name__)
 PLANNING_LOCK = 0x5245_4341  # "RECA": one number for every planning job
+SWEEP_BATCH = 200  # patients planned per transaction by the sweep
+SWEEP_LOCK_WAIT_SECONDS = 60  # how long the sweep waits for another planning job before leaving the rest to its next run
 
 
-def _with_planning_lock(session: Session, work: Callable[[], PlanResult]) -> PlanResult | None:
+def _with_planning_lock(session: DbSession, work: Callable[[], PlanResult]) -> PlanResult | None:
     if session.get_bind().dialect.name == "postgresql":
         got = session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": PLANNING_LOCK}).scalar_one()
         if not got:
@@ -50,9 +52,39 @@ def plan_changes(now: datetime) -> PlanResult | None:
 
 
 def plan_sweep(now: datetime) -> PlanResult | None:
-    """Daily: courses that ended by time alone, next week's tips, maintenance reminders."""
+    """Every 5 minutes, after `plan_changes`: courses that ended by time alone, next week's tips, maintenance reminders.
+
+    Only patients whose plan time may have changed by `now` (`Patient.replan_at`), so the cost follows what came
+    due, not the patient list. One transaction per batch, so that a long sweep (the first after an upgrade plans
+    everyone once) never holds many patients' rows from the dispatcher. The planning lock is taken again for each
+    batch; while another planner holds it (a second scheduler by mistake, `reminders tick` by hand), the sweep
+    waits, and only after a minute leaves what is left, still due, to its next run.
+    """
     settings = get_settings()
-    return _with_planning_lock(db.session, lambda: plan_active(db.session, settings, now))
+    total: PlanResult | None = None
+    waited = 0
+    while True:
+        batch = _with_planning_lock(db.session, lambda: plan_due(db.session, settings, now, limit=SWEEP_BATCH))
+        if batch is None:
+            if waited >= SWEEP_LOCK_WAIT_SECONDS:
+                return total
+            time.sleep(1)
+            waited += 1
+            continue
+        if total is None:
+            total = batch
+        else:
+            total += batch
+        if batch.patients < SWEEP_BATCH:
+            return total
+
+
+def plan(now: datetime) -> PlanResult:
+    """The planning job: what events changed, then what time alone changed. Both cost what came due, so every 5 minutes."""
+    result = PlanResult()
+    result += plan_changes(now) or PlanResult()
+    result += plan_sweep(now) or PlanResult()
+    return result
 
 
 def dispatcher() -> Dispatcher:

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from icalendar import Calendar, Event
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from . import staff_content
 from .domain.courses import CourseSession, progress
 from .domain.sms_encoding import sms_encoding
-from .domain.vocabulary import ReminderKind
+from .domain.vocabulary import Channel, ReminderKind
+from .extensions import DbSession
 from .models import Appointment, Course, Patient, Reminder
 from .rendering import (
     TemplateProblem,
@@ -42,7 +42,7 @@ class Composed:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def find_template(session: Session, kind: str, channel: str, language: str) -> tuple[str | None, str]:
+def find_template(session: DbSession, kind: str, channel: str, language: str) -> tuple[str | None, str]:
     """The clinic's own template if it has one (for this very kind, else its family), else the shipped default."""
     templates = staff_content.get(session).templates
     for wanted in dict.fromkeys((kind, template_kind(kind))):
@@ -94,7 +94,7 @@ def text_to_html(text: str, footer: str | None = None) -> str:
 
 
 def compose(
-    session: Session,
+    session: DbSession,
     reminder: Reminder,
     patient: Patient,
     appointments: list[Appointment],
@@ -120,10 +120,10 @@ def compose(
         variables["tip"] = tip_text(session, planned.get("tip_id"), language)
     if reminder.kind == ReminderKind.AFTERCARE:
         variables["aftercare_tips"] = aftercare_tips(session, language)
-    link = unsubscribe_url(settings.public_base_url, settings.secret_key, patient.id) if channel == "email" else None
+    link = unsubscribe_url(settings.public_base_url, settings.secret_key, patient.id) if channel == Channel.EMAIL else None
     variables["unsubscribe_url"] = variables["manage_url"] = link or ""
     text = render_text(body_src, variables)
-    if channel == "sms":
+    if channel == Channel.SMS:
         encoding = sms_encoding(text)
         return Composed(subject=None, text=text, encoding=encoding.encoding, segments=encoding.segments)
     subject = render_text(subject_src or "{{ clinic_name }}", variables)
@@ -148,7 +148,7 @@ UNSUBSCRIBE_LINE = {"en": "To stop these emails: ", "fr": "Pour ne plus recevoir
 PROGRESS = {"en": ("session {n} of {total}", "session {n}"), "fr": ("séance {n} sur {total}", "séance {n}")}
 
 
-def course_progress(session: Session, appointment: Appointment, language: str) -> str | None:
+def course_progress(session: DbSession, appointment: Appointment, language: str) -> str | None:
     """ "session 3 of 6": where this session sits in its course (cancelled and missed ones not counted)."""
     if appointment.course_id is None:
         return None
@@ -167,7 +167,7 @@ def course_progress(session: Session, appointment: Appointment, language: str) -
     return with_total.format(n=number, total=total) if total else alone.format(n=number)
 
 
-def tip_text(session: Session, tip_id: object, language: str) -> str:
+def tip_text(session: DbSession, tip_id: object, language: str) -> str:
     """The week's tip; if staff removed it meanwhile, the first active tip in the patient's language."""
     content = staff_content.get(session)
     tip = content.tips_by_id.get(tip_id) if isinstance(tip_id, int) else None
@@ -179,7 +179,7 @@ def tip_text(session: Session, tip_id: object, language: str) -> str:
     return fallback[0].text
 
 
-def aftercare_tips(session: Session, language: str) -> list[str]:
+def aftercare_tips(session: DbSession, language: str) -> list[str]:
     content = staff_content.get(session)
     for lang in dict.fromkeys((language, "en")):
         texts = [t.text for t in content.active_tips(lang, ("aftercare",))]

@@ -109,7 +109,7 @@ def exposition(engine: Engine) -> bytes:
     else:
         registry = REGISTRY
     outbox = CollectorRegistry(auto_describe=False)
-    outbox.register(OutboxCollector(engine))  # type: ignore[arg-type]
+    outbox.register(OutboxCollector(engine))
     return generate_latest(registry) + generate_latest(outbox)
 
 

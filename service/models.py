@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .domain.vocabulary import AppointmentStatus, Channel, ReminderStatus
-from .extensions import db
+from .extensions import Model
 from .timeutil import UTCDateTime, utcnow
 
 APPOINTMENT_STATUSES = tuple(str(s) for s in AppointmentStatus)
@@ -41,7 +41,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Patient(db.Model):
+class Patient(Model):
     __tablename__ = "patient"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +59,10 @@ class Patient(db.Model):
     email_consent_source: Mapped[str | None] = mapped_column(String(64))
     sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The next instant at which time alone may change what the planner wants for this patient, written at each
+    # planning (far in the future when only an event can); the sweep plans the patients it has reached.
+    # None: not planned since this column came, so the next sweep plans it.
+    replan_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -74,7 +78,7 @@ class Patient(db.Model):
         return f"<Patient {self.id}>"
 
 
-class PatientExternalId(db.Model):
+class PatientExternalId(Model):
     """A patient's id in a booking system, so the next event finds the same person."""
 
     __tablename__ = "patient_external_id"
@@ -91,7 +95,7 @@ class PatientExternalId(db.Model):
         return f"<PatientExternalId {self.source}:{self.external_id}>"
 
 
-class Course(db.Model):
+class Course(Model):
     """A course of sessions on one area; an annual maintenance course keeps results."""
 
     __tablename__ = "course"
@@ -120,7 +124,7 @@ class Course(db.Model):
         return f"<Course {self.id} {self.kind}>"
 
 
-class Appointment(db.Model):
+class Appointment(Model):
     """A treatment session. `starts_at` is UTC; the wall time and zone it was booked in are kept too."""
 
     __tablename__ = "appointment"
@@ -162,7 +166,7 @@ class Appointment(db.Model):
         return f"<Appointment {self.id} {self.status}>"
 
 
-class Reminder(db.Model):
+class Reminder(Model):
     """The outbox: a reminder is this row before it is a message."""
 
     __tablename__ = "reminder"
@@ -220,7 +224,7 @@ class Reminder(db.Model):
         return f"<Reminder {self.id} {self.kind}/{self.channel} {self.status}>"
 
 
-class SendAttempt(db.Model):
+class SendAttempt(Model):
     """One try at handing a reminder to a provider, kept so staff can see backoff and errors."""
 
     __tablename__ = "send_attempt"
@@ -240,7 +244,7 @@ class SendAttempt(db.Model):
         return f"<SendAttempt {self.reminder_id}#{self.number} {self.outcome}>"
 
 
-class ReminderRule(db.Model):
+class ReminderRule(Model):
     """A staff-editable rule: which message, on which channel, how long before a session."""
 
     __tablename__ = "reminder_rule"
@@ -258,7 +262,7 @@ class ReminderRule(db.Model):
         return f"<ReminderRule {self.kind}/{self.channel} -{self.offset_minutes}min>"
 
 
-class MessageTemplate(db.Model):
+class MessageTemplate(Model):
     __tablename__ = "message_template"
     __table_args__ = (UniqueConstraint("kind", "channel", "language"),)
 
@@ -274,7 +278,7 @@ class MessageTemplate(db.Model):
         return f"<MessageTemplate {self.kind}/{self.channel}/{self.language}>"
 
 
-class Tip(db.Model):
+class Tip(Model):
     __tablename__ = "tip"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -288,7 +292,7 @@ class Tip(db.Model):
         return f"<Tip {self.id} {self.category}/{self.language}>"
 
 
-class DeliveryEvent(db.Model):
+class DeliveryEvent(Model):
     """A provider's word on a sent message (Twilio status callback)."""
 
     __tablename__ = "delivery_event"
@@ -304,7 +308,7 @@ class DeliveryEvent(db.Model):
         return f"<DeliveryEvent {self.provider_message_id} {self.status}>"
 
 
-class InboundMessage(db.Model):
+class InboundMessage(Model):
     """A patient's reply, kept for staff whatever it says."""
 
     __tablename__ = "inbound_message"
@@ -323,7 +327,7 @@ class InboundMessage(db.Model):
         return f"<InboundMessage {self.id} {self.intent}>"
 
 
-class WebhookEvent(db.Model):
+class WebhookEvent(Model):
     """A verified webhook delivery, raw, with what we made of it."""
 
     __tablename__ = "webhook_event"
@@ -342,7 +346,7 @@ class WebhookEvent(db.Model):
         return f"<WebhookEvent {self.source}:{self.event_id} {self.outcome}>"
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "user_account"
     __table_args__ = (CheckConstraint(_in("role", ("admin", "staff")), name="role"),)
 
@@ -377,7 +381,7 @@ def _deactivation_ends_sessions(user: User, value: bool, old: object, _initiator
         user.session_version = (user.session_version or 0) + 1
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """One-use codes for a lost phone: only a SHA-256 digest is kept (each code has 80 random bits, no need for Argon2)."""
 
     __tablename__ = "recovery_code"
@@ -388,7 +392,7 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -403,7 +407,7 @@ class AuditEvent(db.Model):
         return f"<AuditEvent {self.action} {self.entity}:{self.entity_id}>"
 
 
-class DeliveryDay(db.Model):
+class DeliveryDay(Model):
     """Messages per clinic-local day, counted once a day is over, so the dashboard reads 30 rows, not a million."""
 
     __tablename__ = "delivery_day"
@@ -417,7 +421,7 @@ class DeliveryDay(db.Model):
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Suppression(db.Model):
+class Suppression(Model):
     """A contact that must never be messaged again: an erased patient's number or address, as a one-way hash."""
 
     __tablename__ = "suppression"

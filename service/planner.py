@@ -11,13 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from . import staff_content
 from .domain import lifecycle
@@ -33,7 +32,17 @@ from .domain.planning import (
     plan_session_reminders,
 )
 from .domain.quiet_hours import QuietHours
-from .domain.vocabulary import MAINTENANCE_KINDS, NOTICE_KINDS, OPEN, WENT_OUT, AppointmentStatus, ReminderKind, ReminderStatus
+from .domain.replanning import LOOKBACK, CourseFacts, next_replan_at
+from .domain.vocabulary import (
+    MAINTENANCE_KINDS,
+    NOTICE_KINDS,
+    OPEN,
+    WENT_OUT,
+    AppointmentStatus,
+    ReminderKind,
+    ReminderStatus,
+)
+from .extensions import DbSession
 from .models import Appointment, Course, Patient, Reminder
 from .rendering import language_of
 from .settings import Settings
@@ -42,7 +51,9 @@ log = logging.getLogger(__name__)
 
 LIFESTYLE_CATEGORIES = ("diet", "exercise", "water", "circulation")
 UNWANTED = "unwanted: "  # prefix of reasons the planner writes; only such rows may come back to life
-LOOKBACK = timedelta(days=5)  # covers the aftercare check-in (2 days) and its staleness (2 more)
+# Stored in `Patient.replan_at` when time alone never changes a patient's plan: far enough, and a year every
+# database and driver reads back in any session time zone.
+NEVER = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -50,11 +61,13 @@ class PlanResult:
     created: int = 0
     updated: int = 0
     cancelled: int = 0
+    patients: int = 0  # patients planned
 
     def __iadd__(self, other: PlanResult) -> PlanResult:
         self.created += other.created
         self.updated += other.updated
         self.cancelled += other.cancelled
+        self.patients += other.patients
         return self
 
 
@@ -65,7 +78,7 @@ def reach_of(patient: Patient) -> Reach:
     )
 
 
-def session_rules(session: Session) -> list[SessionRule]:
+def session_rules(session: DbSession) -> list[SessionRule]:
     """The clinic's rules (cached per process, see staff_content); the shipped defaults until it has any."""
     return list(staff_content.get(session).rules)
 
@@ -74,7 +87,7 @@ def window_of(settings: Settings) -> QuietHours:
     return QuietHours(*settings.quiet_hours)
 
 
-def wanted_for_patient(session: Session, patient: Patient, settings: Settings, now: datetime) -> list[Wanted]:
+def wanted_for_patient(session: DbSession, patient: Patient, settings: Settings, now: datetime) -> list[Wanted]:
     zone = ZoneInfo(patient.timezone or settings.clinic_timezone)
     window = window_of(settings)
     every = session.execute(select(Appointment).where(Appointment.patient_id == patient.id)).scalars().all()
@@ -106,7 +119,7 @@ def course_session(appt: Appointment) -> CourseSession:
 
 
 def wanted_for_courses(
-    session: Session,
+    session: DbSession,
     patient: Patient,
     appointments: Sequence[Appointment],
     settings: Settings,
@@ -143,9 +156,9 @@ def wanted_for_courses(
         superseded = any(
             other.id != course.id
             and other.area.strip().lower() == course.area.strip().lower()
-            and states[other.id].first_session_at is not None
+            and (other_first := states[other.id].first_session_at) is not None
             and state.last_session_at is not None
-            and states[other.id].first_session_at > state.last_session_at  # type: ignore[operator]
+            and other_first > state.last_session_at
             for other in courses
         )
         wanted.extend(
@@ -161,7 +174,7 @@ def wanted_for_courses(
     return wanted
 
 
-def tip_library(session: Session, language: str | None) -> list[TipRef]:
+def tip_library(session: DbSession, language: str | None) -> list[TipRef]:
     """Active lifestyle tips in the patient's language (English when the clinic has none in it), in library order."""
     content = staff_content.get(session)
     for lang in dict.fromkeys((language_of(language), "en")):
@@ -171,7 +184,7 @@ def tip_library(session: Session, language: str | None) -> list[TipRef]:
     return []
 
 
-def _tips_seen(session: Session, patient_id: int) -> tuple[dict[int, dict[int, int]], dict[int, datetime]]:
+def _tips_seen(session: DbSession, patient_id: int) -> tuple[dict[int, dict[int, int]], dict[int, datetime]]:
     """Which tip each planned week got (per course), and when each tip last reached this patient."""
     assigned: dict[int, dict[int, int]] = {}
     last_sent: dict[int, datetime] = {}
@@ -192,7 +205,7 @@ def _tips_seen(session: Session, patient_id: int) -> tuple[dict[int, dict[int, i
     return assigned, last_sent
 
 
-def _notified_starts(session: Session, patient_id: int, predecessor_ids: list[int]) -> dict[int, datetime]:
+def _notified_starts(session: DbSession, patient_id: int, predecessor_ids: list[int]) -> dict[int, datetime]:
     """For each appointment, the start time the patient was last told is booked; none after a cancellation notice.
 
     One confirmation may name several sessions booked together: each one it named counts as told.
@@ -218,7 +231,7 @@ def _notified_starts(session: Session, patient_id: int, predecessor_ids: list[in
     return {a: start for a, start in told.items() if start is not None}
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, object]]) -> int:
+def _insert_ignoring_duplicates(session: DbSession, rows: list[dict[str, object]]) -> int:
     """One INSERT for all new rows; a row a concurrent planner already made is skipped, not an error."""
     if not rows:
         return 0
@@ -247,8 +260,45 @@ def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:
     return UNWANTED + "the rules or the patient's details changed"
 
 
-def plan_patient(session: Session, patient: Patient, settings: Settings, now: datetime) -> PlanResult:
-    result = PlanResult()
+def replan_at(session: DbSession, patient: Patient, settings: Settings, now: datetime) -> datetime:
+    """When time alone may next change what the rules want for this patient (NEVER: only an event can)."""
+    zone = ZoneInfo(patient.timezone or settings.clinic_timezone)
+    rows = session.execute(
+        select(
+            Appointment.id, Appointment.course_id, Appointment.starts_at, Appointment.duration_minutes, Appointment.status
+        ).where(Appointment.patient_id == patient.id)
+    ).all()
+    sessions = [
+        (course_id, CourseSession(id_, starts, starts + timedelta(minutes=minutes), status))
+        for id_, course_id, starts, minutes, status in rows
+    ]
+    courses = [
+        CourseFacts(tuple(s for course_id, s in sessions if course_id == c_id), planned)
+        for c_id, planned in session.execute(
+            select(Course.id, Course.sessions_planned).where(Course.patient_id == patient.id)
+        ).all()
+    ]
+    at = next_replan_at([s for _, s in sessions], courses, now, zone, interval_months=settings.maintenance_interval_months)
+    return NEVER if at is None else at
+
+
+def _remember_replan_at(session: DbSession, patient: Patient, at: datetime) -> None:
+    """Store it without touching `updated_at` (which tells staff when someone changed the patient, not the planner)."""
+    if patient.replan_at == at:
+        return
+    session.execute(
+        update(Patient)
+        .where(Patient.id == patient.id)
+        .values(replan_at=at, updated_at=Patient.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(patient, ["replan_at"])  # read again if asked (a rolled-back savepoint must not leave it stale)
+
+
+def plan_patient(session: DbSession, patient: Patient, settings: Settings, now: datetime) -> PlanResult:
+    # First, so that the patient's row is locked before any reminder's, in the order the dispatcher and webhooks use.
+    _remember_replan_at(session, patient, replan_at(session, patient, settings, now))
+    result = PlanResult(patients=1)
     wanted = {w.dedupe_key: w for w in wanted_for_patient(session, patient, settings, now)}
     rows = (
         session.execute(
@@ -305,28 +355,22 @@ def plan_patient(session: Session, patient: Patient, settings: Settings, now: da
     return result
 
 
-def plan_active(session: Session, settings: Settings, now: datetime) -> PlanResult:
-    """Plan every patient whose plans move with time alone: a course running (tips, completion) or a maintenance near."""
-    recent = (now - timedelta(days=40)).date()
-    patient_ids = (
-        session.execute(
-            select(Course.patient_id)
-            .where(Course.completed_at.is_(None) | (Course.maintenance_due_on >= recent))
-            .distinct()
-            .order_by(Course.patient_id)
-        )
-        .scalars()
-        .all()
-    )
+def plan_due(session: DbSession, settings: Settings, now: datetime, *, limit: int | None = None) -> PlanResult:
+    """Plan every patient whose plan time alone may have changed by `now`, and those never planned yet.
+
+    Each planning stores the next such instant in `Patient.replan_at` (indexed), so this costs what has
+    come due, not the size of the patient list. `limit` plans the first ones only (the sweep commits in batches).
+    """
+    query = select(Patient.id).where(or_(Patient.replan_at.is_(None), Patient.replan_at <= now)).order_by(Patient.id).limit(limit)
     result = PlanResult()
-    for patient_id in patient_ids:
+    for patient_id in session.execute(query).scalars().all():
         patient = session.get(Patient, patient_id)
         if patient is not None:
             result += plan_patient(session, patient, settings, now)
     return result
 
 
-def plan_changed(session: Session, settings: Settings, now: datetime) -> PlanResult:
+def plan_changed(session: DbSession, settings: Settings, now: datetime) -> PlanResult:
     """Plan every patient with an appointment changed since it was last planned."""
     result = PlanResult()
     patient_ids = (

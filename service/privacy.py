@@ -19,10 +19,10 @@ from typing import Any
 
 import phonenumbers
 from sqlalchemy import String, delete, func, or_, select, update
-from sqlalchemy.orm import Session
 
 from .contacts import ContactError, normalise_email, normalise_phone
 from .domain import lifecycle
+from .extensions import DbSession
 from .models import (
     Appointment,
     AuditEvent,
@@ -45,20 +45,20 @@ def digest(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()
 
 
-def is_suppressed(session: Session, kind: str, value: str | None) -> bool:
-    return bool(value) and session.get(Suppression, digest(kind, value or "")) is not None
+def is_suppressed(db_session: DbSession, kind: str, value: str | None) -> bool:
+    return bool(value) and db_session.get(Suppression, digest(kind, value or "")) is not None
 
 
-def find_patients(session: Session, *, phone: str | None, email: str | None, region: str) -> list[Patient]:
+def find_patients(db_session: DbSession, *, phone: str | None, email: str | None, region: str) -> list[Patient]:
     """Patients holding this number or address (one usually; a family sharing a phone is several)."""
     if bool(phone) == bool(email):
         raise ContactError("give exactly one of --phone or --email")
     if phone:
         number = normalise_phone(phone, region)
-        return list(session.execute(select(Patient).where(Patient.phone == number).order_by(Patient.id)).scalars())
+        return list(db_session.execute(select(Patient).where(Patient.phone == number).order_by(Patient.id)).scalars())
     address = normalise_email(email or "")
     return list(
-        session.execute(select(Patient).where(func.lower(Patient.email) == address.lower()).order_by(Patient.id)).scalars()
+        db_session.execute(select(Patient).where(func.lower(Patient.email) == address.lower()).order_by(Patient.id)).scalars()
     )
 
 
@@ -70,18 +70,20 @@ def _row(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: _iso(getattr(obj, name)) for name in fields}
 
 
-def export_patient(session: Session, patient: Patient) -> dict[str, Any]:
+def export_patient(db_session: DbSession, patient: Patient) -> dict[str, Any]:
     """Everything we hold about one patient, as plain JSON types."""
-    reminders = list(session.execute(select(Reminder).where(Reminder.patient_id == patient.id).order_by(Reminder.id)).scalars())
+    reminders = list(
+        db_session.execute(select(Reminder).where(Reminder.patient_id == patient.id).order_by(Reminder.id)).scalars()
+    )
     reminder_ids = [r.id for r in reminders]
     attempts: dict[int, list[SendAttempt]] = {}
     receipts: dict[int, list[DeliveryEvent]] = {}
     if reminder_ids:
-        for a in session.execute(
+        for a in db_session.execute(
             select(SendAttempt).where(SendAttempt.reminder_id.in_(reminder_ids)).order_by(SendAttempt.id)
         ).scalars():
             attempts.setdefault(a.reminder_id, []).append(a)
-        for d in session.execute(
+        for d in db_session.execute(
             select(DeliveryEvent).where(DeliveryEvent.reminder_id.in_(reminder_ids)).order_by(DeliveryEvent.id)
         ).scalars():
             receipts.setdefault(d.reminder_id or 0, []).append(d)
@@ -105,7 +107,7 @@ def export_patient(session: Session, patient: Patient) -> dict[str, Any]:
         "external_ids": [_row(x, ("source", "external_id")) for x in patient.external_ids],
         "courses": [
             _row(c, ("id", "area", "treatment", "kind", "sessions_planned", "started_at", "completed_at", "maintenance_due_on"))
-            for c in session.execute(select(Course).where(Course.patient_id == patient.id).order_by(Course.id)).scalars()
+            for c in db_session.execute(select(Course).where(Course.patient_id == patient.id).order_by(Course.id)).scalars()
         ],
         "sessions": [
             _row(
@@ -124,7 +126,7 @@ def export_patient(session: Session, patient: Patient) -> dict[str, Any]:
                     "confirmed_at",
                 ),
             )
-            for a in session.execute(
+            for a in db_session.execute(
                 select(Appointment).where(Appointment.patient_id == patient.id).order_by(Appointment.starts_at)
             ).scalars()
         ],
@@ -154,7 +156,7 @@ def export_patient(session: Session, patient: Patient) -> dict[str, Any]:
         ],
         "replies": [
             _row(m, ("received_at", "from_number", "body", "intent", "handled_at"))
-            for m in session.execute(
+            for m in db_session.execute(
                 select(InboundMessage).where(InboundMessage.patient_id == patient.id).order_by(InboundMessage.id)
             ).scalars()
         ],
@@ -165,7 +167,7 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _payload_needles(session: Session, patient: Patient) -> list[str]:
+def _payload_needles(db_session: DbSession, patient: Patient) -> list[str]:
     """Strings that only this patient's deliveries contain: the number in the ways booking systems write it, the
     address, and ids of 6 characters or more (a shorter one could be part of another patient's id)."""
     needles: list[str] = []
@@ -182,7 +184,7 @@ def _payload_needles(session: Session, patient: Patient) -> list[str]:
     if patient.email:
         needles.append(patient.email)
     ids = [x.external_id for x in patient.external_ids]
-    ids += session.execute(select(Appointment.external_id).where(Appointment.patient_id == patient.id)).scalars().all()
+    ids += db_session.execute(select(Appointment.external_id).where(Appointment.patient_id == patient.id)).scalars().all()
     needles += [i for i in ids if len(i) >= 6 and not i.startswith("erased:")]
     return sorted(set(needles))
 
@@ -196,19 +198,19 @@ class Erasure:
     payloads_removed: int
 
 
-def erase_patient(session: Session, patient: Patient, *, actor: str, now: datetime) -> Erasure:
+def erase_patient(db_session: DbSession, patient: Patient, *, actor: str, now: datetime) -> Erasure:
     """Remove what identifies the patient, suppress their contacts, cancel what is pending; the caller commits."""
     for kind, value in (("phone", patient.phone), ("email", patient.email)):
-        if value and session.get(Suppression, digest(kind, value)) is None:
-            session.add(Suppression(digest=digest(kind, value), kind=kind, reason="erased", created_at=now))
+        if value and db_session.get(Suppression, digest(kind, value)) is None:
+            db_session.add(Suppression(digest=digest(kind, value), kind=kind, reason="erased", created_at=now))
     # Raw webhook payloads that quote the patient go too (they also expire after 30 days): found by the number as
     # booking systems write it, the address, and the patient's and appointments' ids in those systems.
-    needles = _payload_needles(session, patient)
+    needles = _payload_needles(db_session, patient)
     payloads = 0
     if needles:
         quoting = or_(*[WebhookEvent.payload.ilike(f"%{_like_escape(n)}%", escape="\\") for n in needles])
         payloads = (
-            session.execute(
+            db_session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
                 update(WebhookEvent)
                 .where(WebhookEvent.payload.is_not(None), quoting)
                 .values(payload=None, error=None)
@@ -217,7 +219,7 @@ def erase_patient(session: Session, patient: Patient, *, actor: str, now: dateti
             or 0
         )
     cancelled = (
-        session.execute(
+        db_session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
             update(Reminder)
             .where(Reminder.patient_id == patient.id, Reminder.status.in_(lifecycle.OPEN))
             .values(**lifecycle.cancelled("the patient's data was erased", now))
@@ -226,7 +228,7 @@ def erase_patient(session: Session, patient: Patient, *, actor: str, now: dateti
         or 0
     )
     bodies = (
-        session.execute(
+        db_session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
             update(Reminder)
             .where(Reminder.patient_id == patient.id)
             .values(body=None, subject=None, context=None, updated_at=now)
@@ -235,14 +237,14 @@ def erase_patient(session: Session, patient: Patient, *, actor: str, now: dateti
         or 0
     )
     reminder_ids = select(Reminder.id).where(Reminder.patient_id == patient.id).scalar_subquery()
-    session.execute(
+    db_session.execute(
         update(SendAttempt)
         .where(SendAttempt.reminder_id.in_(reminder_ids))
         .values(error_message=None)
         .execution_options(synchronize_session=False)
     )
     replies = (
-        session.execute(
+        db_session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
             update(InboundMessage)
             .where(InboundMessage.patient_id == patient.id)
             .values(body=None, from_number=None)
@@ -250,18 +252,18 @@ def erase_patient(session: Session, patient: Patient, *, actor: str, now: dateti
         ).rowcount
         or 0
     )
-    session.execute(
+    db_session.execute(
         delete(PatientExternalId).where(PatientExternalId.patient_id == patient.id).execution_options(synchronize_session=False)
     )
-    session.expire(patient, ["external_ids"])
+    db_session.expire(patient, ["external_ids"])
     # The booking system's ids would tie these rows back to a named record there.
-    session.execute(
+    db_session.execute(
         update(Appointment)
         .where(Appointment.patient_id == patient.id)
         .values(external_id="erased:" + Appointment.id.cast(String))
         .execution_options(synchronize_session=False)
     )
-    session.execute(
+    db_session.execute(
         update(Course)
         .where(Course.patient_id == patient.id, Course.external_id.is_not(None))
         .values(external_id=None)
@@ -271,7 +273,7 @@ def erase_patient(session: Session, patient: Patient, *, actor: str, now: dateti
     patient.sms_consent = patient.email_consent = False
     patient.sms_consent_source = patient.email_consent_source = None
     patient.updated_at = now
-    session.add(
+    db_session.add(
         AuditEvent(
             at=now,
             actor=actor,
@@ -291,11 +293,11 @@ class Purge:
     payloads: int
 
 
-def purge_expired(session: Session, *, retention_months: int, payload_days: int, now: datetime) -> Purge:
+def purge_expired(db_session: DbSession, *, retention_months: int, payload_days: int, now: datetime) -> Purge:
     """Message bodies and replies older than the retention period, raw webhook payloads older than `payload_days`."""
     before = now - timedelta(days=round(retention_months * 30.44))
     bodies = (
-        session.execute(
+        db_session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
             update(Reminder)
             .where(
                 Reminder.body.is_not(None),
@@ -308,7 +310,7 @@ def purge_expired(session: Session, *, retention_months: int, payload_days: int,
         or 0
     )
     replies = (
-        session.execute(
+        db_session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
             update(InboundMessage)
             .where(InboundMessage.body.is_not(None), InboundMessage.received_at < before)
             .values(body=None)
@@ -317,7 +319,7 @@ def purge_expired(session: Session, *, retention_months: int, payload_days: int,
         or 0
     )
     payloads = (
-        session.execute(
+        db_session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
             update(WebhookEvent)
             .where(WebhookEvent.payload.is_not(None), WebhookEvent.received_at < now - timedelta(days=payload_days))
             .values(payload=None)

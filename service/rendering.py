@@ -9,7 +9,7 @@ TemplateProblem, never a 500 in the editor or a reminder retried forever.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -82,7 +82,7 @@ def session_variables(starts: list[datetime], zone: ZoneInfo, language: str) -> 
     """Date and times of a day's sessions, in the patient's zone and words."""
     local = [s.astimezone(zone) for s in sorted(starts)]
     times = [format_time(t, format="short", locale=language).translate(_SPACES) for t in local]
-    days: dict[object, list[str]] = {}
+    days: dict[date, list[str]] = {}
     for moment, shown in zip(local, times, strict=True):
         days.setdefault(moment.date(), []).append(shown)
     when, article = _WHEN.get(language, _WHEN["en"])

@@ -161,12 +161,12 @@ class _Bounds(NodeTransformer):
     """Loops and `~` joins compile to plain Python the sandbox never sees: route them through checks."""
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)  # transforms the children in place
         node.iter = nodes.Filter(node.iter, "_counted", [], [], None, None, lineno=node.lineno)
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
-        node = self.generic_visit(node)
+        self.generic_visit(node)
         return nodes.Filter(node, "_sized", [], [], None, None, lineno=node.lineno)
 
 

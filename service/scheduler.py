@@ -28,7 +28,6 @@ from .timeutil import utcnow
 log = logging.getLogger(__name__)
 PLAN_MINUTES = 5
 RECOVER_SECONDS = 60
-SWEEP_HOUR = 9  # clinic time
 HOUSEKEEPING_HOUR = 3  # clinic time: the quietest hour
 
 
@@ -71,23 +70,11 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         run_job, "interval", seconds=interval, args=[app, "dispatch_due"], id="dispatch", replace_existing=True, next_run_time=now
     )
     scheduler.add_job(
-        run_job, "interval", minutes=PLAN_MINUTES, args=[app, "plan_changes"], id="plan", replace_existing=True, next_run_time=now
+        run_job, "interval", minutes=PLAN_MINUTES, args=[app, "plan"], id="plan", replace_existing=True, next_run_time=now
     )
     scheduler.add_job(
         run_job, "interval", seconds=RECOVER_SECONDS, args=[app, "recover_leases"], id="recover", replace_existing=True
     )
-    # The daily sweep at 09:00 clinic time, and once at start so a restart after 09:00 misses nothing.
-    scheduler.add_job(
-        run_job,
-        "cron",
-        hour=SWEEP_HOUR,
-        timezone=settings.clinic_timezone,
-        args=[app, "plan_sweep"],
-        id="sweep",
-        replace_existing=True,
-        misfire_grace_time=3 * 3600,
-    )
-    scheduler.add_job(run_job, "date", run_date=now, args=[app, "plan_sweep"], id="sweep-at-start", replace_existing=True)
     scheduler.add_job(
         run_job,
         "cron",

@@ -16,17 +16,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, exists, false, func, select, update
-from sqlalchemy.orm import Session
 
 from .channels import EmailMessageSpec, Senders, SendResult
 from .consent import opt_out
 from .domain import lifecycle
-from .domain.bursts import NOTICE_KINDS as SESSION_NOTICE_KINDS
-from .domain.bursts import SessionMessage, is_about_sessions_ahead, redundant
+from .domain.bursts import AHEAD_NOTICE_KINDS, SessionMessage, is_about_sessions_ahead, redundant
 from .domain.care import AFTERCARE_STATUSES, CAPPED_KINDS
 from .domain.dispatch_rules import Cancel, Decision, Defer, NamedSession, RetryPolicy, Send, Skip, decide
 from .domain.frequency import DayLoad, day_bounds, is_capped, rank, wait_for_free_day
 from .domain.vocabulary import AFTERCARE_KINDS, MAINTENANCE_KINDS, WENT_OUT, AppointmentStatus, Channel, ReminderStatus
+from .extensions import DbSession
 from .messages import Composed, compose
 from .metrics import count_message, observe_send
 from .models import Appointment, Patient, Reminder, SendAttempt, Suppression
@@ -55,7 +54,7 @@ class SendContext:
     retry: RetryPolicy
 
 
-def send_one(db_session: Session, ctx: SendContext, reminder_id: int, now: datetime) -> str:
+def send_one(db_session: DbSession, ctx: SendContext, reminder_id: int, now: datetime) -> str:
     """Settle one claimed reminder in its own transaction; returns the outcome counted in the run's report."""
     try:
         locked = _lock_for_send(db_session, ctx.worker, reminder_id, now)
@@ -81,7 +80,7 @@ class Locked:
     suppressed: frozenset[Channel]
 
 
-def _lock_for_send(db_session: Session, worker: str, reminder_id: int, now: datetime) -> Locked | None:
+def _lock_for_send(db_session: DbSession, worker: str, reminder_id: int, now: datetime) -> Locked | None:
     """Lock patient, sessions, then the reminder (the same order as webhooks) and re-read them.
 
     Three statements: the patient (with, unlocked, the reminder's session ids: which sessions to lock), the
@@ -160,7 +159,7 @@ _LOCK_REMINDER = (
 )
 
 
-def _settle(db_session: Session, ctx: SendContext, locked: Locked, *, now: datetime) -> str:
+def _settle(db_session: DbSession, ctx: SendContext, locked: Locked, *, now: datetime) -> str:
     reminder, patient, appointments = locked.reminder, locked.patient, locked.appointments
     current = {a.id: a for a in appointments}
     named = [
@@ -218,7 +217,7 @@ def _settle(db_session: Session, ctx: SendContext, locked: Locked, *, now: datet
     return _record(db_session, ctx, reminder, patient, attempt, result, now=now)
 
 
-def _policy(db_session: Session, ctx: SendContext, locked: Locked, decision: Send, zone: ZoneInfo, now: datetime) -> Decision:
+def _policy(db_session: DbSession, ctx: SendContext, locked: Locked, decision: Send, zone: ZoneInfo, now: datetime) -> Decision:
     """Checks that need the rest of the patient's outbox; run under the patient's lock (the suppression was read with
     the reminder, under it too)."""
     reminder, appointments = locked.reminder, locked.appointments
@@ -244,7 +243,7 @@ def _policy(db_session: Session, ctx: SendContext, locked: Locked, decision: Sen
     return decision
 
 
-def _redundant(db_session: Session, reminder: Reminder, appointments: list[Appointment], now: datetime) -> str | None:
+def _redundant(db_session: DbSession, reminder: Reminder, appointments: list[Appointment], now: datetime) -> str | None:
     """Another message about the same sessions that went out, or will within the hour and says it better."""
     earliest = min(a.starts_at for a in appointments)
     rows = db_session.execute(
@@ -264,7 +263,7 @@ def _redundant(db_session: Session, reminder: Reminder, appointments: list[Appoi
             Reminder.id != reminder.id,
             Reminder.status.in_((*lifecycle.OPEN, *WENT_OUT)),
             Reminder.planned_for >= earliest - timedelta(days=1),
-            Reminder.kind.in_(SESSION_NOTICE_KINDS) | Reminder.dedupe_key.startswith("session:"),
+            Reminder.kind.in_(AHEAD_NOTICE_KINDS) | Reminder.dedupe_key.startswith("session:"),
         )
     ).all()
     others = [
@@ -287,7 +286,7 @@ def _redundant(db_session: Session, reminder: Reminder, appointments: list[Appoi
     return redundant(mine, others, booked_since=max(a.slot_changed_at for a in appointments), now=now)
 
 
-def _session_ahead(db_session: Session, patient_id: int, now: datetime) -> bool:
+def _session_ahead(db_session: DbSession, patient_id: int, now: datetime) -> bool:
     return (
         db_session.execute(
             select(Appointment.id)
@@ -302,7 +301,7 @@ def _session_ahead(db_session: Session, patient_id: int, now: datetime) -> bool:
     )
 
 
-def _day_load(db_session: Session, reminder: Reminder, zone: ZoneInfo, now: datetime) -> DayLoad:
+def _day_load(db_session: DbSession, reminder: Reminder, zone: ZoneInfo, now: datetime) -> DayLoad:
     """Both counts in one statement: capped messages sent today, and more important ones still due today."""
     start, end = day_bounds(now, zone)
     sent_today = (
@@ -349,7 +348,7 @@ def _send(ctx: SendContext, reminder: Reminder, patient: Patient, composed: Comp
 
 
 def _record(
-    db_session: Session,
+    db_session: DbSession,
     ctx: SendContext,
     reminder: Reminder,
     patient: Patient,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,11 +21,14 @@ ENVIRONMENTS = ("development", "test", "production")
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 
 
+T = TypeVar("T")
+
+
 class ConfigError(ValueError):
     """A setting is missing or invalid; the message names it."""
 
 
-def _bool(name: str, raw: str | None, default: bool) -> bool:
+def _bool(name: str, raw: str | None, default: T) -> bool | T:
     if raw is None or raw.strip() == "":
         return default
     value = raw.strip().lower()
@@ -144,15 +148,38 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, instance_path: Path | None = None) -> Settings:
-        """Build and validate settings; raise ConfigError naming the first bad one."""
+        """Build and validate settings; raise ConfigError naming the first bad one.
+
+        A variable left unset (or empty) takes its field's default, read from the field itself: each default is
+        written once, in the class above. A variable is named as its field in capitals (RECALL_ENV excepted).
+        """
         env = dict(os.environ if environ is None else environ)
         get = env.get
+        default = cls.defaults()
 
-        environment = (get("RECALL_ENV") or "production").strip().lower()
+        def text(name: str) -> str:
+            return str(get(name) or default[name.lower()]).strip()
+
+        def optional(name: str) -> str | None:
+            return (get(name) or "").strip() or default[name.lower()]
+
+        def url(name: str) -> str | None:
+            return _url(name, get(name)) or default[name.lower()]
+
+        def number(name: str, *, minimum: float) -> float:
+            return _number(name, get(name), default[name.lower()], minimum=minimum)
+
+        def whole(name: str, *, minimum: int) -> int:
+            return _int(name, get(name), default[name.lower()], minimum=minimum)
+
+        def flag(name: str) -> Any:
+            return _bool(name, get(name), default[name.lower()])
+
+        environment = (get("RECALL_ENV") or default["environment"]).strip().lower()
         if environment not in ENVIRONMENTS:
             raise ConfigError(f"RECALL_ENV must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}")
 
-        secret_key = (get("SECRET_KEY") or "").strip()
+        secret_key = text("SECRET_KEY")
         if not secret_key:
             if environment != "development":
                 raise ConfigError(f"SECRET_KEY is required outside development (RECALL_ENV={environment}): a long random string")
@@ -160,7 +187,7 @@ class Settings:
         elif environment == "production" and (secret_key == DEV_SECRET_KEY or len(secret_key) < 16):
             raise ConfigError("SECRET_KEY must be a random string of at least 16 characters in production")
 
-        database_url = (get("DATABASE_URL") or "").strip()
+        database_url = text("DATABASE_URL")
         if not database_url:
             folder = instance_path or Path.cwd() / "instance"
             database_url = f"sqlite:///{folder / 'recall.sqlite3'}"
@@ -172,12 +199,12 @@ class Settings:
         if not database_url.startswith(("sqlite:", "postgresql+psycopg:")):
             raise ConfigError(f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, got {database_url.split(':')[0]!r}")
 
-        clinic_timezone = _zone("CLINIC_TIMEZONE", get("CLINIC_TIMEZONE"), "Europe/Paris")
-        clinic_region = (get("CLINIC_REGION") or "FR").strip().upper()
+        clinic_timezone = _zone("CLINIC_TIMEZONE", get("CLINIC_TIMEZONE"), default["clinic_timezone"])
+        clinic_region = text("CLINIC_REGION").upper()
         if clinic_region not in phonenumbers.SUPPORTED_REGIONS:
             raise ConfigError(f"CLINIC_REGION must be a two-letter country code like FR, got {clinic_region!r}")
 
-        clinic_phone = (get("CLINIC_PHONE") or "").strip()
+        clinic_phone = text("CLINIC_PHONE")
         if clinic_phone:
             try:
                 parsed = phonenumbers.parse(clinic_phone, clinic_region)
@@ -188,10 +215,10 @@ class Settings:
         elif environment == "production":
             raise ConfigError("CLINIC_PHONE is required in production: every message tells patients how to reach the clinic")
 
-        sid = (get("TWILIO_ACCOUNT_SID") or "").strip() or None
-        token = (get("TWILIO_AUTH_TOKEN") or "").strip() or None
-        from_number = (get("TWILIO_FROM_NUMBER") or "").strip() or None
-        service_sid = (get("TWILIO_MESSAGING_SERVICE_SID") or "").strip() or None
+        sid = optional("TWILIO_ACCOUNT_SID")
+        token = optional("TWILIO_AUTH_TOKEN")
+        from_number = optional("TWILIO_FROM_NUMBER")
+        service_sid = optional("TWILIO_MESSAGING_SERVICE_SID")
         if sid or token:
             if not sid:
                 raise ConfigError("TWILIO_ACCOUNT_SID is required when TWILIO_AUTH_TOKEN is set")
@@ -204,8 +231,8 @@ class Settings:
         if service_sid and not service_sid.startswith("MG"):
             raise ConfigError("TWILIO_MESSAGING_SERVICE_SID must start with MG")
 
-        smtp_host = (get("SMTP_HOST") or "").strip() or None
-        mail_from = (get("MAIL_FROM") or "").strip() or None
+        smtp_host = optional("SMTP_HOST")
+        mail_from = optional("MAIL_FROM")
         if smtp_host and not mail_from:
             raise ConfigError("MAIL_FROM is required when SMTP_HOST is set")
 
@@ -213,55 +240,60 @@ class Settings:
             environment=environment,
             database_url=database_url,
             secret_key=secret_key,
-            clinic_name=(get("CLINIC_NAME") or "Recall Clinic").strip(),
+            clinic_name=text("CLINIC_NAME"),
             clinic_timezone=clinic_timezone,
             clinic_phone=clinic_phone,
             clinic_region=clinic_region,
-            public_base_url=_url("PUBLIC_BASE_URL", get("PUBLIC_BASE_URL")),
+            public_base_url=url("PUBLIC_BASE_URL"),
             twilio_account_sid=sid,
             twilio_auth_token=token,
             twilio_from_number=from_number,
             twilio_messaging_service_sid=service_sid,
-            twilio_api_base_url=_url("TWILIO_API_BASE_URL", get("TWILIO_API_BASE_URL")),
-            twilio_timeout_seconds=_number("TWILIO_TIMEOUT_SECONDS", get("TWILIO_TIMEOUT_SECONDS"), 10.0, minimum=0.1),
+            twilio_api_base_url=url("TWILIO_API_BASE_URL"),
+            twilio_timeout_seconds=number("TWILIO_TIMEOUT_SECONDS", minimum=0.1),
             smtp_host=smtp_host,
-            smtp_port=_int("SMTP_PORT", get("SMTP_PORT"), 587, minimum=1),
-            smtp_username=(get("SMTP_USERNAME") or "").strip() or None,
-            smtp_password=get("SMTP_PASSWORD") or None,
-            smtp_starttls=_bool("SMTP_STARTTLS", get("SMTP_STARTTLS"), True),
+            smtp_port=whole("SMTP_PORT", minimum=1),
+            smtp_username=optional("SMTP_USERNAME"),
+            smtp_password=get("SMTP_PASSWORD") or default["smtp_password"],  # kept as given: spaces may be part of it
+            smtp_starttls=flag("SMTP_STARTTLS"),
             mail_from=mail_from,
-            booking_webhook_secret=(get("BOOKING_WEBHOOK_SECRET") or "").strip() or None,
-            calcom_webhook_secret=(get("CALCOM_WEBHOOK_SECRET") or "").strip() or None,
-            calendly_webhook_signing_key=(get("CALENDLY_WEBHOOK_SIGNING_KEY") or "").strip() or None,
-            acuity_user_id=(get("ACUITY_USER_ID") or "").strip() or None,
-            acuity_api_key=(get("ACUITY_API_KEY") or "").strip() or None,
-            acuity_api_base_url=_url("ACUITY_API_BASE_URL", get("ACUITY_API_BASE_URL")) or "https://acuityscheduling.com/api/v1",
-            fhir_webhook_token=(get("FHIR_WEBHOOK_TOKEN") or "").strip() or None,
-            ratelimit_storage_uri=(get("RATELIMIT_STORAGE_URI") or "memory://").strip(),
-            proxy_hops=_int("PROXY_HOPS", get("PROXY_HOPS"), 0, minimum=0),
-            require_admin_mfa=_bool("REQUIRE_ADMIN_MFA", get("REQUIRE_ADMIN_MFA"), environment == "production"),
-            scheduler_enabled=_bool("SCHEDULER_ENABLED", get("SCHEDULER_ENABLED"), True),
-            sms_rate_per_second=_number("SMS_RATE_PER_SECOND", get("SMS_RATE_PER_SECOND"), 1.0, minimum=0.01),
-            quiet_hours=_hour_range("QUIET_HOURS", get("QUIET_HOURS"), (8, 21)),
-            confirmation_debounce_minutes=_int(
-                "CONFIRMATION_DEBOUNCE_MINUTES", get("CONFIRMATION_DEBOUNCE_MINUTES"), 3, minimum=0
-            ),
-            dispatch_batch_size=_int("DISPATCH_BATCH_SIZE", get("DISPATCH_BATCH_SIZE"), 100, minimum=1),
-            dispatch_concurrency=_int("DISPATCH_CONCURRENCY", get("DISPATCH_CONCURRENCY"), 8, minimum=1),
-            dispatch_interval_seconds=_int("DISPATCH_INTERVAL_SECONDS", get("DISPATCH_INTERVAL_SECONDS"), 30, minimum=1),
-            sms_daily_cap=_int("SMS_DAILY_CAP", get("SMS_DAILY_CAP"), 5000, minimum=0),
-            max_messages_per_day=_int("MAX_MESSAGES_PER_DAY", get("MAX_MESSAGES_PER_DAY"), 1, minimum=0),
-            maintenance_interval_months=_int("MAINTENANCE_INTERVAL_MONTHS", get("MAINTENANCE_INTERVAL_MONTHS"), 12, minimum=1),
-            metrics_token=(get("METRICS_TOKEN") or "").strip() or None,
-            scheduler_metrics_port=_int("SCHEDULER_METRICS_PORT", get("SCHEDULER_METRICS_PORT"), 0, minimum=0),
+            booking_webhook_secret=optional("BOOKING_WEBHOOK_SECRET"),
+            calcom_webhook_secret=optional("CALCOM_WEBHOOK_SECRET"),
+            calendly_webhook_signing_key=optional("CALENDLY_WEBHOOK_SIGNING_KEY"),
+            acuity_user_id=optional("ACUITY_USER_ID"),
+            acuity_api_key=optional("ACUITY_API_KEY"),
+            acuity_api_base_url=_url("ACUITY_API_BASE_URL", get("ACUITY_API_BASE_URL")) or default["acuity_api_base_url"],
+            fhir_webhook_token=optional("FHIR_WEBHOOK_TOKEN"),
+            ratelimit_storage_uri=text("RATELIMIT_STORAGE_URI"),
+            proxy_hops=whole("PROXY_HOPS", minimum=0),
+            require_admin_mfa=flag("REQUIRE_ADMIN_MFA"),  # unset: None, which admin_mfa_required reads per environment
+            scheduler_enabled=flag("SCHEDULER_ENABLED"),
+            sms_rate_per_second=number("SMS_RATE_PER_SECOND", minimum=0.01),
+            quiet_hours=_hour_range("QUIET_HOURS", get("QUIET_HOURS"), default["quiet_hours"]),
+            confirmation_debounce_minutes=whole("CONFIRMATION_DEBOUNCE_MINUTES", minimum=0),
+            dispatch_batch_size=whole("DISPATCH_BATCH_SIZE", minimum=1),
+            dispatch_concurrency=whole("DISPATCH_CONCURRENCY", minimum=1),
+            dispatch_interval_seconds=whole("DISPATCH_INTERVAL_SECONDS", minimum=1),
+            sms_daily_cap=whole("SMS_DAILY_CAP", minimum=0),
+            max_messages_per_day=whole("MAX_MESSAGES_PER_DAY", minimum=0),
+            maintenance_interval_months=whole("MAINTENANCE_INTERVAL_MONTHS", minimum=1),
+            metrics_token=optional("METRICS_TOKEN"),
+            scheduler_metrics_port=whole("SCHEDULER_METRICS_PORT", minimum=0),
+            # People read development's logs: text there unless LOG_FORMAT says otherwise.
             log_format=_choice(
-                "LOG_FORMAT", get("LOG_FORMAT"), ("json", "text"), "text" if environment == "development" else "json"
+                "LOG_FORMAT",
+                get("LOG_FORMAT"),
+                ("json", "text"),
+                "text" if environment == "development" else default["log_format"],
             ),
-            retention_months=_int("RETENTION_MONTHS", get("RETENTION_MONTHS"), 18, minimum=1),
-            webhook_payload_retention_days=_int(
-                "WEBHOOK_PAYLOAD_RETENTION_DAYS", get("WEBHOOK_PAYLOAD_RETENTION_DAYS"), 30, minimum=1
-            ),
+            retention_months=whole("RETENTION_MONTHS", minimum=1),
+            webhook_payload_retention_days=whole("WEBHOOK_PAYLOAD_RETENTION_DAYS", minimum=1),
         )
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Each field's declared default, by field name: the one place a default is written."""
+        return {f.name: f.default for f in fields(cls) if f.default is not MISSING}
 
     @property
     def admin_mfa_required(self) -> bool:
@@ -276,5 +308,6 @@ class Settings:
     def smtp_configured(self) -> bool:
         return bool(self.smtp_host)
 
-    def with_overrides(self, **changes: object) -> Settings:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (tests); each value has its field's type."""
+        return replace(self, **changes)

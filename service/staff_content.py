@@ -31,7 +31,9 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from .domain.planning import DEFAULT_SESSION_RULES, Channel, SessionRule
+from .domain.planning import DEFAULT_SESSION_RULES, SessionRule
+from .domain.vocabulary import Channel
+from .extensions import DbSession
 from .models import MessageTemplate, ReminderRule, Tip
 
 STALE_AFTER = 10.0  # seconds: the bound on how long another process may use a copy from before an edit
@@ -84,7 +86,7 @@ _generation = 0
 _cache: weakref.WeakKeyDictionary[Any, _Entry] = weakref.WeakKeyDictionary()
 
 
-def load(session: Session) -> StaffContent:
+def load(session: DbSession) -> StaffContent:
     """Straight from the database: three statements."""
     rule_rows = session.execute(select(ReminderRule)).scalars().all()
     rules = (
@@ -122,7 +124,7 @@ def load(session: Session) -> StaffContent:
     return StaffContent(rules, templates, tips, {t.id: t for t in tips})
 
 
-def get(session: Session) -> StaffContent:
+def get(session: DbSession) -> StaffContent:
     """The cached copy for this session's database, read again when stale or after an edit."""
     if session.info.get(_CHANGED):
         return load(session)  # this session's own edits, not yet committed: never cached

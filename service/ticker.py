@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .dispatcher import DispatchReport
-from .jobs import dispatch_due, plan_changes, plan_sweep
+from .jobs import dispatch_due, plan
 from .planner import PlanResult
 
 
@@ -25,7 +25,4 @@ class TickReport:
 
 
 def tick(now: datetime) -> TickReport:
-    plan = PlanResult()
-    plan += plan_changes(now) or PlanResult()
-    plan += plan_sweep(now) or PlanResult()
-    return TickReport(plan=plan, dispatch=dispatch_due(now))
+    return TickReport(plan=plan(now), dispatch=dispatch_due(now))

@@ -24,6 +24,7 @@ TIME_SENSITIVE = [
     "tests/integration/test_session_reminders.py",
     "tests/integration/test_one_message_per_session.py",
     "tests/integration/test_care.py",
+    "tests/integration/test_sweep.py",
     "tests/integration/test_walking_skeleton.py",
     "tests/integration/test_email.py",
     "tests/integration/test_calendly.py",

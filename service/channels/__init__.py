@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..domain.vocabulary import Channel
+
 
 @dataclass(frozen=True)
 class SendResult:
@@ -52,5 +54,5 @@ class Senders:
     sms: SmsSender
     email: EmailSender
 
-    def name_of(self, channel: str) -> str:
-        return (self.sms if channel == "sms" else self.email).name
+    def name_of(self, channel: Channel) -> str:
+        return (self.sms if channel is Channel.SMS else self.email).name

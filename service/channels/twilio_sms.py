@@ -27,14 +27,24 @@ OPTED_OUT_CODE = 21610
 def classify(exc: TwilioRestException) -> SendResult:
     code = exc.code if isinstance(exc.code, int) else None
     message = str(exc.msg or "")[:300]
-    common = {"provider": "twilio", "error_code": str(code or exc.status), "error_message": message}
+
+    def refused(*, retryable: bool, opted_out: bool = False) -> SendResult:
+        return SendResult(
+            ok=False,
+            provider="twilio",
+            error_code=str(code or exc.status),
+            error_message=message,
+            retryable=retryable,
+            recipient_opted_out=opted_out,
+        )
+
     if code == OPTED_OUT_CODE:
-        return SendResult(ok=False, retryable=False, recipient_opted_out=True, **common)
+        return refused(retryable=False, opted_out=True)
     if code in PERMANENT_CODES:
-        return SendResult(ok=False, retryable=False, **common)
+        return refused(retryable=False)
     if code in BACKOFF_CODES or exc.status == 429 or exc.status >= 500:
-        return SendResult(ok=False, retryable=True, **common)
-    return SendResult(ok=False, retryable=False, **common)
+        return refused(retryable=True)
+    return refused(retryable=False)
 
 
 class TwilioSmsSender:
@@ -55,15 +65,15 @@ class TwilioSmsSender:
         # The environment's proxy for the API, read once: with `trust_env`, requests re-reads it on every send.
         proxies = get_environ_proxies(api_base_url or "https://api.twilio.com")
         http = TwilioHttpClient(timeout=timeout_seconds, proxy=proxies or None)
-        http.session.trust_env = False  # type: ignore[union-attr]
+        http.session.trust_env = False
         ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         if ca_bundle:  # what trust_env would have read: a clinic behind an inspecting proxy has its own CA
-            http.session.verify = ca_bundle  # type: ignore[union-attr]
+            http.session.verify = ca_bundle
         # One kept-alive connection per sending thread: twilio's default pool keeps min(32, CPUs + 4), so with more
         # threads than that every extra send paid for a new TCP and TLS handshake, and urllib3 warned on each one.
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(1, concurrency))
-        http.session.mount("https://", adapter)  # type: ignore[union-attr]
-        http.session.mount("http://", adapter)  # type: ignore[union-attr]
+        http.session.mount("https://", adapter)
+        http.session.mount("http://", adapter)
         self._client = Client(account_sid, auth_token, http_client=http)
         if api_base_url:
             # twilio 9.x builds every Messages URL from this attribute (tests point it at a fake on 127.0.0.1).
@@ -87,7 +97,7 @@ class TwilioSmsSender:
         if callback:
             kwargs["status_callback"] = callback
         try:
-            message = self._client.messages.create(**kwargs)  # type: ignore[arg-type]
+            message = self._client.messages.create(**kwargs)
         except TwilioRestException as exc:
             result = classify(exc)
             log.warning("twilio refused sms to %s: %s %s", mask_phone(to), result.error_code, result.error_message)

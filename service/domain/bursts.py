@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 
 from .vocabulary import Channel, ReminderKind
 
-NOTICE_KINDS = (ReminderKind.CONFIRMATION, ReminderKind.CHANGE_NOTICE)
+# The notices about sessions still ahead (a cancellation notice is about one that is not).
+AHEAD_NOTICE_KINDS = (ReminderKind.CONFIRMATION, ReminderKind.CHANGE_NOTICE)
 BURST_WINDOW = timedelta(hours=1)
 # How useful a message about a session ahead is: a change notice says the time and that it moved; a reminder
 # gives the time, which makes a confirmation of that time unnecessary.
@@ -25,7 +26,7 @@ _USEFULNESS = {ReminderKind.CHANGE_NOTICE: 3, "reminder": 2, ReminderKind.CONFIR
 
 def is_about_sessions_ahead(kind: str, dedupe_key: str) -> bool:
     """Confirmations, change notices and every session rule's reminders (staff may add rules of their own)."""
-    return kind in NOTICE_KINDS or dedupe_key.startswith("session:")
+    return kind in AHEAD_NOTICE_KINDS or dedupe_key.startswith("session:")
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class SessionMessage:
 
     @property
     def is_reminder(self) -> bool:
-        return self.kind not in NOTICE_KINDS
+        return self.kind not in AHEAD_NOTICE_KINDS
 
     def usefulness(self) -> tuple[int, float, int, int]:
         """A total order: the class, then the nearer reminder, then SMS, then the older row."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .quiet_hours import QuietHours, latest_allowed_at_or_before, local_moment
@@ -95,11 +95,11 @@ def _digest(parts: list[str]) -> str:
 
 def group_same_day(sessions: list[SessionSnapshot], zone: ZoneInfo) -> list[list[SessionSnapshot]]:
     """Booked sessions grouped by local calendar day, earliest first: one reminder names a whole day."""
-    by_day: dict[object, list[SessionSnapshot]] = defaultdict(list)
+    by_day: dict[date, list[SessionSnapshot]] = defaultdict(list)
     for session in sorted(sessions, key=lambda s: (s.starts_at, s.appointment_id)):
         if session.status == AppointmentStatus.BOOKED:
             by_day[session.starts_at.astimezone(zone).date()].append(session)
-    return [by_day[day] for day in sorted(by_day)]  # type: ignore[type-var]
+    return [by_day[day] for day in sorted(by_day)]
 
 
 def _supersede(reminders: list[Wanted]) -> list[Wanted]:

@@ -3,8 +3,8 @@
 
 The appointment itself is fetched from Acuity's API (`ACUITY_API_BASE_URL`, Basic auth
 `ACUITY_USER_ID:ACUITY_API_KEY`), so what we apply is always Acuity's current state:
-the overlapping `changed` action and out-of-order deliveries cannot make us go back.
-A delivery is identified by the state fetched, so a repeat (or `changed` echoing `rescheduled`) changes nothing.
+the overlapping `changed` action and out-of-order posts cannot make us go back.
+A post is identified by the state fetched, so a repeat (or `changed` echoing `rescheduled`) changes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -20,10 +21,10 @@ import requests
 
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
 from ..textclean import known_zone
-from .delivery import Delivery, bounded, digest_id, email_or_warning, phone_or_warning, shape_checked
-from .errors import PayloadError, SignatureError
+from .errors import PayloadError, SignatureError, UpstreamError
 from .instants import instant, minutes
 from .jsonbody import read_json
+from .posts import WebhookPost, bounded, digest_id, email_or_warning, phone_or_warning, shape_checked
 
 SOURCE = "acuity"
 SIGNATURE_HEADER = "X-Acuity-Signature"
@@ -33,10 +34,6 @@ ACTIONS = {
     "canceled": EventType.CANCELLED,
     "changed": EventType.BOOKED,
 }
-
-
-class UpstreamError(Exception):
-    """Acuity's API did not give us the appointment; the delivery should be retried later."""
 
 
 def verify(headers: Any, raw: bytes, api_key: str) -> None:
@@ -77,13 +74,20 @@ def fetch(base_url: str, user_id: str, api_key: str, appointment_id: str, *, tim
     return data
 
 
-def ignored(raw: bytes, action: str) -> Delivery | None:
+def ignored(raw: bytes, action: str) -> WebhookPost | None:
     """Actions Recall does not use (order.completed) are acknowledged without asking Acuity anything."""
-    return None if action in ACTIONS else Delivery(digest_id(raw), action, [], ignored=f"{action} is not used")
+    return None if action in ACTIONS else WebhookPost(digest_id(raw), action, [], ignored=f"{action} is not used")
+
+
+def parse(raw: bytes, *, base_url: str, user_id: str, api_key: str, region: str, now: datetime) -> WebhookPost:
+    """The notification's action and id, then the appointment's current state fetched from Acuity (UpstreamError
+    when Acuity does not answer: nothing is stored and Acuity retries)."""
+    action, appointment_id = read_form(raw)
+    return ignored(raw, action) or to_post(action, fetch(base_url, user_id, api_key, appointment_id), region=region, now=now)
 
 
 @shape_checked
-def to_delivery(action: str, appt: dict[str, Any], *, region: str, now: Any) -> Delivery:
+def to_post(action: str, appt: dict[str, Any], *, region: str, now: Any) -> WebhookPost:
     # Keyed on the state fetched, not the action: `changed` repeating what `rescheduled` said is a duplicate.
     event_id = digest_id(appt.get("id"), json.dumps(appt, sort_keys=True, default=str))
     starts = instant(appt.get("datetime"), "appointment.datetime")
@@ -94,7 +98,7 @@ def to_delivery(action: str, appt: dict[str, Any], *, region: str, now: Any) -> 
     kind = EventType.CANCELLED if appt.get("canceled") else ACTIONS[action]
     if appt.get("noShow") is True:
         kind = EventType.NO_SHOW
-    return Delivery(
+    return WebhookPost(
         event_id,
         action,
         [

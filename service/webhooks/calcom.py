@@ -2,7 +2,7 @@
 
 BOOKING_CREATED, BOOKING_RESCHEDULED (a new booking `uid` replacing `rescheduleUid`)
 and BOOKING_CANCELLED become domain events; every other trigger is acknowledged and
-ignored. Cal.com has no delivery id, so deliveries are told apart by
+ignored. Cal.com has no post id, so posts are told apart by
 (trigger, booking uid, createdAt).
 """
 
@@ -13,8 +13,10 @@ from typing import Any
 
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
 from ..textclean import known_zone
-from .delivery import (
-    Delivery,
+from .errors import PayloadError, SignatureError
+from .instants import between, instant, minutes, received_at
+from .posts import (
+    WebhookPost,
     bounded,
     digest_id,
     email_or_warning,
@@ -24,8 +26,6 @@ from .delivery import (
     shape_checked,
     split_name,
 )
-from .errors import PayloadError, SignatureError
-from .instants import between, instant, minutes, received_at
 from .signatures import hmac_sha256_hex, matches
 
 SOURCE = "calcom"
@@ -56,13 +56,15 @@ def _response(responses: dict[str, Any], name: str) -> object:
 
 
 @shape_checked
-def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
+def parse(raw: bytes, *, region: str, now: datetime | None = None) -> WebhookPost:
     body, payload = json_envelope(raw, "booking")
     trigger = str(body.get("triggerEvent") or "")
     created = body.get("createdAt")
     event_id = digest_id(trigger, payload.get("uid") or payload.get("bookingUid"), created)
     if trigger not in TYPES:
-        return Delivery(event_id, trigger or "unknown", [], ignored=f"{trigger or 'an event without triggerEvent'} is not used")
+        return WebhookPost(
+            event_id, trigger or "unknown", [], ignored=f"{trigger or 'an event without triggerEvent'} is not used"
+        )
     uid = payload.get("uid")
     if not uid:
         raise PayloadError("payload.uid is missing", ["payload.uid: the booking's uid"])
@@ -74,7 +76,9 @@ def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
     ends = instant(payload.get("endTime"), "payload.endTime") if payload.get("endTime") else None
     duration = between(starts, ends, "payload.endTime") if ends else minutes(payload.get("length") or 10, "payload.length")
     warnings: list[str] = []
-    responses = payload.get("responses") if isinstance(payload.get("responses"), dict) else {}
+    responses = payload.get("responses")
+    if not isinstance(responses, dict):
+        responses = {}
     reminder_number = payload.get("smsReminderNumber")
     raw_phone = (
         attendee.get("phoneNumber")
@@ -103,7 +107,7 @@ def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
     )
     kind = TYPES[trigger]
     old_uid = payload.get("rescheduleUid") or payload.get("fromReschedule")
-    return Delivery(
+    return WebhookPost(
         event_id,
         trigger,
         [

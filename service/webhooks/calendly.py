@@ -14,8 +14,10 @@ from typing import Any
 
 from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo, StatusEvent
 from ..textclean import known_zone
-from .delivery import (
-    Delivery,
+from .errors import PayloadError, SignatureError
+from .instants import between, instant, received_at
+from .posts import (
+    WebhookPost,
     bounded,
     digest_id,
     email_or_warning,
@@ -24,8 +26,6 @@ from .delivery import (
     shape_checked,
     split_name,
 )
-from .errors import PayloadError, SignatureError
-from .instants import between, instant, received_at
 from .signatures import hmac_sha256_hex, matches
 
 SOURCE = "calendly"
@@ -52,7 +52,7 @@ def _zone(value: object) -> str | None:
 
 
 @shape_checked
-def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
+def parse(raw: bytes, *, region: str, now: datetime | None = None) -> WebhookPost:
     body, payload = json_envelope(raw, "invitee")
     event = str(body.get("event") or "")
     created = body.get("created_at")
@@ -62,13 +62,13 @@ def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
     if event == "invitee_no_show.created":
         if not invitee_uri or occurred is None:
             raise PayloadError("payload.invitee and created_at are required", ["payload.invitee: the invitee URI"])
-        return Delivery(
+        return WebhookPost(
             event_id,
             event,
             [StatusEvent(SOURCE, event_id, EventType.NO_SHOW, occurred, bounded(invitee_uri, 255, "payload.invitee"))],
         )
     if event not in ("invitee.created", "invitee.canceled"):
-        return Delivery(event_id, event or "unknown", [], ignored=f"{event or 'an event without a name'} is not used")
+        return WebhookPost(event_id, event or "unknown", [], ignored=f"{event or 'an event without a name'} is not used")
     if not invitee_uri:
         raise PayloadError("payload.uri is missing", ["payload.uri: the invitee URI"])
     scheduled = payload.get("scheduled_event")
@@ -84,7 +84,7 @@ def parse(raw: bytes, *, region: str, now: datetime | None = None) -> Delivery:
         first, last = split_name(payload.get("name"))
     zone = _zone(payload.get("timezone"))
     canceled = event == "invitee.canceled"
-    return Delivery(
+    return WebhookPost(
         event_id,
         event,
         [

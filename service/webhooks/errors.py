@@ -14,3 +14,7 @@ class PayloadError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details or []
+
+
+class UpstreamError(Exception):
+    """The provider's own API did not give us what the post names (502); nothing is stored, the sender retries."""

@@ -12,11 +12,14 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
-from .delivery import Delivery, bounded, digest_id, email_or_warning, language_of_locale, phone_or_warning, shape_checked
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+
+from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo, StatusEvent
 from .errors import PayloadError, SignatureError
 from .instants import between, instant, minutes
 from .jsonbody import read_json
+from .posts import WebhookPost, bounded, digest_id, email_or_warning, language_of_locale, phone_or_warning, shape_checked
 
 SOURCE = "fhir"
 STATUSES = {
@@ -41,6 +44,15 @@ def operation_outcome(code: str, diagnostics: str, details: list[str] | None = N
     issues = [{"severity": "error", "code": code, "diagnostics": diagnostics}]
     issues += [{"severity": "error", "code": code, "diagnostics": d} for d in (details or [])]
     return {"resourceType": "OperationOutcome", "issue": issues}
+
+
+# The OperationOutcome issue code for each problem the booking handler answers.
+ISSUE_CODES = {"off": "transient", "signature": "security", "payload": "invalid", "unknown": "not-found", "upstream": "transient"}
+
+
+def answer(status: int, problem: str, message: str, details: list[str]) -> ResponseReturnValue:
+    """Every FHIR error is an OperationOutcome, the form a FHIR client expects."""
+    return jsonify(operation_outcome(ISSUE_CODES[problem], message, details)), status, {"Content-Type": "application/fhir+json"}
 
 
 def _resources(body: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
@@ -103,12 +115,14 @@ def _language(patient: dict[str, Any]) -> str | None:
 
 
 @shape_checked
-def parse(raw: bytes, *, region: str, now: datetime) -> Delivery:
+def parse(raw: bytes, *, region: str, now: datetime) -> WebhookPost:
     body = read_json(raw)
     if not isinstance(body, dict):
         raise PayloadError("the body is not a FHIR resource", ["resourceType"])
     appointments, bundled = _resources(body)
-    events, warnings, skipped = [], [], []
+    events: list[BookingEvent | StatusEvent] = []
+    warnings: list[str] = []
+    skipped: list[str] = []
     for index, appt in enumerate(appointments):
         where = "Appointment" if body.get("resourceType") == "Appointment" else f"Bundle.entry[{index}].Appointment"
         status = appt.get("status")
@@ -157,5 +171,5 @@ def parse(raw: bytes, *, region: str, now: datetime) -> Delivery:
     event_id = digest_id(*(e.event_id for e in events)) if events else digest_id(raw)
     kind = "Bundle" if body.get("resourceType") == "Bundle" else f"Appointment.{appointments[0].get('status')}"
     if not events:
-        return Delivery(event_id, kind, [], ignored="; ".join(skipped))
-    return Delivery(event_id, kind, events, warnings=warnings + skipped)
+        return WebhookPost(event_id, kind, [], ignored="; ".join(skipped))
+    return WebhookPost(event_id, kind, events, warnings=warnings + skipped)

@@ -16,6 +16,7 @@ from ..textclean import known_zone
 from .errors import PayloadError, SignatureError
 from .instants import instant, minutes
 from .jsonbody import read_json
+from .posts import WebhookPost
 from .signatures import hmac_sha256_hex, matches
 
 SOURCE = "generic"
@@ -53,8 +54,13 @@ def _where(path: Any) -> str:
     return ".".join(str(p) for p in path) or "(body)"
 
 
-def parse(raw: bytes, *, region: str) -> BookingEvent:
-    body = read_json(raw)
+def parse(raw: bytes, *, region: str) -> WebhookPost:
+    """One post, one event: Recall's own contract carries the whole appointment and patient every time."""
+    event = _event(read_json(raw), region)
+    return WebhookPost(event.event_id, event.type.value, [event])
+
+
+def _event(body: Any, region: str) -> BookingEvent:
     errors = sorted(schema_validator().iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
         details = [f"{_where(e.absolute_path)}: {e.message}" for e in errors[:20]]

@@ -69,7 +69,7 @@ def between(starts: datetime, ends: datetime, where: str) -> int:
 
 
 def received_at(now: datetime | None, warnings: list[str], field: str) -> datetime:
-    """When a delivery without its timestamp arrived: what orders it against the booking system's later events.
+    """When a post without its timestamp arrived: what orders it against the booking system's later events.
 
     Never the session's start: that lies ahead, so a real cancellation sent afterwards would look older and be
     dropped as stale.

@@ -1,4 +1,4 @@
-"""Store a verified webhook delivery and apply its events, exactly once per event id."""
+"""Store a verified webhook post and apply its events, exactly once per event id."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from ..domain.events import BookingEvent, StatusEvent
+from ..domain.events import StatusEvent
 from ..extensions import db
 from ..ingest import apply_booking_event, apply_status_event
 from ..models import WebhookEvent
 from ..settings import Settings
 from ..textclean import storable
+from .posts import WebhookPost
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,9 @@ def body_hash(raw: bytes) -> str:
 
 
 def record_rejected(source: str, raw: bytes, error: str, now: datetime) -> None:
-    """Keep a verified but unusable delivery for staff to see, keyed by its bytes (its id may be the problem)."""
+    """Keep a verified but unusable post for staff to see, keyed by its bytes (its id may be the problem)."""
     key = body_hash(raw)
-    log.warning("%s delivery rejected: %s", source, error[:300])  # the formatter masks any number or address quoted
+    log.warning("%s webhook post rejected: %s", source, error[:300])  # the formatter masks any number or address quoted
     if db.session.execute(select(WebhookEvent.id).where(WebhookEvent.source == source, WebhookEvent.event_id == key)).first():
         return
     db.session.add(
@@ -47,33 +48,23 @@ def record_rejected(source: str, raw: bytes, error: str, now: datetime) -> None:
         db.session.rollback()
 
 
-def accept(
-    source: str,
-    event_id: str,
-    event_type: str | None,
-    raw: bytes,
-    events: list[BookingEvent | StatusEvent],
-    settings: Settings,
-    now: datetime,
-    *,
-    ignored: str | None = None,
-    warnings: list[str] | None = None,
-) -> tuple[dict[str, object], int]:
-    """Apply the events of one delivery in one transaction; a repeated event id changes nothing."""
+def accept(source: str, post: WebhookPost, raw: bytes, settings: Settings, now: datetime) -> tuple[dict[str, object], int]:
+    """Apply the events of one post in one transaction; a repeated event id changes nothing."""
+    event_id, events, ignored, warnings = post.event_id, post.events, post.ignored, post.warnings
     outcome, error = ("ignored", storable(ignored[:2000])) if ignored else ("processed", None)
     if warnings and not ignored:
         error = storable("; ".join(warnings)[:2000])
     table = WebhookEvent.__table__
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     try:
-        # The unique (source, event_id) claims this delivery before any work: one statement, and none inserted
+        # The unique (source, event_id) claims this post before any work: one statement, and none inserted
         # (no error either) when it was seen before.
         record_id = db.session.execute(
             insert(table)
             .values(
                 source=source,
                 event_id=storable(event_id),
-                event_type=storable((event_type or "")[:64]) or None,
+                event_type=storable((post.event_type or "")[:64]) or None,
                 payload=storable(raw.decode("utf-8", "replace")),
                 outcome=outcome,
                 received_at=now,

@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
 from ..consent import opt_in, opt_out
 from ..contacts import ContactError, mask_phone, normalise_phone
 from ..domain.replies import Intent, classify
 from ..domain.vocabulary import AppointmentStatus, Channel
+from ..extensions import DbSession
 from ..messages import base_variables, find_template, patient_zone
 from ..models import Appointment, InboundMessage, Patient
 from ..rendering import TemplateProblem, default_template, language_of, render_text, session_variables, template_kind
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 PATIENT_BY_SMS = "patient:sms"
 
 
-def handle_inbound(session: Session, form: Mapping[str, str], settings: Settings, now: datetime) -> str | None:
+def handle_inbound(db_session: DbSession, form: Mapping[str, str], settings: Settings, now: datetime) -> str | None:
     """Apply a reply; returns the text to answer with, or None for no answer."""
     sid = form.get("MessageSid") or form.get("SmsSid")
     sender = form.get("From")
@@ -40,13 +40,13 @@ def handle_inbound(session: Session, form: Mapping[str, str], settings: Settings
         raise PayloadError("MessageSid and From are required", [f"received: {sorted(form)}"])
     if not SID.fullmatch(sid):
         raise PayloadError("MessageSid is not a Twilio message id", [f"MessageSid: {sid[:40]!r}"])
-    if session.execute(select(InboundMessage.id).where(InboundMessage.provider_message_id == sid)).first():
-        return None  # Twilio retried a delivery we already handled
+    if db_session.execute(select(InboundMessage.id).where(InboundMessage.provider_message_id == sid)).first():
+        return None  # Twilio retried a post we already handled
     try:
         number = normalise_phone(sender, settings.clinic_region)
     except ContactError:
         number = sender[:20]  # kept as received (a short code, a foreign sender), for staff to see
-    patients = list(session.execute(select(Patient).where(Patient.phone == number).order_by(Patient.id)).scalars())
+    patients = list(db_session.execute(select(Patient).where(Patient.phone == number).order_by(Patient.id)).scalars())
     body = form.get("Body") or ""
     intent = classify(body)
     message = InboundMessage(
@@ -57,33 +57,33 @@ def handle_inbound(session: Session, form: Mapping[str, str], settings: Settings
         intent=intent.value,
         received_at=now,
     )
-    session.add(message)
+    db_session.add(message)
     log.info("sms reply %s from %s: %s", sid, mask_phone(number), intent.value)
     if not patients:
         return None
     patient = patients[0]
     if intent is Intent.STOP:
         for p in patients:  # the number opted out, whoever shares it
-            opt_out(session, p, Channel.SMS, actor=PATIENT_BY_SMS, settings=settings, now=now)
+            opt_out(db_session, p, Channel.SMS, actor=PATIENT_BY_SMS, settings=settings, now=now)
         message.handled_at, message.handled_by = now, "system"
         return None
     if intent is Intent.START:
         for p in patients:  # texting START is an explicit request for texts
-            opt_in(session, p, Channel.SMS, actor=PATIENT_BY_SMS, source="sms:START", settings=settings, now=now)
+            opt_in(db_session, p, Channel.SMS, actor=PATIENT_BY_SMS, source="sms:START", settings=settings, now=now)
         message.handled_at, message.handled_by = now, "system"
         return None
     if intent is Intent.HELP:
         message.handled_at, message.handled_by = now, "system"
-        return _reply(session, "reply_help", patient, settings, None)
+        return _reply(db_session, "reply_help", patient, settings, None)
     if intent is Intent.CONFIRM:
-        upcoming = _next_session(session, patient, now)
+        upcoming = _next_session(db_session, patient, now)
         if upcoming is None:
-            return _reply(session, "reply_no_session", patient, settings, None)
+            return _reply(db_session, "reply_no_session", patient, settings, None)
         upcoming.confirmed_at = now
         message.handled_at, message.handled_by = now, "system"
-        return _reply(session, "reply_confirm", patient, settings, upcoming)
+        return _reply(db_session, "reply_confirm", patient, settings, upcoming)
     if intent is Intent.RESCHEDULE:
-        return _reply(session, "reply_reschedule", patient, settings, _next_session(session, patient, now))
+        return _reply(db_session, "reply_reschedule", patient, settings, _next_session(db_session, patient, now))
     return None  # kept for staff, unanswered until they call or write back
 
 
@@ -95,8 +95,8 @@ def twiml(reply: str | None) -> str:
     return str(response)
 
 
-def _next_session(session: Session, patient: Patient, now: datetime) -> Appointment | None:
-    return session.execute(
+def _next_session(db_session: DbSession, patient: Patient, now: datetime) -> Appointment | None:
+    return db_session.execute(
         select(Appointment)
         .where(Appointment.patient_id == patient.id, Appointment.status == AppointmentStatus.BOOKED, Appointment.starts_at > now)
         .order_by(Appointment.starts_at)
@@ -104,12 +104,12 @@ def _next_session(session: Session, patient: Patient, now: datetime) -> Appointm
     ).scalar_one_or_none()
 
 
-def _reply(session: Session, kind: str, patient: Patient, settings: Settings, appointment: Appointment | None) -> str:
+def _reply(db_session: DbSession, kind: str, patient: Patient, settings: Settings, appointment: Appointment | None) -> str:
     language = language_of(patient.language)
     variables: dict[str, Any] = base_variables(patient, settings)
     if appointment is not None:
         variables.update(session_variables([appointment.starts_at], patient_zone(patient, settings), language))
-    _, body = find_template(session, kind, "sms", language)
+    _, body = find_template(db_session, kind, "sms", language)
     try:
         return render_text(body, variables)
     except TemplateProblem as exc:  # the clinic's own reply: the patient's confirmation must not be lost to a 500

@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from ..consent import opt_out
 from ..domain import lifecycle
 from ..domain.vocabulary import WENT_OUT, Channel, ReminderStatus
+from ..extensions import DbSession
 from ..metrics import count_message
 from ..models import DeliveryEvent, Patient, Reminder
 from ..planner import reach_of
@@ -61,7 +61,7 @@ def verify(auth_token: str, url: str, form: Mapping[str, str], signature: str | 
 
 
 def record_status(
-    db_session: Session, form: Mapping[str, str], reminder_id: int | None, settings: Settings, now: datetime
+    db_session: DbSession, form: Mapping[str, str], reminder_id: int | None, settings: Settings, now: datetime
 ) -> str:
     """Store the callback and move the reminder forward; returns what was done, for the response and the logs."""
     sid = form.get("MessageSid") or form.get("SmsSid")
@@ -105,14 +105,14 @@ def record_status(
     return "updated"
 
 
-def _find(db_session: Session, reminder_id: int | None, sid: str) -> Reminder | None:
+def _find(db_session: DbSession, reminder_id: int | None, sid: str) -> Reminder | None:
     query = select(Reminder).with_for_update()
     query = query.where(Reminder.id == reminder_id) if reminder_id else query.where(Reminder.provider_message_id == sid)
     return db_session.execute(query).scalar_one_or_none()
 
 
 def _undelivered(
-    db_session: Session, reminder: Reminder, status: str, error_code: str | None, settings: Settings, now: datetime
+    db_session: DbSession, reminder: Reminder, status: str, error_code: str | None, settings: Settings, now: datetime
 ) -> str:
     why = f"SMS {status}" + (f" (Twilio {error_code})" if error_code else "")
     patient = db_session.get(Patient, reminder.patient_id)

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -165,8 +166,8 @@ def test_the_images_commands_migrate_serve_and_pass_the_healthcheck(image_copy: 
                 {
                     "id": f"img-{n}",
                     "type": "appointment.booked",
-                    "occurred_at": "2026-11-25T10:00:00+00:00",
-                    "appointment": {"id": f"a-{n}", "starts_at": "2030-01-10T10:00:00+00:00"},
+                    "occurred_at": datetime.now(UTC).isoformat(),
+                    "appointment": {"id": f"a-{n}", "starts_at": (datetime.now(UTC) + timedelta(days=30)).isoformat()},
                     "patient": {"id": f"p-{n}", "first_name": "Ana", "phone": f"+3361234560{n}", "sms_consent": True},
                 }
             ).encode()

@@ -62,16 +62,15 @@ def test_the_daily_sms_cap_holds_the_rest_back_for_later(app, client, fake_twili
     assert all(r.next_attempt_at > starts - timedelta(hours=24) for r in held)
 
 
-def test_the_scheduler_runs_dispatch_planning_recovery_and_a_daily_sweep_at_nine_clinic_time(app):
+def test_the_scheduler_runs_dispatch_planning_with_the_sweep_recovery_and_housekeeping(app):
     scheduler = build_scheduler(app, blocking=False)
     scheduler.start(paused=True)  # jobs get their defaults once the scheduler starts; paused, nothing runs
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
-    assert {"dispatch", "plan", "recover", "sweep", "sweep-at-start", "housekeeping"} <= set(jobs)
+    assert set(jobs) == {"dispatch", "plan", "recover", "housekeeping"}
     assert jobs["dispatch"].trigger.interval == timedelta(seconds=30)
-    assert jobs["plan"].trigger.interval == timedelta(minutes=5)
-    sweep = jobs["sweep"].trigger
-    assert str(sweep.timezone) == "Europe/Paris" and str(sweep.fields[5]) == "9"  # hour field
+    # Planning sweeps too (it costs what came due, not the patient list), from the start: a restart misses nothing.
+    assert jobs["plan"].trigger.interval == timedelta(minutes=5) and jobs["plan"].args[1] == "plan"
     housekeeping = jobs["housekeeping"].trigger
     assert str(housekeeping.timezone) == "Europe/Paris" and str(housekeeping.fields[5]) == "3"
     assert all(j.max_instances == 1 and j.coalesce for j in jobs.values())

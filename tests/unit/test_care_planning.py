@@ -10,13 +10,14 @@ from hypothesis import strategies as st
 
 from service.domain.care import TipRef, plan_aftercare, plan_maintenance, plan_tips
 from service.domain.courses import CourseSession, CourseSummary, add_months, attach_session, course_state, progress
-from service.domain.frequency import DayLoad, day_bounds, wait_for_free_day
+from service.domain.frequency import DayLoad, day_bounds, is_capped, rank, wait_for_free_day
 from service.domain.planning import Channel, Reach
 from service.domain.quiet_hours import QuietHours
 
 PARIS = ZoneInfo("Europe/Paris")
 WINDOW = QuietHours(8, 21)
 BOTH = Reach(sms=True, email=True)
+NOBODY = Reach(sms=False, email=False)  # no consent or no contact on either channel
 ZONES = [
     ZoneInfo(z)
     for z in (
@@ -233,3 +234,42 @@ def test_a_deferred_tip_reopens_inside_the_window_on_the_next_local_day(now, zon
     opens = wait_for_free_day("tip", DayLoad(1, 0), now, zone, WINDOW, 1)
     assert opens is not None and WINDOW.allows(opens, zone)
     assert opens.astimezone(zone).date() == now.astimezone(zone).date() + timedelta(days=1)
+
+
+# -- edges: an unreachable patient, a course not started, a library used up --------------------------
+# Every date below is derived from NOW, which the rules are given: nothing depends on today's date.
+
+NOW = at(2026, 3, 11, 9, 0)
+
+
+def test_a_patient_reachable_by_no_channel_gets_no_aftercare_tips_or_maintenance():
+    assert plan_aftercare(sess(NOW - timedelta(hours=3)), NOBODY, PARIS, WINDOW) == []
+    running = course_state([sess(NOW - timedelta(days=8), aid=1), sess(NOW + timedelta(days=6), aid=2)], 6, NOW, PARIS)
+    assert running.active and plan_tips(5, running, LIBRARY, {}, {}, BOTH, PARIS, NOW)  # reachable: tips are wanted
+    assert plan_tips(5, running, LIBRARY, {}, {}, NOBODY, PARIS, NOW) == []
+    due = (NOW + timedelta(days=20)).date()
+    assert plan_maintenance(3, due, superseded=False, future_session_booked=False, reach=NOBODY, zone=PARIS) == []
+
+
+def test_no_tips_for_a_course_with_no_session_yet_or_without_a_tip_library():
+    empty = course_state([], 6, NOW, PARIS)
+    assert empty.first_session_at is None
+    assert plan_tips(5, empty, LIBRARY, {}, {}, BOTH, PARIS, NOW) == []
+    running = course_state([sess(NOW - timedelta(days=8), aid=1), sess(NOW + timedelta(days=6), aid=2)], 6, NOW, PARIS)
+    assert plan_tips(5, running, [], {}, {}, BOTH, PARIS, NOW) == []
+
+
+def test_once_every_tip_is_planned_for_an_earlier_week_the_next_week_gets_none_rather_than_a_repeat():
+    # Course began 8 days ago: week 1's tip was due yesterday (still useful), week 2's falls inside the horizon.
+    running = course_state([sess(NOW - timedelta(days=8), aid=1), sess(NOW + timedelta(days=6), aid=2)], 6, NOW, PARIS)
+    only = [TipRef(1, "water")]
+    tips = plan_tips(5, running, only, {1: 1}, {}, BOTH, PARIS, NOW)
+    assert [(w.variables["week"], w.variables["tip_id"]) for w in tips] == [(1, 1)]
+    # With a second tip in the library, week 2 gets it.
+    tips = plan_tips(5, running, [*only, TipRef(2, "diet")], {1: 1}, {}, BOTH, PARIS, NOW)
+    assert [(w.variables["week"], w.variables["tip_id"]) for w in tips] == [(1, 1), (2, 2)]
+
+
+def test_the_daily_cap_ranks_aftercare_before_maintenance_before_tips_and_leaves_session_reminders_out():
+    assert rank("aftercare") < rank("aftercare_checkin") < rank("maintenance_due") < rank("tip")
+    assert not is_capped("reminder_24h") and rank("reminder_24h") == -1  # below every capped kind: never waits for one

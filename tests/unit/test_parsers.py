@@ -24,9 +24,9 @@ def raw(body: Any) -> bytes:
     return json.dumps(body).encode()
 
 
-def only_booking(delivery) -> BookingEvent:
-    assert len(delivery.events) == 1
-    (event,) = delivery.events
+def only_booking(post) -> BookingEvent:
+    assert len(post.events) == 1
+    (event,) = post.events
     assert isinstance(event, BookingEvent)
     return event
 
@@ -74,7 +74,9 @@ def generic_body(**changes: Any) -> dict[str, Any]:
 
 
 def test_a_generic_booking_becomes_one_booked_event_in_utc_with_an_e164_phone():
-    event = generic.parse(raw(generic_body()), region="FR")
+    post = generic.parse(raw(generic_body()), region="FR")
+    assert (post.event_id, post.event_type, post.ignored, post.warnings) == ("evt_1", "booked", None, [])
+    event = only_booking(post)
     assert (event.source, event.event_id, event.type) == ("generic", "evt_1", EventType.BOOKED)
     assert event.occurred_at.astimezone(UTC) == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     appt = event.appointment
@@ -92,14 +94,14 @@ def test_a_generic_booking_becomes_one_booked_event_in_utc_with_an_e164_phone():
 def test_a_national_number_is_read_in_the_clinics_region():
     body = generic_body()
     body["patient"]["phone"] = "07911 123456"
-    assert generic.parse(raw(body), region="GB").patient.phone == "+447911123456"
+    assert only_booking(generic.parse(raw(body), region="GB")).patient.phone == "+447911123456"
     body["patient"]["phone"] = "+44 7911 123456"
-    assert generic.parse(raw(body), region="FR").patient.phone == "+447911123456"
+    assert only_booking(generic.parse(raw(body), region="FR")).patient.phone == "+447911123456"
 
 
 @pytest.mark.parametrize("kind", list(EventType))
 def test_each_generic_event_type_maps_onto_its_domain_type(kind):
-    assert generic.parse(raw(generic_body(type=f"appointment.{kind.value}")), region="FR").type is kind
+    assert only_booking(generic.parse(raw(generic_body(type=f"appointment.{kind.value}")), region="FR")).type is kind
 
 
 def test_the_generic_defaults_fill_what_a_minimal_body_leaves_out():
@@ -110,7 +112,7 @@ def test_the_generic_defaults_fill_what_a_minimal_body_leaves_out():
         "appointment": {"id": "appt-2", "starts_at": "2026-03-05T15:45:00Z"},
         "patient": {"id": "pat-2", "first_name": "Sam"},
     }
-    event = generic.parse(raw(body), region="FR")
+    event = only_booking(generic.parse(raw(body), region="FR"))
     assert (event.appointment.duration_minutes, event.appointment.treatment, event.appointment.area) == (10, "mesotherapy", "")
     assert event.appointment.course is None
     assert (event.patient.phone, event.patient.email, event.patient.timezone, event.patient.language) == (None, None, None, None)
@@ -169,11 +171,11 @@ def test_a_generic_body_that_is_not_json_is_refused():
 
 
 def test_a_calcom_booking_becomes_a_booked_event_for_the_attendee():
-    delivery = calcom.parse(raw(load("calcom/booking_created.json")), region="FR")
-    assert delivery.event_type == "BOOKING_CREATED"
-    assert delivery.ignored is None and delivery.warnings == []
-    event = only_booking(delivery)
-    assert (event.source, event.type, event.event_id) == ("calcom", EventType.BOOKED, delivery.event_id)
+    post = calcom.parse(raw(load("calcom/booking_created.json")), region="FR")
+    assert post.event_type == "BOOKING_CREATED"
+    assert post.ignored is None and post.warnings == []
+    event = only_booking(post)
+    assert (event.source, event.type, event.event_id) == ("calcom", EventType.BOOKED, post.event_id)
     assert event.occurred_at == datetime(2026, 3, 2, 9, 15, 4, 120000, tzinfo=UTC)
     appt = event.appointment
     assert appt.external_id == "bk_9fA2kLm3"
@@ -220,9 +222,9 @@ def test_the_same_calcom_delivery_twice_has_the_same_id_and_another_trigger_anot
 
 
 def test_other_calcom_triggers_are_acknowledged_without_events():
-    delivery = calcom.parse(raw(load("calcom/meeting_ended.json")), region="FR")
-    assert delivery.events == []
-    assert delivery.ignored == "MEETING_ENDED is not used"
+    post = calcom.parse(raw(load("calcom/meeting_ended.json")), region="FR")
+    assert post.events == []
+    assert post.ignored == "MEETING_ENDED is not used"
 
 
 def test_a_calcom_phone_only_in_the_booking_form_is_read_nationally_and_implies_no_sms_consent():
@@ -240,9 +242,9 @@ def test_a_calcom_phone_only_in_the_booking_form_is_read_nationally_and_implies_
 def test_an_unusable_calcom_phone_is_dropped_with_a_warning_not_refused():
     body = load("calcom/booking_created.json")
     body["payload"]["attendees"][0]["phoneNumber"] = "not a number"
-    delivery = calcom.parse(raw(body), region="FR")
-    assert only_booking(delivery).patient.phone is None
-    assert len(delivery.warnings) == 1 and delivery.warnings[0].startswith("attendee phone:")
+    post = calcom.parse(raw(body), region="FR")
+    assert only_booking(post).patient.phone is None
+    assert len(post.warnings) == 1 and post.warnings[0].startswith("attendee phone:")
 
 
 @pytest.mark.parametrize(
@@ -279,9 +281,9 @@ def test_a_calcom_body_of_an_unexpected_shape_is_a_payload_error_not_a_crash():
 
 
 def test_a_calendly_invitee_becomes_a_booked_event_keyed_by_the_invitee_uri():
-    delivery = calendly.parse(raw(load("calendly/invitee_created.json")), region="FR")
-    event = only_booking(delivery)
-    assert (event.source, event.type, delivery.event_type) == ("calendly", EventType.BOOKED, "invitee.created")
+    post = calendly.parse(raw(load("calendly/invitee_created.json")), region="FR")
+    event = only_booking(post)
+    assert (event.source, event.type, post.event_type) == ("calendly", EventType.BOOKED, "invitee.created")
     appt = event.appointment
     assert appt.external_id == "https://api.calendly.com/scheduled_events/EVT9/invitees/INV4"
     assert appt.starts_at == datetime(2026, 3, 5, 14, 0, tzinfo=UTC)
@@ -312,8 +314,8 @@ def test_a_plain_calendly_cancellation_is_replaced_by_nothing():
 
 
 def test_a_calendly_no_show_is_a_status_event_for_the_invitee():
-    delivery = calendly.parse(raw(load("calendly/invitee_no_show_created.json")), region="FR")
-    (mark,) = delivery.events
+    post = calendly.parse(raw(load("calendly/invitee_no_show_created.json")), region="FR")
+    (mark,) = post.events
     assert isinstance(mark, StatusEvent)
     assert (mark.type, mark.source) == (EventType.NO_SHOW, "calendly")
     assert mark.external_id == "https://api.calendly.com/scheduled_events/EVT9/invitees/INV4"
@@ -328,8 +330,8 @@ def test_a_calendly_invitee_without_a_text_reminder_number_has_no_phone_and_no_s
 
 
 def test_other_calendly_events_are_acknowledged_without_events():
-    delivery = calendly.parse(raw({"event": "routing_form_submission.created", "payload": {}}), region="FR")
-    assert delivery.events == [] and delivery.ignored == "routing_form_submission.created is not used"
+    post = calendly.parse(raw({"event": "routing_form_submission.created", "payload": {}}), region="FR")
+    assert post.events == [] and post.ignored == "routing_form_submission.created is not used"
 
 
 @pytest.mark.parametrize(
@@ -358,9 +360,9 @@ def test_a_calendly_no_show_without_its_invitee_is_refused_naming_it():
 
 
 def test_a_fhir_appointment_with_a_contained_patient_prefers_the_mobile_and_reads_the_language():
-    delivery = fhir.parse(raw(load("fhir/appointment_contained.json")), region="FR", now=NOW)
-    assert delivery.event_type == "Appointment.booked"
-    event = only_booking(delivery)
+    post = fhir.parse(raw(load("fhir/appointment_contained.json")), region="FR", now=NOW)
+    assert post.event_type == "Appointment.booked"
+    event = only_booking(post)
     assert (event.source, event.type) == ("fhir", EventType.BOOKED)
     assert event.occurred_at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # meta.lastUpdated, not now
     appt = event.appointment
@@ -373,13 +375,13 @@ def test_a_fhir_appointment_with_a_contained_patient_prefers_the_mobile_and_read
 
 
 def test_a_fhir_bundle_finds_the_patient_among_its_entries_and_reports_what_it_skipped():
-    delivery = fhir.parse(raw(load("fhir/bundle.json")), region="FR", now=NOW)
-    assert delivery.event_type == "Bundle"
-    event = only_booking(delivery)
+    post = fhir.parse(raw(load("fhir/bundle.json")), region="FR", now=NOW)
+    assert post.event_type == "Bundle"
+    event = only_booking(post)
     assert event.appointment.external_id == "appt-90"
     assert event.appointment.duration_minutes == 10  # from end - start when there is no minutesDuration
     assert (event.patient.external_id, event.patient.phone, event.patient.language) == ("p-12", "+447911123456", "en")
-    assert any("appt-91" in w and "'proposed'" in w for w in delivery.warnings)
+    assert any("appt-91" in w and "'proposed'" in w for w in post.warnings)
 
 
 @pytest.mark.parametrize(
@@ -414,8 +416,8 @@ def test_a_fhir_appointment_without_last_updated_happened_at_the_now_given():
 def test_a_fhir_appointment_in_a_status_that_changes_no_reminder_is_ignored():
     body = load("fhir/appointment_contained.json")
     body["status"] = "proposed"
-    delivery = fhir.parse(raw(body), region="FR", now=NOW)
-    assert delivery.events == [] and "'proposed'" in delivery.ignored
+    post = fhir.parse(raw(body), region="FR", now=NOW)
+    assert post.events == [] and "'proposed'" in post.ignored
 
 
 def _no_patient(body: dict[str, Any]) -> None:
@@ -470,8 +472,8 @@ def test_acuity_refusals_say_what_was_received():
 
 
 def test_an_acuity_appointment_becomes_a_booked_event_read_in_the_clinics_region():
-    delivery = acuity.to_delivery("scheduled", load("acuity/appointment.json"), region="FR", now=NOW)
-    event = only_booking(delivery)
+    post = acuity.to_post("scheduled", load("acuity/appointment.json"), region="FR", now=NOW)
+    event = only_booking(post)
     assert (event.source, event.type, event.occurred_at) == ("acuity", EventType.BOOKED, NOW)
     appt = event.appointment
     assert appt.external_id == "1001"
@@ -499,20 +501,20 @@ def test_an_acuity_appointment_becomes_a_booked_event_read_in_the_clinics_region
 )
 def test_the_acuity_event_type_follows_the_state_fetched(action, changes, kind):
     appt = load("acuity/appointment.json") | changes
-    assert only_booking(acuity.to_delivery(action, appt, region="FR", now=NOW)).type is kind
+    assert only_booking(acuity.to_post(action, appt, region="FR", now=NOW)).type is kind
 
 
 def test_changed_echoing_rescheduled_is_the_same_delivery():
     appt = load("acuity/appointment.json")
-    rescheduled = acuity.to_delivery("rescheduled", appt, region="FR", now=NOW).event_id
-    assert acuity.to_delivery("changed", appt, region="FR", now=NOW).event_id == rescheduled
+    rescheduled = acuity.to_post("rescheduled", appt, region="FR", now=NOW).event_id
+    assert acuity.to_post("changed", appt, region="FR", now=NOW).event_id == rescheduled
     moved = appt | {"datetime": "2026-03-06T16:45:00+0100"}
-    assert acuity.to_delivery("changed", moved, region="FR", now=NOW).event_id != rescheduled
+    assert acuity.to_post("changed", moved, region="FR", now=NOW).event_id != rescheduled
 
 
 def test_an_acuity_appointment_falls_back_to_the_calendars_zone_and_a_ten_minute_session():
     appt = load("acuity/appointment.json") | {"timezone": "Paris", "calendarTimezone": "America/New_York", "duration": ""}
-    event = only_booking(acuity.to_delivery("scheduled", appt, region="FR", now=NOW))
+    event = only_booking(acuity.to_post("scheduled", appt, region="FR", now=NOW))
     assert (event.appointment.timezone, event.patient.timezone) == ("America/New_York", "America/New_York")
     assert event.appointment.duration_minutes == 10
 
@@ -529,4 +531,4 @@ def test_an_acuity_appointment_falls_back_to_the_calendars_zone_and_a_ten_minute
 )
 def test_an_acuity_appointment_that_cannot_be_used_is_refused_naming_the_field(changes, field):
     appt = load("acuity/appointment.json") | changes
-    assert names(refused(acuity.to_delivery, "scheduled", appt, region="FR", now=NOW), field)
+    assert names(refused(acuity.to_post, "scheduled", appt, region="FR", now=NOW), field)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,3 +60,15 @@ def test_deferred_times_are_never_quiet_and_never_earlier(instant, zone):
     assert opens >= instant
     assert 8 <= local(opens, zone).hour < 21
     assert opens - instant < timedelta(hours=13)
+
+
+@pytest.mark.parametrize("start, end", [(21, 8), (8, 8), (8, 25), (-1, 8)])
+def test_a_window_that_is_empty_backwards_or_outside_the_day_is_refused(start, end):
+    with pytest.raises(ValueError, match=f"bad quiet-hours window {start}-{end}"):
+        QuietHours(start, end)
+
+
+def test_the_whole_day_is_a_valid_window():
+    always = QuietHours(0, 24)
+    midnight = datetime(2026, 3, 11, 23, 0, tzinfo=UTC)  # 00:00 in Paris
+    assert always.allows(midnight, ZoneInfo("Europe/Paris"))

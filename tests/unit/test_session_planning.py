@@ -169,3 +169,14 @@ def test_calendar_rules_land_on_the_right_local_date_inside_the_window_and_befor
         local = w.due_at.astimezone(zone)
         assert local.date() == starts.astimezone(zone).date() - timedelta(days=days)
         assert WINDOW.allows(w.due_at, zone) and w.due_at < starts
+
+
+def test_booking_notices_fall_back_to_email_and_go_nowhere_when_the_patient_is_reachable_by_no_channel():
+    from service.domain.planning import NoticeState, plan_notices
+
+    now = datetime(2026, 3, 11, 9, 0, tzinfo=PARIS)  # the notices are derived from the booking's times only
+    booked = session(now + timedelta(days=5), booked=now - timedelta(minutes=10))
+    debounce = timedelta(minutes=3)
+    (by_email,) = plan_notices([NoticeState(booked, None)], Reach(sms=False, email=True), debounce)
+    assert by_email.kind == "confirmation" and by_email.channel is Channel.EMAIL
+    assert plan_notices([NoticeState(booked, None)], Reach(sms=False, email=False), debounce) == []

@@ -1,4 +1,4 @@
-"""What every booking-system adapter hands back: the domain events in one delivery, and what it had to drop."""
+"""What every booking-system adapter hands back: the domain events in one webhook post, and what it had to drop."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ R = TypeVar("R")
 
 
 @dataclass(frozen=True)
-class Delivery:
-    event_id: str  # the provider's id for this delivery, or a hash of what identifies it
+class WebhookPost:
+    event_id: str  # the provider's id for this post, or a hash of what identifies it
     event_type: str
     events: list[BookingEvent | StatusEvent]
     ignored: str | None = None  # why nothing is done (an event type Recall does not use)
