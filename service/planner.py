@@ -12,9 +12,10 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -236,7 +237,7 @@ def _insert_ignoring_duplicates(session: DbSession, rows: list[dict[str, object]
     if not rows:
         return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = Reminder.__table__  # Core, not ORM bulk: every row keeps every key
+    table = cast(Table, Reminder.__table__)  # Core, not ORM bulk: every row keeps every key
     stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
     # Counted from RETURNING: a driver's rowcount for a multi-row upsert may be -1 ("planned -400"). The rows go as
     # parameters (SQLAlchemy batches them into one INSERT … VALUES), so the statement is compiled once per process.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -54,7 +55,7 @@ def accept(source: str, post: WebhookPost, raw: bytes, settings: Settings, now: 
     outcome, error = ("ignored", storable(ignored[:2000])) if ignored else ("processed", None)
     if warnings and not ignored:
         error = storable("; ".join(warnings)[:2000])
-    table = WebhookEvent.__table__
+    table = cast(Table, WebhookEvent.__table__)
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     try:
         # The unique (source, event_id) claims this post before any work: one statement, and none inserted
