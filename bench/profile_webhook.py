@@ -22,7 +22,8 @@ from service.extensions import db
 # (label, file suffix, function): the steps of a booking, each with its callees.
 STEPS = (
     ("the whole request (Flask test client)", "flask/app.py", "wsgi_app"),
-    ("generic_booking: verify, parse, store, apply, answer", "service/webhooks/__init__.py", "generic_booking"),
+    ("the booking handler: verify, parse, store, apply, answer", "service/webhooks/__init__.py", "generic_booking"),
+    ("the booking handler: verify, parse, store, apply, answer", "service/webhooks/handler.py", "handle"),
     ("  verify the signature", "service/webhooks/generic.py", "verify"),
     ("  parse and validate (JSON Schema)", "service/webhooks/generic.py", "parse"),
     ("  accept: store the delivery, apply it, commit", "service/webhooks/intake.py", "accept"),
@@ -74,7 +75,7 @@ def main(count: int = 300) -> None:
         f"{statements.total / count:.1f} statements each\n"
     )
     print("| step | ms per booking | share |\n|---|---|---|")
-    for label, _, _ in STEPS:
+    for label in dict.fromkeys(label for label, _, _ in STEPS):
         if label in per:
             print(f"| {label} | {per[label] / count * 1000:.2f} | {per[label] / total * 100:.0f} % |")
     print("\nTop 25 functions by own time:")
