@@ -81,6 +81,7 @@ class _Entry:
     generation: int
 
 
+_clock = time.monotonic  # tests move it
 _lock = threading.Lock()
 _generation = 0
 _cache: weakref.WeakKeyDictionary[Any, _Entry] = weakref.WeakKeyDictionary()
@@ -132,7 +133,7 @@ def get(session: DbSession) -> StaffContent:
     with _lock:
         entry = _cache.get(engine)
         generation = _generation
-    started = time.monotonic()
+    started = _clock()
     if entry is not None and entry.generation == generation and started - entry.loaded_at < STALE_AFTER:
         return entry.content
     content = load(session)

@@ -92,8 +92,8 @@ def test_another_process_edit_is_seen_once_the_copy_is_stale(app, monkeypatch):
             )
         assert staff_content.get(db.session).templates == {}  # still the copy from before the edit
         db.session.commit()
-        later = staff_content.time.monotonic() + staff_content.STALE_AFTER + 1
-        monkeypatch.setattr(staff_content.time, "monotonic", lambda: later)
+        later = staff_content._clock() + staff_content.STALE_AFTER + 1
+        monkeypatch.setattr(staff_content, "_clock", lambda: later)
         assert staff_content.get(db.session).templates == {("x", "sms", "en"): (None, "X")}
 
 
