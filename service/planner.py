@@ -88,10 +88,28 @@ def window_of(settings: Settings) -> QuietHours:
     return QuietHours(*settings.quiet_hours)
 
 
-def wanted_for_patient(session: DbSession, patient: Patient, settings: Settings, now: datetime) -> list[Wanted]:
+@dataclass(frozen=True)
+class PatientRows:
+    """A patient's appointments and courses, read once for both the plan and its replan_at."""
+
+    appointments: Sequence[Appointment]
+    courses: Sequence[Course]
+
+
+def patient_rows(session: DbSession, patient: Patient) -> PatientRows:
+    return PatientRows(
+        session.execute(select(Appointment).where(Appointment.patient_id == patient.id)).scalars().all(),
+        session.execute(select(Course).where(Course.patient_id == patient.id).order_by(Course.id)).scalars().all(),
+    )
+
+
+def wanted_for_patient(
+    session: DbSession, patient: Patient, settings: Settings, now: datetime, rows: PatientRows | None = None
+) -> list[Wanted]:
     zone = ZoneInfo(patient.timezone or settings.clinic_timezone)
     window = window_of(settings)
-    every = session.execute(select(Appointment).where(Appointment.patient_id == patient.id)).scalars().all()
+    rows = rows or patient_rows(session, patient)
+    every = rows.appointments
     appointments = [a for a in every if a.starts_at >= now - LOOKBACK]
     snapshots = [SessionSnapshot(a.id, a.starts_at, a.status, a.slot_changed_at) for a in appointments]
     reach = reach_of(patient)
@@ -111,7 +129,7 @@ def wanted_for_patient(session: DbSession, patient: Patient, settings: Settings,
     wanted.extend(plan_notices(states, reach, debounce))
     for appt in appointments:
         wanted.extend(plan_aftercare(course_session(appt), reach, zone, window))
-    wanted.extend(wanted_for_courses(session, patient, every, settings, reach, zone, now))
+    wanted.extend(wanted_for_courses(session, patient, every, settings, reach, zone, now, rows.courses))
     return wanted
 
 
@@ -127,9 +145,11 @@ def wanted_for_courses(
     reach: Reach,
     zone: ZoneInfo,
     now: datetime,
+    courses: Sequence[Course] | None = None,
 ) -> list[Wanted]:
     """Tips while a course runs, maintenance once it is over; course progress is saved for staff to see."""
-    courses = session.execute(select(Course).where(Course.patient_id == patient.id).order_by(Course.id)).scalars().all()
+    if courses is None:
+        courses = session.execute(select(Course).where(Course.patient_id == patient.id).order_by(Course.id)).scalars().all()
     if not courses:
         return []
     sessions_by_course: dict[int, list[CourseSession]] = {c.id: [] for c in courses}
@@ -261,24 +281,17 @@ def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:
     return UNWANTED + "the rules or the patient's details changed"
 
 
-def replan_at(session: DbSession, patient: Patient, settings: Settings, now: datetime) -> datetime:
+def replan_at(
+    session: DbSession, patient: Patient, settings: Settings, now: datetime, rows: PatientRows | None = None
+) -> datetime:
     """When time alone may next change what the rules want for this patient (NEVER: only an event can)."""
     zone = ZoneInfo(patient.timezone or settings.clinic_timezone)
-    rows = session.execute(
-        select(
-            Appointment.id, Appointment.course_id, Appointment.starts_at, Appointment.duration_minutes, Appointment.status
-        ).where(Appointment.patient_id == patient.id)
-    ).all()
+    rows = rows or patient_rows(session, patient)
     sessions = [
-        (course_id, CourseSession(id_, starts, starts + timedelta(minutes=minutes), status))
-        for id_, course_id, starts, minutes, status in rows
+        (a.course_id, CourseSession(a.id, a.starts_at, a.starts_at + timedelta(minutes=a.duration_minutes), a.status))
+        for a in rows.appointments
     ]
-    courses = [
-        CourseFacts(tuple(s for course_id, s in sessions if course_id == c_id), planned)
-        for c_id, planned in session.execute(
-            select(Course.id, Course.sessions_planned).where(Course.patient_id == patient.id)
-        ).all()
-    ]
+    courses = [CourseFacts(tuple(s for course_id, s in sessions if course_id == c.id), c.sessions_planned) for c in rows.courses]
     at = next_replan_at([s for _, s in sessions], courses, now, zone, interval_months=settings.maintenance_interval_months)
     return NEVER if at is None else at
 
@@ -298,9 +311,10 @@ def _remember_replan_at(session: DbSession, patient: Patient, at: datetime) -> N
 
 def plan_patient(session: DbSession, patient: Patient, settings: Settings, now: datetime) -> PlanResult:
     # First, so that the patient's row is locked before any reminder's, in the order the dispatcher and webhooks use.
-    _remember_replan_at(session, patient, replan_at(session, patient, settings, now))
+    loaded = patient_rows(session, patient)  # one read of the appointments and courses for both
+    _remember_replan_at(session, patient, replan_at(session, patient, settings, now, loaded))
     result = PlanResult(patients=1)
-    wanted = {w.dedupe_key: w for w in wanted_for_patient(session, patient, settings, now)}
+    wanted = {w.dedupe_key: w for w in wanted_for_patient(session, patient, settings, now, loaded)}
     rows = (
         session.execute(
             select(Reminder).where(
