@@ -21,7 +21,7 @@ def is_opted_out(patient: Patient, channel: Channel) -> bool:
     return (patient.sms_opted_out_at if channel is Channel.SMS else patient.email_unsubscribed_at) is not None
 
 
-def opt_out(session: DbSession, patient: Patient, channel: Channel, *, actor: str, settings: Settings, now: datetime) -> bool:
+def opt_out(db_session: DbSession, patient: Patient, channel: Channel, *, actor: str, settings: Settings, now: datetime) -> bool:
     """Stop `channel` for this patient; True when it changed anything (a second STOP changes nothing)."""
     if is_opted_out(patient, channel):
         return False
@@ -29,14 +29,14 @@ def opt_out(session: DbSession, patient: Patient, channel: Channel, *, actor: st
         patient.sms_opted_out_at = now
     else:
         patient.email_unsubscribed_at = now
-    _audit(session, patient, channel, actor, "opt-out", now)
-    session.flush()
-    plan_patient(session, patient, settings, now)
+    _audit(db_session, patient, channel, actor, "opt-out", now)
+    db_session.flush()
+    plan_patient(db_session, patient, settings, now)
     return True
 
 
 def opt_in(
-    session: DbSession, patient: Patient, channel: Channel, *, actor: str, source: str, settings: Settings, now: datetime
+    db_session: DbSession, patient: Patient, channel: Channel, *, actor: str, source: str, settings: Settings, now: datetime
 ) -> None:
     """An explicit request for messages on `channel` (texting START): consent recorded with when and how (`source`)."""
     if channel is Channel.SMS:
@@ -45,13 +45,13 @@ def opt_in(
     else:
         patient.email_unsubscribed_at = None
         patient.email_consent, patient.email_consent_at, patient.email_consent_source = True, now, source
-    _audit(session, patient, channel, actor, "opt-in", now)
-    session.flush()
-    plan_patient(session, patient, settings, now)
+    _audit(db_session, patient, channel, actor, "opt-in", now)
+    db_session.flush()
+    plan_patient(db_session, patient, settings, now)
 
 
-def _audit(session: DbSession, patient: Patient, channel: Channel, actor: str, action: str, now: datetime) -> None:
-    session.add(
+def _audit(db_session: DbSession, patient: Patient, channel: Channel, actor: str, action: str, now: datetime) -> None:
+    db_session.add(
         AuditEvent(
             at=now, actor=actor, action=action, entity="patient", entity_id=str(patient.id), details={"channel": str(channel)}
         )

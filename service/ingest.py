@@ -34,7 +34,7 @@ class IngestResult:
     detail: str = ""
 
 
-def _find_patient(session: DbSession, source: str, info: PatientInfo) -> tuple[Patient | None, bool]:
+def _find_patient(db_session: DbSession, source: str, info: PatientInfo) -> tuple[Patient | None, bool]:
     """The patient this booking system's id is linked to, else the first with this phone, else with this email; and
     whether the link was what found them. One query: the three ways ranked in that order."""
     linked = (
@@ -56,18 +56,18 @@ def _find_patient(session: DbSession, source: str, info: PatientInfo) -> tuple[P
     if not ways:
         return None, False
     ranked = case(*ways, else_=3)
-    found = session.execute(
+    found = db_session.execute(
         select(Patient, ranked).where(or_(*(condition for condition, _ in ways))).order_by(ranked, Patient.id).limit(1)
     ).one_or_none()
     return (found[0], found[1] == 0) if found is not None else (None, False)
 
 
-def upsert_patient(session: DbSession, source: str, info: PatientInfo, now: datetime) -> Patient:
-    patient, linked = _find_patient(session, source, info)
+def upsert_patient(db_session: DbSession, source: str, info: PatientInfo, now: datetime) -> Patient:
+    patient, linked = _find_patient(db_session, source, info)
     if patient is None:
         # An empty list, known to be complete: looking for the external id below needs no query after the flush.
         patient = Patient(first_name=info.first_name, last_name=info.last_name, created_at=now, external_ids=[])
-        session.add(patient)
+        db_session.add(patient)
     patient.first_name = storable((info.first_name or patient.first_name)[:100]) or ""
     patient.last_name = storable((info.last_name or patient.last_name or "")[:100]) or ""
     patient.phone = info.phone or patient.phone
@@ -83,7 +83,7 @@ def upsert_patient(session: DbSession, source: str, info: PatientInfo, now: date
             now,
             f"webhook:{source}",
         )
-    session.flush()
+    db_session.flush()
     if (
         info.external_id
         and not linked
@@ -94,11 +94,11 @@ def upsert_patient(session: DbSession, source: str, info: PatientInfo, now: date
 
 
 def _course_summaries(
-    session: DbSession, patient: Patient, zone: ZoneInfo, exclude_appointment: int | None
+    db_session: DbSession, patient: Patient, zone: ZoneInfo, exclude_appointment: int | None
 ) -> list[CourseSummary]:
     """The patient's courses, each with its last booked or completed session (this one left out): one query."""
     last_session = func.max(Appointment.starts_at)
-    rows = session.execute(
+    rows = db_session.execute(
         select(Course, last_session)
         .outerjoin(
             Appointment,
@@ -115,24 +115,24 @@ def _course_summaries(
 
 
 def _course_for(
-    session: DbSession, event: BookingEvent, patient: Patient, appt: Appointment | None, zone: ZoneInfo, now: datetime
+    db_session: DbSession, event: BookingEvent, patient: Patient, appt: Appointment | None, zone: ZoneInfo, now: datetime
 ) -> Course | None:
     """The course the webhook names; else the one the session already belongs to; else the patient's open
     course for that area; else a new one (a maintenance course when it starts near a due date)."""
     info = event.appointment
     given = info.course
     if given is None and appt is not None and appt.course_id is not None:
-        return session.get(Course, appt.course_id)
+        return db_session.get(Course, appt.course_id)
     attachment = attach_session(
-        _course_summaries(session, patient, zone, appt.id if appt else None), info.area, info.starts_at, zone
+        _course_summaries(db_session, patient, zone, appt.id if appt else None), info.area, info.starts_at, zone
     )
     course: Course | None = None
     if given is not None:
-        course = session.execute(
+        course = db_session.execute(
             select(Course).where(Course.source == event.source, Course.external_id == given.external_id)
         ).scalar_one_or_none()
     elif attachment.course_id is not None:
-        course = session.get(Course, attachment.course_id)
+        course = db_session.get(Course, attachment.course_id)
     if course is None:
         course = Course(
             patient_id=patient.id,
@@ -144,7 +144,7 @@ def _course_for(
             kind=attachment.kind or "initial",
             created_at=now,
         )
-        session.add(course)
+        db_session.add(course)
         log.info("course started for patient %s (%s)", patient.id, course.kind)
     if given is not None:
         course.kind = given.kind or course.kind or "initial"
@@ -165,10 +165,10 @@ def _is_stale(appt: Appointment, event: BookingEvent) -> bool:
     )
 
 
-def apply_booking_event(session: DbSession, event: BookingEvent, settings: Settings, now: datetime) -> IngestResult:
-    patient = upsert_patient(session, event.source, event.patient, now)
+def apply_booking_event(db_session: DbSession, event: BookingEvent, settings: Settings, now: datetime) -> IngestResult:
+    patient = upsert_patient(db_session, event.source, event.patient, now)
     info = event.appointment
-    appt = session.execute(
+    appt = db_session.execute(
         select(Appointment)
         .where(Appointment.source == event.source, Appointment.external_id == info.external_id)
         .with_for_update()
@@ -189,7 +189,7 @@ def apply_booking_event(session: DbSession, event: BookingEvent, settings: Setti
             starts_at=starts_at,
             status=status,
         )
-        session.add(appt)
+        db_session.add(appt)
     elif appt.starts_at != starts_at or (appt.status == AppointmentStatus.BOOKED) != (status == AppointmentStatus.BOOKED):
         appt.slot_changed_at = now
         if appt.starts_at != starts_at:
@@ -203,16 +203,16 @@ def apply_booking_event(session: DbSession, event: BookingEvent, settings: Setti
     appt.status = status
     appt.last_event_at = event.occurred_at
     appt.needs_planning = False  # planned inline below, in this transaction; true again if that fails
-    with session.no_autoflush:  # the appointment is written once, with its course, not inserted then updated
-        course = _course_for(session, event, patient, appt if appt.id else None, ZoneInfo(zone_name), now)
+    with db_session.no_autoflush:  # the appointment is written once, with its course, not inserted then updated
+        course = _course_for(db_session, event, patient, appt if appt.id else None, ZoneInfo(zone_name), now)
     if course is not None:
         appt.course = course
-    session.flush()
+    db_session.flush()
 
     if event.replaced_by_external_id:
         appt.replaced_by_external_id = event.replaced_by_external_id
     if event.replaces_external_id:
-        old_appt = session.execute(
+        old_appt = db_session.execute(
             select(Appointment)
             .where(Appointment.source == event.source, Appointment.external_id == event.replaces_external_id)
             .with_for_update()
@@ -228,25 +228,25 @@ def apply_booking_event(session: DbSession, event: BookingEvent, settings: Setti
 
     # Plan now, so the answer to the webhook already reflects the reminders; on a planning bug
     # the appointment is still saved and `needs_planning` lets the next tick try again.
-    _plan_inline(session, appt, patient, settings, now)
+    _plan_inline(db_session, appt, patient, settings, now)
     return IngestResult("processed", appt.id, patient.id)
 
 
-def _plan_inline(session: DbSession, appt: Appointment, patient: Patient, settings: Settings, now: datetime) -> None:
+def _plan_inline(db_session: DbSession, appt: Appointment, patient: Patient, settings: Settings, now: datetime) -> None:
     """Plan the patient in a savepoint. The appointment was written as planned (with its other changes, one
     statement) and is marked for the next tick only when planning fails: what commits has `needs_planning` true
     exactly then."""
     try:
-        with session.begin_nested():
-            plan_patient(session, patient, settings, now)
+        with db_session.begin_nested():
+            plan_patient(db_session, patient, settings, now)
     except Exception:
         log.exception("planning failed for appointment %s; the next tick retries", appt.id)
         appt.needs_planning = True
 
 
-def apply_status_event(session: DbSession, event: StatusEvent, settings: Settings, now: datetime) -> IngestResult:
+def apply_status_event(db_session: DbSession, event: StatusEvent, settings: Settings, now: datetime) -> IngestResult:
     """Mark a known appointment (no-show, completed, cancelled); an unknown one is the sender's mistake to see."""
-    appt = session.execute(
+    appt = db_session.execute(
         select(Appointment)
         .where(Appointment.source == event.source, Appointment.external_id == event.external_id)
         .with_for_update()
@@ -259,6 +259,6 @@ def apply_status_event(session: DbSession, event: StatusEvent, settings: Setting
     if (appt.status == AppointmentStatus.BOOKED) != (status == AppointmentStatus.BOOKED):
         appt.slot_changed_at = now
     appt.status, appt.last_event_at, appt.needs_planning = status, event.occurred_at, False  # see _plan_inline
-    session.flush()
-    _plan_inline(session, appt, appt.patient, settings, now)
+    db_session.flush()
+    _plan_inline(db_session, appt, appt.patient, settings, now)
     return IngestResult("processed", appt.id, appt.patient_id)

@@ -42,9 +42,9 @@ class Composed:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def find_template(session: DbSession, kind: str, channel: str, language: str) -> tuple[str | None, str]:
+def find_template(db_session: DbSession, kind: str, channel: str, language: str) -> tuple[str | None, str]:
     """The clinic's own template if it has one (for this very kind, else its family), else the shipped default."""
-    templates = staff_content.get(session).templates
+    templates = staff_content.get(db_session).templates
     for wanted in dict.fromkeys((kind, template_kind(kind))):
         for lang in dict.fromkeys((language, "en")):
             found = templates.get((wanted, channel, lang))
@@ -94,7 +94,7 @@ def text_to_html(text: str, footer: str | None = None) -> str:
 
 
 def compose(
-    session: DbSession,
+    db_session: DbSession,
     reminder: Reminder,
     patient: Patient,
     appointments: list[Appointment],
@@ -105,21 +105,21 @@ def compose(
     language = language_of(patient.language)
     zone = patient_zone(patient, settings)
     variables = base_variables(patient, settings)
-    subject_src, body_src = find_template(session, reminder.kind, channel, language)
+    subject_src, body_src = find_template(db_session, reminder.kind, channel, language)
     if appointments:
         variables.update(session_variables([a.starts_at for a in appointments], zone, language))
         # Two statements' worth: only for a template that says where the session sits in its course.
         if "course_progress" in body_src or "course_progress" in (subject_src or ""):
-            progress = course_progress(session, appointments[0], language)
+            progress = course_progress(db_session, appointments[0], language)
             if progress:
                 variables["course_progress"] = progress
     planned = dict((reminder.context or {}).get("variables", {}))
     if "due_on" in planned:
         variables["due_date"] = format_date(date.fromisoformat(planned["due_on"]), format="long", locale=language)
     if reminder.kind == ReminderKind.TIP:
-        variables["tip"] = tip_text(session, planned.get("tip_id"), language)
+        variables["tip"] = tip_text(db_session, planned.get("tip_id"), language)
     if reminder.kind == ReminderKind.AFTERCARE:
-        variables["aftercare_tips"] = aftercare_tips(session, language)
+        variables["aftercare_tips"] = aftercare_tips(db_session, language)
     link = unsubscribe_url(settings.public_base_url, settings.secret_key, patient.id) if channel == Channel.EMAIL else None
     variables["unsubscribe_url"] = variables["manage_url"] = link or ""
     text = render_text(body_src, variables)
@@ -148,11 +148,11 @@ UNSUBSCRIBE_LINE = {"en": "To stop these emails: ", "fr": "Pour ne plus recevoir
 PROGRESS = {"en": ("session {n} of {total}", "session {n}"), "fr": ("séance {n} sur {total}", "séance {n}")}
 
 
-def course_progress(session: DbSession, appointment: Appointment, language: str) -> str | None:
+def course_progress(db_session: DbSession, appointment: Appointment, language: str) -> str | None:
     """ "session 3 of 6": where this session sits in its course (cancelled and missed ones not counted)."""
     if appointment.course_id is None:
         return None
-    rows = session.execute(
+    rows = db_session.execute(
         select(Appointment.id, Appointment.starts_at, Appointment.status, Course.sessions_planned)
         .select_from(Appointment)
         .outerjoin(Course, Course.id == Appointment.course_id)
@@ -167,9 +167,9 @@ def course_progress(session: DbSession, appointment: Appointment, language: str)
     return with_total.format(n=number, total=total) if total else alone.format(n=number)
 
 
-def tip_text(session: DbSession, tip_id: object, language: str) -> str:
+def tip_text(db_session: DbSession, tip_id: object, language: str) -> str:
     """The week's tip; if staff removed it meanwhile, the first active tip in the patient's language."""
-    content = staff_content.get(session)
+    content = staff_content.get(db_session)
     tip = content.tips_by_id.get(tip_id) if isinstance(tip_id, int) else None
     if tip is not None and tip.active:
         return tip.text
@@ -179,8 +179,8 @@ def tip_text(session: DbSession, tip_id: object, language: str) -> str:
     return fallback[0].text
 
 
-def aftercare_tips(session: DbSession, language: str) -> list[str]:
-    content = staff_content.get(session)
+def aftercare_tips(db_session: DbSession, language: str) -> list[str]:
+    content = staff_content.get(db_session)
     for lang in dict.fromkeys((language, "en")):
         texts = [t.text for t in content.active_tips(lang, ("aftercare",))]
         if texts:

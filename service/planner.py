@@ -79,9 +79,9 @@ def reach_of(patient: Patient) -> Reach:
     )
 
 
-def session_rules(session: DbSession) -> list[SessionRule]:
+def session_rules(db_session: DbSession) -> list[SessionRule]:
     """The clinic's rules (cached per process, see staff_content); the shipped defaults until it has any."""
-    return list(staff_content.get(session).rules)
+    return list(staff_content.get(db_session).rules)
 
 
 def window_of(settings: Settings) -> QuietHours:
@@ -96,26 +96,26 @@ class PatientRows:
     courses: Sequence[Course]
 
 
-def patient_rows(session: DbSession, patient: Patient) -> PatientRows:
+def patient_rows(db_session: DbSession, patient: Patient) -> PatientRows:
     return PatientRows(
-        session.execute(select(Appointment).where(Appointment.patient_id == patient.id)).scalars().all(),
-        session.execute(select(Course).where(Course.patient_id == patient.id).order_by(Course.id)).scalars().all(),
+        db_session.execute(select(Appointment).where(Appointment.patient_id == patient.id)).scalars().all(),
+        db_session.execute(select(Course).where(Course.patient_id == patient.id).order_by(Course.id)).scalars().all(),
     )
 
 
 def wanted_for_patient(
-    session: DbSession, patient: Patient, settings: Settings, now: datetime, rows: PatientRows | None = None
+    db_session: DbSession, patient: Patient, settings: Settings, now: datetime, rows: PatientRows | None = None
 ) -> list[Wanted]:
     zone = ZoneInfo(patient.timezone or settings.clinic_timezone)
     window = window_of(settings)
-    rows = rows or patient_rows(session, patient)
+    rows = rows or patient_rows(db_session, patient)
     every = rows.appointments
     appointments = [a for a in every if a.starts_at >= now - LOOKBACK]
     snapshots = [SessionSnapshot(a.id, a.starts_at, a.status, a.slot_changed_at) for a in appointments]
     reach = reach_of(patient)
-    wanted = plan_session_reminders(snapshots, session_rules(session), reach, zone, window)
+    wanted = plan_session_reminders(snapshots, session_rules(db_session), reach, zone, window)
     predecessors = {a.id: a.replaces_id for a in appointments if a.replaces_id}
-    told = _notified_starts(session, patient.id, list(predecessors.values()))
+    told = _notified_starts(db_session, patient.id, list(predecessors.values()))
     debounce = timedelta(minutes=settings.confirmation_debounce_minutes)
     successors = {a.id for a in appointments if a.replaced_by_external_id}
     states: list[NoticeState] = []
@@ -129,7 +129,7 @@ def wanted_for_patient(
     wanted.extend(plan_notices(states, reach, debounce))
     for appt in appointments:
         wanted.extend(plan_aftercare(course_session(appt), reach, zone, window))
-    wanted.extend(wanted_for_courses(session, patient, every, settings, reach, zone, now, rows.courses))
+    wanted.extend(wanted_for_courses(db_session, patient, every, settings, reach, zone, now, rows.courses))
     return wanted
 
 
@@ -138,7 +138,7 @@ def course_session(appt: Appointment) -> CourseSession:
 
 
 def wanted_for_courses(
-    session: DbSession,
+    db_session: DbSession,
     patient: Patient,
     appointments: Sequence[Appointment],
     settings: Settings,
@@ -149,7 +149,7 @@ def wanted_for_courses(
 ) -> list[Wanted]:
     """Tips while a course runs, maintenance once it is over; course progress is saved for staff to see."""
     if courses is None:
-        courses = session.execute(select(Course).where(Course.patient_id == patient.id).order_by(Course.id)).scalars().all()
+        courses = db_session.execute(select(Course).where(Course.patient_id == patient.id).order_by(Course.id)).scalars().all()
     if not courses:
         return []
     sessions_by_course: dict[int, list[CourseSession]] = {c.id: [] for c in courses}
@@ -164,8 +164,8 @@ def wanted_for_courses(
         )
         for c in courses
     }
-    library = tip_library(session, patient.language)
-    assigned, last_sent = _tips_seen(session, patient.id)
+    library = tip_library(db_session, patient.language)
+    assigned, last_sent = _tips_seen(db_session, patient.id)
     wanted: list[Wanted] = []
     for course in courses:
         state = states[course.id]
@@ -195,9 +195,9 @@ def wanted_for_courses(
     return wanted
 
 
-def tip_library(session: DbSession, language: str | None) -> list[TipRef]:
+def tip_library(db_session: DbSession, language: str | None) -> list[TipRef]:
     """Active lifestyle tips in the patient's language (English when the clinic has none in it), in library order."""
-    content = staff_content.get(session)
+    content = staff_content.get(db_session)
     for lang in dict.fromkeys((language_of(language), "en")):
         tips = content.active_tips(lang, LIFESTYLE_CATEGORIES)
         if tips:
@@ -205,11 +205,11 @@ def tip_library(session: DbSession, language: str | None) -> list[TipRef]:
     return []
 
 
-def _tips_seen(session: DbSession, patient_id: int) -> tuple[dict[int, dict[int, int]], dict[int, datetime]]:
+def _tips_seen(db_session: DbSession, patient_id: int) -> tuple[dict[int, dict[int, int]], dict[int, datetime]]:
     """Which tip each planned week got (per course), and when each tip last reached this patient."""
     assigned: dict[int, dict[int, int]] = {}
     last_sent: dict[int, datetime] = {}
-    rows = session.execute(
+    rows = db_session.execute(
         select(Reminder.course_id, Reminder.context, Reminder.status, Reminder.sent_at).where(
             Reminder.patient_id == patient_id, Reminder.kind == ReminderKind.TIP
         )
@@ -226,12 +226,12 @@ def _tips_seen(session: DbSession, patient_id: int) -> tuple[dict[int, dict[int,
     return assigned, last_sent
 
 
-def _notified_starts(session: DbSession, patient_id: int, predecessor_ids: list[int]) -> dict[int, datetime]:
+def _notified_starts(db_session: DbSession, patient_id: int, predecessor_ids: list[int]) -> dict[int, datetime]:
     """For each appointment, the start time the patient was last told is booked; none after a cancellation notice.
 
     One confirmation may name several sessions booked together: each one it named counts as told.
     """
-    rows = session.execute(
+    rows = db_session.execute(
         select(Reminder.appointment_id, Reminder.kind, Reminder.planned_for, Reminder.context)
         .where(
             # A booking this one replaced may sit with another patient row (a booking system's second record).
@@ -252,16 +252,16 @@ def _notified_starts(session: DbSession, patient_id: int, predecessor_ids: list[
     return {a: start for a, start in told.items() if start is not None}
 
 
-def _insert_ignoring_duplicates(session: DbSession, rows: list[dict[str, object]]) -> int:
+def _insert_ignoring_duplicates(db_session: DbSession, rows: list[dict[str, object]]) -> int:
     """One INSERT for all new rows; a row a concurrent planner already made is skipped, not an error."""
     if not rows:
         return 0
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if db_session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = cast(Table, Reminder.__table__)  # Core, not ORM bulk: every row keeps every key
     stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
     # Counted from RETURNING: a driver's rowcount for a multi-row upsert may be -1 ("planned -400"). The rows go as
     # parameters (SQLAlchemy batches them into one INSERT … VALUES), so the statement is compiled once per process.
-    return len(session.execute(stmt, rows).all())
+    return len(db_session.execute(stmt, rows).all())
 
 
 def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:
@@ -282,11 +282,11 @@ def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:
 
 
 def replan_at(
-    session: DbSession, patient: Patient, settings: Settings, now: datetime, rows: PatientRows | None = None
+    db_session: DbSession, patient: Patient, settings: Settings, now: datetime, rows: PatientRows | None = None
 ) -> datetime:
     """When time alone may next change what the rules want for this patient (NEVER: only an event can)."""
     zone = ZoneInfo(patient.timezone or settings.clinic_timezone)
-    rows = rows or patient_rows(session, patient)
+    rows = rows or patient_rows(db_session, patient)
     sessions = [
         (a.course_id, CourseSession(a.id, a.starts_at, a.starts_at + timedelta(minutes=a.duration_minutes), a.status))
         for a in rows.appointments
@@ -296,27 +296,27 @@ def replan_at(
     return NEVER if at is None else at
 
 
-def _remember_replan_at(session: DbSession, patient: Patient, at: datetime) -> None:
+def _remember_replan_at(db_session: DbSession, patient: Patient, at: datetime) -> None:
     """Store it without touching `updated_at` (which tells staff when someone changed the patient, not the planner)."""
     if patient.replan_at == at:
         return
-    session.execute(
+    db_session.execute(
         update(Patient)
         .where(Patient.id == patient.id)
         .values(replan_at=at, updated_at=Patient.updated_at)
         .execution_options(synchronize_session=False)
     )
-    session.expire(patient, ["replan_at"])  # read again if asked (a rolled-back savepoint must not leave it stale)
+    db_session.expire(patient, ["replan_at"])  # read again if asked (a rolled-back savepoint must not leave it stale)
 
 
-def plan_patient(session: DbSession, patient: Patient, settings: Settings, now: datetime) -> PlanResult:
+def plan_patient(db_session: DbSession, patient: Patient, settings: Settings, now: datetime) -> PlanResult:
     # First, so that the patient's row is locked before any reminder's, in the order the dispatcher and webhooks use.
-    loaded = patient_rows(session, patient)  # one read of the appointments and courses for both
-    _remember_replan_at(session, patient, replan_at(session, patient, settings, now, loaded))
+    loaded = patient_rows(db_session, patient)  # one read of the appointments and courses for both
+    _remember_replan_at(db_session, patient, replan_at(db_session, patient, settings, now, loaded))
     result = PlanResult(patients=1)
-    wanted = {w.dedupe_key: w for w in wanted_for_patient(session, patient, settings, now, loaded)}
+    wanted = {w.dedupe_key: w for w in wanted_for_patient(db_session, patient, settings, now, loaded)}
     rows = (
-        session.execute(
+        db_session.execute(
             select(Reminder).where(
                 Reminder.patient_id == patient.id,
                 (Reminder.status == ReminderStatus.PENDING) | Reminder.dedupe_key.in_(list(wanted)),
@@ -354,13 +354,13 @@ def plan_patient(session: DbSession, patient: Patient, settings: Settings, now: 
             lifecycle.replan(row, due_at=w.due_at, channel=w.channel, expires_at=w.expires_at)
             result.updated += 1
 
-    result.created += _insert_ignoring_duplicates(session, new_rows)
+    result.created += _insert_ignoring_duplicates(db_session, new_rows)
 
     stale = [r for r in rows if r.status == ReminderStatus.PENDING and r.dedupe_key not in wanted]
     if stale:
         appointments = {
             a.id: a
-            for a in session.execute(
+            for a in db_session.execute(
                 select(Appointment).where(Appointment.id.in_({r.appointment_id for r in stale if r.appointment_id}))
             ).scalars()
         }
@@ -370,7 +370,7 @@ def plan_patient(session: DbSession, patient: Patient, settings: Settings, now: 
     return result
 
 
-def plan_due(session: DbSession, settings: Settings, now: datetime, *, limit: int | None = None) -> PlanResult:
+def plan_due(db_session: DbSession, settings: Settings, now: datetime, *, limit: int | None = None) -> PlanResult:
     """Plan every patient whose plan time alone may have changed by `now`, and those never planned yet.
 
     Each planning stores the next such instant in `Patient.replan_at` (indexed), so this costs what has
@@ -378,22 +378,22 @@ def plan_due(session: DbSession, settings: Settings, now: datetime, *, limit: in
     """
     query = select(Patient.id).where(or_(Patient.replan_at.is_(None), Patient.replan_at <= now)).order_by(Patient.id).limit(limit)
     result = PlanResult()
-    for patient_id in session.execute(query).scalars().all():
-        patient = session.get(Patient, patient_id)
+    for patient_id in db_session.execute(query).scalars().all():
+        patient = db_session.get(Patient, patient_id)
         if patient is not None:
-            result += plan_patient(session, patient, settings, now)
+            result += plan_patient(db_session, patient, settings, now)
     return result
 
 
-def plan_changed(session: DbSession, settings: Settings, now: datetime) -> PlanResult:
+def plan_changed(db_session: DbSession, settings: Settings, now: datetime) -> PlanResult:
     """Plan every patient with an appointment changed since it was last planned."""
     result = PlanResult()
     patient_ids = (
-        session.execute(select(Appointment.patient_id).where(Appointment.needs_planning.is_(True)).distinct()).scalars().all()
+        db_session.execute(select(Appointment.patient_id).where(Appointment.needs_planning.is_(True)).distinct()).scalars().all()
     )
     for patient_id in patient_ids:
-        patient = session.get(Patient, patient_id)
+        patient = db_session.get(Patient, patient_id)
         if patient is not None:
-            result += plan_patient(session, patient, settings, now)
-        session.execute(update(Appointment).where(Appointment.patient_id == patient_id).values(needs_planning=False))
+            result += plan_patient(db_session, patient, settings, now)
+        db_session.execute(update(Appointment).where(Appointment.patient_id == patient_id).values(needs_planning=False))
     return result
