@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from .vocabulary import OPEN as OPEN_STATUSES
 from .vocabulary import Channel, ReminderStatus
 
 PENDING, SENDING, SENT, DELIVERED = ReminderStatus.PENDING, ReminderStatus.SENDING, ReminderStatus.SENT, ReminderStatus.DELIVERED
@@ -136,7 +137,7 @@ def cancelled(reason: str, now: datetime) -> dict[str, Any]:
     }
 
 
-OPEN = (PENDING, SENDING)
+OPEN = OPEN_STATUSES  # still to go out: the planner may move them, the dispatcher may claim them
 
 
 def defer(row: ReminderState, until: datetime, reason: str) -> ReminderStatus:

@@ -24,10 +24,6 @@ class AppointmentStatus(StrEnum):
     COMPLETED = "completed"
     NO_SHOW = "no_show"
 
-    @property
-    def words(self) -> str:
-        return self.value.replace("_", "-")
-
 
 class ReminderStatus(StrEnum):
     """Where a reminder is in its life; `service.domain.lifecycle` alone moves it."""
@@ -39,15 +35,6 @@ class ReminderStatus(StrEnum):
     FAILED = "failed"  # every way to send it is spent
     CANCELLED = "cancelled"  # no longer true or wanted (a session cancelled, moved, an opt-out, erasure)
     SKIPPED = "skipped"  # still true, but not worth sending (too late, another message said it)
-
-    @property
-    def is_open(self) -> bool:
-        """Still to go out: the planner may move it, the dispatcher may claim it."""
-        return self in (ReminderStatus.PENDING, ReminderStatus.SENDING)
-
-    @property
-    def went_out(self) -> bool:
-        return self in (ReminderStatus.SENT, ReminderStatus.DELIVERED)
 
 
 OPEN = (ReminderStatus.PENDING, ReminderStatus.SENDING)
