@@ -25,6 +25,7 @@ from .posts import (
     phone_or_warning,
     shape_checked,
     split_name,
+    text_or_empty,
 )
 from .signatures import hmac_sha256_hex, matches
 
@@ -79,9 +80,10 @@ def parse(raw: bytes, *, region: str, now: datetime | None = None) -> WebhookPos
     warnings: list[str] = []
     reminder_number = payload.get("text_reminder_number")
     phone = phone_or_warning(reminder_number, region, "text_reminder_number", warnings)
-    first, last = payload.get("first_name") or "", payload.get("last_name") or ""
+    first = text_or_empty(payload.get("first_name"), "payload.first_name")
+    last = text_or_empty(payload.get("last_name"), "payload.last_name")
     if not first:
-        first, last = split_name(payload.get("name"))
+        first, last = split_name(text_or_empty(payload.get("name"), "payload.name"))
     zone = _zone(payload.get("timezone"))
     canceled = event == "invitee.canceled"
     return WebhookPost(

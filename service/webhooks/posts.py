@@ -64,6 +64,15 @@ def digest_id(*parts: object) -> str:
     return "sha256:" + hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:40]
 
 
+def text_or_empty(value: object, where: str) -> str:
+    """A name or label the sender may leave out; anything but text (an object, a list, a number) is its mistake."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise PayloadError(f"{where} must be text", [f"{where}: {type(value).__name__}"])
+    return value
+
+
 def split_name(full: str | None) -> tuple[str, str]:
     parts = (full or "").strip().split(None, 1)
     return (parts[0], parts[1]) if len(parts) == 2 else ((parts[0], "") if parts else ("", ""))

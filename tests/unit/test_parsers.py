@@ -329,6 +329,14 @@ def test_a_calendly_invitee_without_a_text_reminder_number_has_no_phone_and_no_s
     assert (pat.phone, pat.sms_consent) == (None, None)
 
 
+@pytest.mark.parametrize("field", ["first_name", "last_name", "name"])
+def test_a_calendly_name_that_is_not_text_is_refused_naming_it(field):
+    body = load("calendly/invitee_created.json")
+    body["payload"].pop("first_name", None)  # so that `name` is read too
+    body["payload"][field] = {"given": "Camille"}
+    assert names(refused(calendly.parse, raw(body), region="FR"), f"payload.{field}")
+
+
 def test_other_calendly_events_are_acknowledged_without_events():
     post = calendly.parse(raw({"event": "routing_form_submission.created", "payload": {}}), region="FR")
     assert post.events == [] and post.ignored == "routing_form_submission.created is not used"
