@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -25,7 +25,7 @@ from service.runtime import get_settings, override
 from service.webhooks.intake import body_hash
 from tests.fakes.acuity_api import FakeAcuity
 from tests.fakes.twilio_api import AUTH_TOKEN
-from tests.helpers import signed_headers
+from tests.helpers import paris, signed_headers
 from tests.providers import ACUITY_KEY, ACUITY_USER, CALCOM_SECRET, FHIR_TOKEN, acuity_signature, calendly_signature, load
 
 pytestmark = pytest.mark.slow
@@ -37,22 +37,22 @@ huge_numbers = (
     | st.sampled_from([float("inf"), float("-inf"), float("nan"), 1e308, -1e308, 5e-324])
 )
 OFFSETS = [timezone(timedelta(hours=h)) for h in (-12, -1, 0, 5.75, 14)]
-# Malformed or out-of-range shapes: each is refused (or fuzzed for "never a 5xx") whatever today's date is.
-odd_instants = st.sampled_from(
-    [
-        "0001-01-01T00:00:00+14:00",
-        "9999-12-31T23:59:59-12:00",
-        "1969-12-31T23:59:59Z",
-        "2201-01-01T00:00:00Z",
-        "2026-03-05T16:45:00",
-        "2026-03-05T16:45:00+24:00",
-        "+002026-03-05T16:45:00Z",
-        "2026-03-05T16:45:00.123456789Z",
-        "2026-03-05" + "0" * 200,
-    ]
-) | st.datetimes(
-    min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59), timezones=st.sampled_from(OFFSETS)
-).map(datetime.isoformat)
+# Malformed shapes of a session a few days ahead of the test's clock (read when drawn, so a frozen clock is obeyed and
+# the instant never slips into the past), and the out-of-range ends of the calendar, which never pass.
+ODD_SHAPES = [
+    lambda at: at.replace(tzinfo=None).isoformat(timespec="seconds"),  # no offset
+    lambda at: at.replace(tzinfo=None).isoformat(timespec="seconds") + "+24:00",
+    lambda at: "+00" + at.strftime("%Y-%m-%dT%H:%M:%SZ"),  # an expanded year
+    lambda at: at.strftime("%Y-%m-%dT%H:%M:%S") + ".123456789Z",  # nanoseconds
+    lambda at: at.date().isoformat() + "0" * 200,
+]
+odd_instants = (
+    st.sampled_from(["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "1969-12-31T23:59:59Z", "2201-01-01T00:00:00Z"])
+    | st.sampled_from(ODD_SHAPES).map(lambda shape: shape(paris(4)))
+    | st.datetimes(
+        min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59), timezones=st.sampled_from(OFFSETS)
+    ).map(datetime.isoformat)
+)
 odd_durations = (
     st.integers(min_value=-(10**6), max_value=10**7)
     | st.sampled_from(["0", "-1", "1e9", "99999999", "", "ten"])
@@ -105,25 +105,27 @@ def mutated(draw: Any, original: Any) -> Any:
     return doc
 
 
-GENERIC = {
-    "id": "evt_1",
-    "type": "appointment.booked",
-    "occurred_at": "2026-03-01T09:12:00+01:00",
-    "appointment": {
-        "id": "appt-1",
-        "starts_at": "2026-03-05T16:45:00+01:00",
-        "duration_minutes": 10,
-        "course": {"id": "c1", "sessions_planned": 6},
-    },
-    "patient": {
-        "id": "p1",
-        "first_name": "Camille",
-        "phone": "06 12 34 56 78",
-        "timezone": "Europe/Paris",
-        "language": "fr",
-        "sms_consent": True,
-    },
-}
+def generic() -> dict[str, Any]:
+    """Recall's own booking: a session four days ahead of the test's clock, booked a moment ago."""
+    return {
+        "id": "evt_1",
+        "type": "appointment.booked",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "appointment": {
+            "id": "appt-1",
+            "starts_at": paris(4).isoformat(),
+            "duration_minutes": 10,
+            "course": {"id": "c1", "sessions_planned": 6},
+        },
+        "patient": {
+            "id": "p1",
+            "first_name": "Camille",
+            "phone": "06 12 34 56 78",
+            "timezone": "Europe/Paris",
+            "language": "fr",
+            "sms_consent": True,
+        },
+    }
 
 
 # The instants and durations each provider reads, to be set to odd values on purpose.
@@ -177,7 +179,12 @@ def deep_inside(draw: Any, original: Any) -> bytes:
 
 
 def bodies(fixture: str) -> st.SearchStrategy[bytes]:
-    original = GENERIC if fixture == "generic" else load(fixture)
+    if fixture == "generic":  # built at the first draw, inside the test, from the test's clock
+        return st.deferred(lambda: payloads(generic(), fixture))
+    return payloads(load(fixture), fixture)
+
+
+def payloads(original: Any, fixture: str) -> st.SearchStrategy[bytes]:
     as_json = mutated(original) | timed(original, TIMED[fixture]) if TIMED[fixture] else mutated(original)
     return (
         as_json.map(lambda d: json.dumps(d).encode())
@@ -328,7 +335,7 @@ SENDERS = {  # how each JSON endpoint is signed, and what it answers when a veri
 @pytest.mark.parametrize("fixture", sorted(SENDERS))
 def test_deep_nesting_is_always_refused_and_kept_as_rejected(app, client, fixture):
     sign, status = SENDERS[fixture]
-    original = GENERIC if fixture == "generic" else load(fixture)
+    original = generic() if fixture == "generic" else load(fixture)
 
     @FUZZ
     @given(raw=deep() | deep_inside(original))
