@@ -185,6 +185,9 @@ def _settle(db_session: DbSession, ctx: SendContext, locked: Locked, *, now: dat
     )
     if isinstance(decision, Send):
         decision = _policy(db_session, ctx, locked, decision, zone, now)
+    if isinstance(decision, Send) and decision.channel is Channel.SMS and not ctx.budget.take():
+        log.warning("daily SMS cap of %s reached; reminder %s waits", ctx.settings.sms_daily_cap, reminder.id)
+        decision = Defer(now + CAP_RETRY, f"the daily SMS cap ({ctx.settings.sms_daily_cap}) is reached")
     if isinstance(decision, Cancel):
         lifecycle.cancel(reminder, decision.reason)
         return "cancelled"
@@ -195,10 +198,6 @@ def _settle(db_session: DbSession, ctx: SendContext, locked: Locked, *, now: dat
         after = lifecycle.defer(reminder, decision.until, decision.reason)
         return "deferred" if after is ReminderStatus.PENDING else "skipped"
     assert isinstance(decision, Send)
-    if decision.channel is Channel.SMS and not ctx.budget.take():
-        log.warning("daily SMS cap of %s reached; reminder %s waits", ctx.settings.sms_daily_cap, reminder.id)
-        lifecycle.defer(reminder, now + CAP_RETRY, f"the daily SMS cap ({ctx.settings.sms_daily_cap}) is reached")
-        return "deferred"
     ordered = sorted(appointments, key=lambda a: a.starts_at)
     try:
         composed = compose(db_session, reminder, patient, ordered, ctx.settings, decision.channel, now)

@@ -62,6 +62,24 @@ def test_the_daily_sms_cap_holds_the_rest_back_for_later(app, client, fake_twili
     assert all(r.next_attempt_at > starts - timedelta(hours=24) for r in held)
 
 
+def test_a_message_the_daily_cap_would_hold_past_its_usefulness_is_skipped_saying_so(app, client, fake_twilio, settings):
+    starts = paris(5)
+    for i in range(2):
+        post_booking(client, booking(starts, event_id=f"b{i}", appointment_id=f"a{i}", id=f"p{i}", phone=f"+3361234567{i}"))
+    override(app, settings=settings.with_overrides(sms_daily_cap=1))
+    with app.app_context():
+        # Half an hour before the sessions: the 2 h reminders are late but still useful, until the sessions start.
+        report = dispatch_due(starts - timedelta(minutes=30))
+        late = db.session.execute(select(Reminder).where(Reminder.kind == "reminder_2h")).scalars().all()
+    assert len(fake_twilio.messages) == 1 and report.sent == 1
+    (held,) = [r for r in late if r.status != "sent"]
+    # Waiting an hour for the cap would pass the session: skipped with both reasons, never sent after it began.
+    assert held.status == "skipped" and held.status_reason == (
+        "the daily SMS cap (1) is reached until it was too late to be useful"
+    )
+    assert report.skipped >= 1 and report.deferred == 0
+
+
 def test_the_scheduler_runs_dispatch_planning_with_the_sweep_recovery_and_housekeeping(app):
     scheduler = build_scheduler(app, blocking=False)
     scheduler.start(paused=True)  # jobs get their defaults once the scheduler starts; paused, nothing runs
