@@ -64,6 +64,22 @@ def fresh_database() -> Iterator[str]:
         admin.dispose()
 
 
+# The columns the benches COPY into `reminder` (sent_at left out: not sent yet).
+REMINDER_COLUMNS = [
+    "patient_id",
+    "kind",
+    "channel",
+    "dedupe_key",
+    "due_at",
+    "next_attempt_at",
+    "status",
+    "attempts",
+    "context",
+    "created_at",
+    "updated_at",
+]
+
+
 def bench_settings(url: str, **overrides: Any) -> Settings:
     base = Settings(
         environment="test",

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from bench.common import Figure, bench_settings, copy_rows, fresh_database, make_app, scaled, senders_of
+from bench.common import REMINDER_COLUMNS, Figure, bench_settings, copy_rows, fresh_database, make_app, scaled, senders_of
 from service import create_app
 from service.dispatcher import Dispatcher
 from service.extensions import db
@@ -38,19 +38,7 @@ def seed(url: str, app: Any, count: int) -> Any:
     copy_rows(
         url,
         "reminder",
-        [
-            "patient_id",
-            "kind",
-            "channel",
-            "dedupe_key",
-            "due_at",
-            "next_attempt_at",
-            "status",
-            "attempts",
-            "context",
-            "created_at",
-            "updated_at",
-        ],
+        REMINDER_COLUMNS,
         rows,
     )
     return now

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from bench.common import bench_settings, copy_rows, fresh_database, make_app, senders_of
+from bench.common import REMINDER_COLUMNS, bench_settings, copy_rows, fresh_database, make_app, senders_of
 from service.dispatcher import Dispatcher
 from service.extensions import db
 from service.models import Reminder
@@ -32,19 +32,7 @@ def measure(future: int) -> tuple[float, str]:
         copy_rows(
             url,
             "reminder",
-            [
-                "patient_id",
-                "kind",
-                "channel",
-                "dedupe_key",
-                "due_at",
-                "next_attempt_at",
-                "status",
-                "attempts",
-                "context",
-                "created_at",
-                "updated_at",
-            ],
+            REMINDER_COLUMNS,
             (
                 (
                     i % PATIENTS + 1,
