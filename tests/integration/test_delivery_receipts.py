@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
+from service.domain.lifecycle import planned
 from service.extensions import db
-from service.models import DeliveryEvent, Reminder, SendAttempt
+from service.jobs import dispatch_due
+from service.models import DeliveryEvent, Patient, Reminder, SendAttempt
+from service.planner import NEVER
 from tests.fakes.twilio_api import AUTH_TOKEN, accepted_late
 from tests.helpers import book, booking, paris, tick
 
@@ -133,3 +137,47 @@ def test_an_unanswered_send_with_no_callback_is_tried_again_only_after_the_wait(
     assert fake_twilio.messages == []  # still waiting for a callback
     tick(app, the_24h(app).next_attempt_at)
     assert len(fake_twilio.messages) == 1 and the_24h(app).status == "sent"
+
+
+def test_an_undelivered_maintenance_sms_falls_back_to_email_too(app, client, fake_twilio, smtp_server):
+    """Not only session reminders: a receipt's fallback follows the same rule as a refusal at send."""
+    now = paris(0, 10, 0)
+    with app.app_context():
+        patient = Patient(
+            first_name="Camille",
+            phone="+33612345678",
+            email="camille@example.test",
+            language="en",
+            sms_consent=True,
+            email_consent=True,
+            timezone="Europe/Paris",
+            replan_at=NEVER,
+        )
+        db.session.add(patient)
+        db.session.flush()
+        due_on = (now + timedelta(days=30)).date()
+        db.session.add(
+            Reminder(
+                patient_id=patient.id,
+                kind="maintenance_due",
+                channel="sms",
+                dedupe_key="m:1",
+                due_at=now,
+                next_attempt_at=now,
+                expires_at=now + timedelta(days=7),
+                context={"appointments": [], "variables": {"due_on": due_on.isoformat()}},
+                **planned(now),
+            )
+        )
+        db.session.commit()
+    with app.app_context():
+        dispatch_due(now)
+    (message,) = fake_twilio.messages
+    with time_machine.travel(now + timedelta(minutes=1), tick=False):  # Twilio's receipt, a minute later
+        assert callback(client, message, "undelivered", error_code="30003").get_json() == {"status": "fallback"}
+    with app.app_context():
+        dispatch_due(now + timedelta(minutes=2))
+        row = db.session.execute(select(Reminder)).scalar_one()
+        assert (row.channel, row.status) == ("email", "sent"), row.status_reason
+    (mail,) = smtp_server.received
+    assert mail.rcpt_tos == ["camille@example.test"] and "maintenance" in mail.message["Subject"]
