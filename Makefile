@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_ENV := RECALL_ENV=development CLINIC_NAME="$${CLINIC_NAME:-Clinique Lumière}" CLINIC_PHONE="$${CLINIC_PHONE:-+33142868200}" BOOKING_WEBHOOK_SECRET="$${BOOKING_WEBHOOK_SECRET:-demo-webhook-secret}"
 
-.PHONY: install test demo bench lint lock clean chromium screenshots
+.PHONY: install test demo bench lint lock clean chromium screenshots translations
 
 # The runtime dependencies come from requirements.lock (with hashes), as in the image; then the test tools.
 $(STAMP): pyproject.toml requirements.lock
@@ -51,6 +51,18 @@ demo: $(STAMP)
 # statements webhooks admin sweep tick); BENCH_SCALE=0.3 runs the volume benchmarks on 30 % of their rows.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(if $(BASELINE),--baseline $(BASELINE)) $(if $(ROUNDS),--rounds $(ROUNDS)) $(PARTS)
+
+# After adding or changing a marked string: extract them all, merge into the fr and en catalogues (then translate the
+# new French entries in service/translations/fr/LC_MESSAGES/messages.po), and compile. A test fails while a string
+# has no French translation or a catalogue is not compiled.
+TRANSLATIONS := service/translations
+translations: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k _ --no-location --sort-output --omit-header -o $(TRANSLATIONS)/messages.pot .
+	@for lang in fr en; do \
+	  if [ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --omit-header -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang; \
+	  else $(BIN)/pybabel -q init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang; fi; done
+	$(BIN)/pybabel -q compile --use-fuzzy -d $(TRANSLATIONS)
 
 # Re-resolve requirements.lock after changing the dependencies in pyproject.toml (needs PyPI).
 lock: $(STAMP)

@@ -32,26 +32,19 @@ class DashboardView(ProtectedIndexView):
     @expose("/")
     def index(self) -> Any:
         from .dashboard import build_dashboard
-        from .views import local_time, settings
 
-        return self.render("admin/index.html", dash=build_dashboard(settings(), utcnow()), local_time=local_time)
+        return self.render("admin/index.html", dash=build_dashboard(get_settings(), utcnow()))
 
 
 def init_admin(app: Flask) -> Admin:
+    from .content import RuleView, TemplateView, TipView
+    from .courses import CourseView
     from .imports import PatientImportView
-    from .views import (
-        AppointmentView,
-        AuditView,
-        CourseView,
-        PatientView,
-        ReminderView,
-        ReplyView,
-        RuleView,
-        TemplateView,
-        TipView,
-        UserView,
-        WebhookEventView,
-    )
+    from .outbox import ReminderView
+    from .patients import PatientView
+    from .records import AuditView, UserView, WebhookEventView
+    from .replies import ReplyView
+    from .sessions import AppointmentView
 
     admin = Admin(
         app,

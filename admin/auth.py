@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired
 from service.extensions import db
 from service.models import AuditEvent, User
 from service.runtime import get_settings
+from service.settings import PANEL_LANGUAGES
 from service.timeutil import utcnow
 
 from . import mfa
@@ -47,6 +48,7 @@ class StaffUser(UserMixin):
         self.id = str(user.id)
         self.email = user.email
         self.role = user.role
+        self.language = user.language
         self.session_version = user.session_version or 0
 
     def get_id(self) -> str:
@@ -300,6 +302,21 @@ def change_password() -> ResponseReturnValue:
         _new_session(user)  # this browser stays signed in with the new version; every other session ends
         return render_template("auth/password.html", form=CsrfOnlyForm(), error=None, done=True)
     return render_template("auth/password.html", form=form, error=None)
+
+
+@bp.route("/account/language", methods=["POST"])
+@login_required
+def choose_language() -> ResponseReturnValue:
+    """The panel's language for this user, kept on their account so it follows them to any computer."""
+    form = CsrfOnlyForm()
+    language = request.form.get("language", "")
+    back = redirect(safe_next(request.form.get("next")) or url_for("admin.index"))
+    if not form.validate_on_submit() or language not in PANEL_LANGUAGES:
+        return back
+    user = db.session.get_one(User, int(current_user.id))
+    user.language = language
+    db.session.commit()
+    return back
 
 
 @bp.route("/logout", methods=["GET", "POST"])

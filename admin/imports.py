@@ -40,7 +40,10 @@ class Parsed:
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, what is wrong)
 
 
-def parse_patients(text: str, region: str, existing_phones: set[str], existing_emails: set[str]) -> Parsed:
+def parse_patients(
+    text: str, region: str, existing_phones: set[str], existing_emails: set[str], language: str = "en"
+) -> Parsed:
+    """The rows, checked; `language` is the clinic's, for rows that name none."""
     result = Parsed()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in ("first_name", "phone", "email") if c not in (reader.fieldnames or [])]
@@ -74,8 +77,8 @@ def parse_patients(text: str, region: str, existing_phones: set[str], existing_e
         zone = row.get("timezone") or None
         if zone and zone not in TIMEZONES:
             problems.append(f"timezone {zone!r} is not an IANA zone like Europe/Paris")
-        language = (row.get("language") or "fr").lower()[:2]
-        if language not in ("fr", "en"):
+        row_language = (row.get("language") or language).lower()[:2]
+        if row_language not in ("fr", "en"):
             problems.append(f"language {row.get('language')!r} must be fr or en")
         consents = {}
         for name in ("sms_consent", "email_consent"):
@@ -95,7 +98,7 @@ def parse_patients(text: str, region: str, existing_phones: set[str], existing_e
                 "phone": phone,
                 "email": email,
                 "timezone": zone,
-                "language": language,
+                "language": row_language,
                 **consents,
             }
         )
@@ -127,7 +130,8 @@ class PatientImportView(ProtectedView):
     def _parse(self, text: str) -> Parsed:
         phones = {p for p in db.session.execute(select(Patient.phone).where(Patient.phone.is_not(None))).scalars() if p}
         emails = {e for e in db.session.execute(select(Patient.email).where(Patient.email.is_not(None))).scalars() if e}
-        return parse_patients(text, get_settings().clinic_region, phones, emails)
+        settings = get_settings()
+        return parse_patients(text, settings.clinic_region, phones, emails, settings.clinic_language)
 
     def _import(self, parsed: Parsed) -> Any:
         if parsed.errors or not parsed.rows:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -21,8 +20,8 @@ from wtforms.validators import ValidationError
 
 from service.csvsafe import safe_cell
 from service.extensions import db
+from service.i18n import day, when, yes_no
 from service.models import AuditEvent
-from service.runtime import get_settings
 from service.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -30,10 +29,18 @@ log = logging.getLogger(__name__)
 SAVE_FAILED = "The change could not be saved: it conflicts with data already recorded. Nothing was changed."
 
 
-def clinic_time(value: datetime) -> str:
-    """Times as the front desk reads them: the clinic's wall clock, to the minute."""
-    zone = ZoneInfo(get_settings().clinic_timezone)
-    return value.astimezone(zone).strftime("%a %d %b %Y %H:%M") if value.tzinfo else value.strftime("%a %d %b %Y %H:%M")
+def _moment(view: Any, value: datetime, name: str) -> str:
+    """Any time column not formatted by its view: the clinic's wall clock, in the reader's words, to the minute."""
+    return when(value if value.tzinfo else value.replace(tzinfo=UTC))
+
+
+# Every list, detail page and export shows values as people say them: no ISO, UTC, microseconds or True/False.
+READABLE = {
+    type(None): lambda view, value, name: "",
+    bool: lambda view, value, name: yes_no(value),
+    datetime: _moment,
+    date: lambda view, value, name: day(value),
+}
 
 
 def signed_in() -> bool:
@@ -95,7 +102,9 @@ class ProtectedModelView(_Guard, ModelView):
 
     form_base_class = SecureForm
     filter_converter = RecallFilterConverter()
-    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: lambda view, value, name: clinic_time(value)}
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, **READABLE}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **READABLE}
+    column_type_formatters_export = {**typefmt.EXPORT_FORMATTERS, **READABLE}
     page_size = 50
     can_view_details = True
 

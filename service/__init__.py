@@ -116,6 +116,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from admin import init_admin
     from admin.auth import init_auth
 
+    from .i18n import init_i18n
+
+    init_i18n(app)
     init_auth(app)
     init_admin(app)
 

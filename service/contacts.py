@@ -33,6 +33,21 @@ def normalise_email(raw: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
+def display_phone(e164: str | None, region: str) -> str:
+    """National format for the clinic's own country ("06 12 34 56 78"), international otherwise ("+44 7700 900123");
+    as stored if it does not parse."""
+    if not e164:
+        return ""
+    try:
+        parsed = phonenumbers.parse(e164, region)
+    except phonenumbers.NumberParseException:
+        return e164
+    national = phonenumbers.region_code_for_number(parsed) == region
+    return phonenumbers.format_number(
+        parsed, phonenumbers.PhoneNumberFormat.NATIONAL if national else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+
+
 def mask_phone(e164: str | None) -> str:
     """`+33 6•• •• •• 78`: enough for staff to tell two numbers apart, not enough to dial."""
     if not e164:

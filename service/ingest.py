@@ -62,7 +62,9 @@ def _find_patient(db_session: DbSession, source: str, info: PatientInfo) -> tupl
     return (found[0], found[1] == 0) if found is not None else (None, False)
 
 
-def upsert_patient(db_session: DbSession, source: str, info: PatientInfo, now: datetime) -> Patient:
+def upsert_patient(db_session: DbSession, source: str, info: PatientInfo, now: datetime, language: str) -> Patient:
+    """The patient this booking is for, created or brought up to date; `language` is the clinic's, for a new patient
+    whose booking system does not say."""
     patient, linked = _find_patient(db_session, source, info)
     if patient is None:
         # An empty list, known to be complete: looking for the external id below needs no query after the flush.
@@ -73,7 +75,7 @@ def upsert_patient(db_session: DbSession, source: str, info: PatientInfo, now: d
     patient.phone = info.phone or patient.phone
     patient.email = info.email or patient.email
     patient.timezone = info.timezone or patient.timezone
-    patient.language = storable((info.language or patient.language or "en")[:8]) or "en"
+    patient.language = storable((info.language or patient.language or language)[:8]) or language
     # Consent is recorded with when and how; an opt-out (STOP) is separate and only START undoes it.
     if info.sms_consent is not None and info.sms_consent != bool(patient.sms_consent):
         patient.sms_consent, patient.sms_consent_at, patient.sms_consent_source = info.sms_consent, now, f"webhook:{source}"
@@ -166,7 +168,7 @@ def _is_stale(appt: Appointment, event: BookingEvent) -> bool:
 
 
 def apply_booking_event(db_session: DbSession, event: BookingEvent, settings: Settings, now: datetime) -> IngestResult:
-    patient = upsert_patient(db_session, event.source, event.patient, now)
+    patient = upsert_patient(db_session, event.source, event.patient, now, settings.clinic_language)
     info = event.appointment
     appt = db_session.execute(
         select(Appointment)

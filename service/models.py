@@ -357,6 +357,7 @@ class User(Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    language: Mapped[str | None] = mapped_column(String(8))  # the panel's language for this user; None: CLINIC_LANGUAGE
     # In every session's user id: bumping it (sign-out, new password, deactivation) ends every session issued before.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # TOTP (RFC 6238): the base32 secret, set at enrolment and effective once confirmed (totp_enabled_at).

@@ -16,9 +16,11 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
+from babel import Locale, UnknownLocaleError
 
 ENVIRONMENTS = ("development", "test", "production")
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
+PANEL_LANGUAGES = ("fr", "en")  # the panel's catalogues (service/translations)
 
 
 T = TypeVar("T")
@@ -65,6 +67,15 @@ def _choice(name: str, raw: str | None, choices: tuple[str, ...], default: str) 
     return value
 
 
+def default_language(region: str) -> str:
+    """The language most people speak in the region (CLDR's likely subtags: FR gives fr, BE nl), if Recall speaks it."""
+    try:
+        language = Locale.parse(f"und_{region}").language
+    except (ValueError, UnknownLocaleError):
+        return "en"
+    return language if language in PANEL_LANGUAGES else "en"
+
+
 def _zone(name: str, raw: str | None, default: str) -> str:
     value = (raw or default).strip()
     try:
@@ -107,6 +118,7 @@ class Settings:
     clinic_timezone: str = "Europe/Paris"
     clinic_phone: str = ""
     clinic_region: str = "FR"
+    clinic_language: str = ""  # empty: the language of CLINIC_REGION when Recall speaks it (FR: fr), else en
     public_base_url: str | None = None
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
@@ -204,6 +216,13 @@ class Settings:
         if clinic_region not in phonenumbers.SUPPORTED_REGIONS:
             raise ConfigError(f"CLINIC_REGION must be a two-letter country code like FR, got {clinic_region!r}")
 
+        clinic_language = _choice(
+            "CLINIC_LANGUAGE",
+            get("CLINIC_LANGUAGE"),
+            PANEL_LANGUAGES,
+            default["clinic_language"] or default_language(clinic_region),
+        )
+
         clinic_phone = text("CLINIC_PHONE")
         if clinic_phone:
             try:
@@ -244,6 +263,7 @@ class Settings:
             clinic_timezone=clinic_timezone,
             clinic_phone=clinic_phone,
             clinic_region=clinic_region,
+            clinic_language=clinic_language,
             public_base_url=url("PUBLIC_BASE_URL"),
             twilio_account_sid=sid,
             twilio_auth_token=token,
@@ -289,6 +309,10 @@ class Settings:
             retention_months=whole("RETENTION_MONTHS", minimum=1),
             webhook_payload_retention_days=whole("WEBHOOK_PAYLOAD_RETENTION_DAYS", minimum=1),
         )
+
+    def __post_init__(self) -> None:
+        if not self.clinic_language:  # built in code (tests) without one: the region's, as from_env does
+            object.__setattr__(self, "clinic_language", default_language(self.clinic_region))
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:

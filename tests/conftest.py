@@ -86,6 +86,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         clinic_phone=CLINIC_PHONE,
         clinic_timezone="Europe/Paris",
         clinic_region="FR",
+        clinic_language="en",  # most tests read the panel in English; the French ones ask for fr
         public_base_url="https://recall.clinic.test",
         booking_webhook_secret=WEBHOOK_SECRET,
         calcom_webhook_secret="cal-test-secret",

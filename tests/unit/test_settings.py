@@ -11,7 +11,8 @@ import pytest
 from service.settings import ConfigError, Settings
 
 REQUIRED = {"SECRET_KEY": "a-long-random-secret-0123", "CLINIC_PHONE": "+33142868200"}  # production's two
-NOT_DEFAULTED = {"secret_key", "clinic_phone", "database_url"}  # required, or computed from the instance folder
+# Required, or computed: the database from the instance folder, the language from the region (tested below).
+NOT_DEFAULTED = {"secret_key", "clinic_phone", "database_url", "clinic_language"}
 
 
 def test_with_only_the_required_settings_every_field_takes_its_declared_default(tmp_path: Path) -> None:
@@ -25,6 +26,7 @@ def test_with_only_the_required_settings_every_field_takes_its_declared_default(
     assert (settings.secret_key, settings.clinic_phone) == (REQUIRED["SECRET_KEY"], REQUIRED["CLINIC_PHONE"])
     assert settings.database_url == f"sqlite:///{tmp_path / 'recall.sqlite3'}"
     assert settings.admin_mfa_required is True  # the default (None) means: in production
+    assert settings.clinic_language == "fr"  # the default ("") means: the region's, FR
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Elsewhere(Settings):
     clinic_name: str = "Another Clinic"
     clinic_timezone: str = "America/New_York"
     clinic_region: str = "US"
+    clinic_language: str = "en"
     public_base_url: str | None = "https://elsewhere.example"
     twilio_account_sid: str | None = "AC0123"
     twilio_auth_token: str | None = "token"
@@ -76,7 +79,7 @@ class Elsewhere(Settings):
 
 
 def test_from_env_reads_each_default_from_its_field_not_from_a_copy(tmp_path: Path) -> None:
-    defaulted = {f.name for f in fields(Settings)} - NOT_DEFAULTED
+    defaulted = {f.name for f in fields(Settings)} - NOT_DEFAULTED | {"clinic_language"}
     changed = {name for name in defaulted if Elsewhere.defaults()[name] != Settings.defaults()[name]}
     assert changed == defaulted  # the check below covers every field
     settings = Elsewhere.from_env(REQUIRED, instance_path=tmp_path)
@@ -89,6 +92,7 @@ def test_from_env_reads_each_default_from_its_field_not_from_a_copy(tmp_path: Pa
         ("RECALL_ENV", "prod", "RECALL_ENV must be one of development, test, production, got 'prod'"),
         ("CLINIC_TIMEZONE", "Paris", "CLINIC_TIMEZONE must be an IANA time zone like Europe/Paris, got 'Paris'"),
         ("CLINIC_REGION", "XX", "CLINIC_REGION must be a two-letter country code like FR, got 'XX'"),
+        ("CLINIC_LANGUAGE", "de", "CLINIC_LANGUAGE must be one of fr, en, got 'de'"),
         ("TWILIO_TIMEOUT_SECONDS", "x", "TWILIO_TIMEOUT_SECONDS must be a number, got 'x'"),
         ("SMTP_PORT", "0", "SMTP_PORT must be at least 1, got '0'"),
         ("SMTP_STARTTLS", "maybe", "SMTP_STARTTLS must be true or false, got 'maybe'"),
@@ -110,3 +114,14 @@ def test_a_bad_value_is_refused_naming_its_variable(name: str, value: str, messa
     with pytest.raises(ConfigError) as refused:
         Settings.from_env({**REQUIRED, name: value})
     assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(("region", "language"), [("FR", "fr"), ("GB", "en"), ("US", "en"), ("DE", "en")])
+def test_the_clinics_language_follows_its_region_where_recall_speaks_it(region: str, language: str, tmp_path: Path) -> None:
+    settings = Settings.from_env({**REQUIRED, "CLINIC_REGION": region}, instance_path=tmp_path)
+    assert settings.clinic_language == language
+    assert Settings(clinic_region=region).clinic_language == language  # built in code, the same rule
+
+
+def test_clinic_language_overrides_the_regions(tmp_path: Path) -> None:
+    assert Settings.from_env({**REQUIRED, "CLINIC_REGION": "FR", "CLINIC_LANGUAGE": "EN"}, instance_path=tmp_path).clinic_language == "en"

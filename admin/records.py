@@ -1,0 +1,32 @@
+"""Accounts, the audit trail and the webhook log: administrators' records."""
+
+from __future__ import annotations
+
+from markupsafe import escape
+
+from .security import AdminModelView
+
+
+class UserView(AdminModelView):
+    column_list = ("email", "role", "active", "last_login_at", "created_at")
+    column_exclude_list = ("password_hash",)
+    column_details_list = ("email", "role", "active", "totp_enabled_at", "last_login_at", "created_at")  # no hash, no secret
+    column_labels = {"totp_enabled_at": "Two-factor since"}
+    form_columns = ("email", "role", "active")  # deactivating ends the user's sessions (service/models.py)
+    form_choices = {"role": [("staff", "Staff"), ("admin", "Admin")]}
+    can_create = False  # `flask --app wsgi users create` sets the password; nobody types one into a web form
+
+
+class AuditView(AdminModelView):
+    column_list = ("at", "actor", "action", "entity", "entity_id", "details")
+    column_filters = ("actor", "action", "entity", "at")
+    column_default_sort = ("at", True)
+    can_create = can_edit = can_delete = False
+
+
+class WebhookEventView(AdminModelView):
+    column_list = ("received_at", "source", "event_type", "outcome", "error")
+    column_filters = ("source", "outcome", "received_at")
+    column_default_sort = ("received_at", True)
+    can_create = can_edit = can_delete = False
+    column_formatters = {"error": lambda v, c, m, n: escape((m.error or "")[:200])}

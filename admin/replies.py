@@ -1,0 +1,60 @@
+"""Patients' SMS replies, with their next session, for the front desk to answer."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_admin.actions import action
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from service.contacts import mask_phone
+from service.domain.vocabulary import AppointmentStatus
+from service.extensions import db
+from service.i18n import when
+from service.models import Appointment, Patient
+from service.timeutil import utcnow
+
+from .security import ProtectedModelView, audit
+
+
+class ReplyView(ProtectedModelView):
+    column_list = ("received_at", "patient", "body", "intent", "next_session", "handled_at", "handled_by")
+    column_filters = ("intent", "handled_at", "received_at")
+    column_default_sort = ("received_at", True)
+    can_create = can_edit = False
+    column_formatters = {
+        "patient": lambda v, c, m, n: (
+            Markup('<a href="{}">{}</a>').format(
+                f"/admin/patient/details/?id={m.patient_id}", db.session.get_one(Patient, m.patient_id).full_name
+            )
+            if m.patient_id
+            else mask_phone(m.from_number)
+        ),
+        "next_session": lambda v, c, m, n: _next_session(m.patient_id),
+    }
+
+    @action("handled", "Mark handled")
+    def action_handled(self, ids: list[str]) -> None:
+        from service.models import InboundMessage
+
+        rows = db.session.execute(select(InboundMessage).where(InboundMessage.id.in_([int(i) for i in ids]))).scalars().all()
+        for row in rows:
+            row.handled_at, row.handled_by = utcnow(), current_user.email
+            audit("handled", "inbound_message", row.id)
+        db.session.commit()
+        flash(f"{len(rows)} repl{'y' if len(rows) == 1 else 'ies'} marked handled.", "success")
+
+
+def _next_session(patient_id: int | None) -> str:
+    if patient_id is None:
+        return ""
+    appt = db.session.execute(
+        select(Appointment)
+        .where(
+            Appointment.patient_id == patient_id, Appointment.status == AppointmentStatus.BOOKED, Appointment.starts_at > utcnow()
+        )
+        .order_by(Appointment.starts_at)
+        .limit(1)
+    ).scalar_one_or_none()
+    return when(appt.starts_at, appt.timezone) if appt else "none booked"
