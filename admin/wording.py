@@ -1,0 +1,84 @@
+"""What the panel calls things: statuses, kinds, channels and sources in the reader's words, each spelled once.
+
+Every page (lists, filters, the timeline, a course, the dashboard) takes its words from here, so a session reads the
+same everywhere. A booked session whose end has passed and that nobody marked counts as attended, as the course
+progress and the aftercare messages count it (`service.domain.courses.attended`); it says so, and that it is unmarked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from service.domain.courses import CourseSession, attended
+from service.domain.vocabulary import AppointmentStatus, Channel, ReminderKind, ReminderStatus
+from service.i18n import _l
+
+SESSION_STATUS = {
+    AppointmentStatus.BOOKED: _l("Booked"),
+    AppointmentStatus.COMPLETED: _l("Attended"),
+    AppointmentStatus.NO_SHOW: _l("No-show"),
+    AppointmentStatus.CANCELLED: _l("Cancelled"),
+}
+PASSED_UNMARKED = _l("Passed, not marked (counted as attended)")
+
+REMINDER_STATUS = {
+    ReminderStatus.PENDING: _l("Waiting"),
+    ReminderStatus.SENDING: _l("Being sent"),
+    ReminderStatus.SENT: _l("Sent"),
+    ReminderStatus.DELIVERED: _l("Delivered"),
+    ReminderStatus.FAILED: _l("Failed"),
+    ReminderStatus.CANCELLED: _l("Cancelled"),
+    ReminderStatus.SKIPPED: _l("Not sent"),
+}
+
+REMINDER_KIND = {
+    ReminderKind.CONFIRMATION: _l("Booking confirmation"),
+    ReminderKind.CHANGE_NOTICE: _l("Change notice"),
+    ReminderKind.CANCELLATION_NOTICE: _l("Cancellation notice"),
+    ReminderKind.REMINDER_48H: _l("Reminder, 2 days before"),
+    ReminderKind.REMINDER_24H: _l("Reminder, the day before"),
+    ReminderKind.REMINDER_2H: _l("Reminder, 2 hours before"),
+    ReminderKind.AFTERCARE: _l("Aftercare advice"),
+    ReminderKind.AFTERCARE_CHECKIN: _l("Aftercare check-in"),
+    ReminderKind.TIP: _l("Lifestyle tip"),
+    ReminderKind.MAINTENANCE_EARLY: _l("Maintenance, a month ahead"),
+    ReminderKind.MAINTENANCE_DUE: _l("Maintenance due"),
+    ReminderKind.MAINTENANCE_OVERDUE: _l("Maintenance overdue"),
+}
+
+CHANNEL = {Channel.SMS: _l("SMS"), Channel.EMAIL: _l("Email")}
+
+SOURCE = {
+    "panel": _l("Front desk"),
+    "generic": _l("Booking system"),
+    "calcom": "Cal.com",
+    "calendly": "Calendly",
+    "acuity": "Acuity Scheduling",
+    "fhir": "FHIR",
+}
+
+
+def session_status(status: str, starts_at: datetime, duration_minutes: int, now: datetime) -> str:
+    """A session's state in words; an unmarked booked one that is over reads as counted attended."""
+    if status == AppointmentStatus.BOOKED:
+        ends_at = starts_at + timedelta(minutes=duration_minutes or 0)
+        if attended(CourseSession(0, starts_at, ends_at, status), now):
+            return str(PASSED_UNMARKED)
+    return str(SESSION_STATUS.get(status, status))  # type: ignore[call-overload]
+
+
+def reminder_status(status: str) -> str:
+    return str(REMINDER_STATUS.get(status, status))  # type: ignore[call-overload]
+
+
+def reminder_kind(kind: str) -> str:
+    """A shipped kind's name, or a staff rule's own kind ("reminder_evening") made readable."""
+    return str(REMINDER_KIND.get(kind) or kind.replace("_", " ").capitalize())  # type: ignore[call-overload]
+
+
+def channel(value: str) -> str:
+    return str(CHANNEL.get(value, value))  # type: ignore[call-overload]
+
+
+def source(value: str) -> str:
+    return str(SOURCE.get(value, value))
