@@ -40,9 +40,7 @@ class Parsed:
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, what is wrong)
 
 
-def parse_patients(
-    text: str, region: str, existing_phones: set[str], existing_emails: set[str], language: str = "en"
-) -> Parsed:
+def parse_patients(text: str, region: str, existing_phones: set[str], existing_emails: set[str], language: str = "en") -> Parsed:
     """The rows, checked; `language` is the clinic's, for rows that name none."""
     result = Parsed()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))

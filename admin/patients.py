@@ -16,6 +16,7 @@ from wtforms import SelectField
 from service.contacts import ContactError, normalise_phone
 from service.domain.vocabulary import AppointmentStatus, Channel
 from service.extensions import db
+from service.i18n import _, _l, phone_display
 from service.models import Appointment, Course, Patient
 from service.planner import plan_patient
 from service.privacy import erase_patient, export_patient
@@ -24,6 +25,7 @@ from service.timeutil import utcnow
 
 from .security import ConfirmForm, ProtectedModelView, audit, is_admin
 from .validators import LANGUAGES, TIMEZONES, email_address, phone_number, time_zone
+from .wording import consent_source
 
 
 def replan(patient_ids: set[int]) -> None:
@@ -37,15 +39,15 @@ def replan(patient_ids: set[int]) -> None:
 class _PatientFilter(BaseSQLAFilter):
     """A yes/no question about a patient, answered by a SQL condition."""
 
-    def __init__(self, name: str, condition: Any) -> None:
-        super().__init__(Patient.id, name, options=(("1", "Yes"), ("0", "No")))
+    def __init__(self, name: Any, condition: Any) -> None:
+        super().__init__(Patient.id, name, options=(("1", _l("Yes")), ("0", _l("No"))))
         self.condition = condition
 
     def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
         return query.filter(self.condition() if value == "1" else ~self.condition())
 
-    def operation(self) -> str:
-        return "is"
+    def operation(self) -> Any:
+        return _l("is")
 
 
 def _active_course() -> Any:
@@ -60,6 +62,14 @@ def _maintenance_due() -> Any:
     return Patient.id.in_(select(Course.patient_id).where(Course.maintenance_due_on <= soon)) & Patient.id.notin_(booked)
 
 
+def _language(view: Any, context: Any, model: Patient, name: str) -> str:
+    return dict(LANGUAGES).get(model.language, model.language)
+
+
+def _zone(view: Any, context: Any, model: Patient, name: str) -> str:
+    return model.timezone or _("The clinic's (%(zone)s)", zone=get_settings().clinic_timezone)
+
+
 class PatientView(ProtectedModelView):
     column_list = (
         "last_name",
@@ -70,30 +80,64 @@ class PatientView(ProtectedModelView):
         "sms_consent",
         "email_consent",
         "sms_opted_out_at",
-        "timezone",
     )
-    column_labels = {"sms_opted_out_at": "SMS opt-out", "sms_consent": "SMS consent", "email_consent": "Email consent"}
+    column_labels = {
+        "last_name": _l("Last name"),
+        "first_name": _l("First name"),
+        "phone": _l("Mobile"),
+        "email": _l("Email"),
+        "language": _l("Language"),
+        "timezone": _l("Time zone"),
+        "sms_consent": _l("SMS consent"),
+        "email_consent": _l("Email consent"),
+        "sms_opted_out_at": _l("Opted out of SMS"),
+        "sms_consent_at": _l("SMS consent recorded"),
+        "sms_consent_source": _l("SMS consent given through"),
+        "email_consent_at": _l("Email consent recorded"),
+        "email_consent_source": _l("Email consent given through"),
+        "email_unsubscribed_at": _l("Unsubscribed from email"),
+        "created_at": _l("Added"),
+    }
     column_searchable_list = ("first_name", "last_name", "phone", "email")
     column_filters = (
         "sms_consent",
         "email_consent",
-        _PatientFilter("Opted out of SMS", lambda: Patient.sms_opted_out_at.is_not(None)),
-        _PatientFilter("Unsubscribed from email", lambda: Patient.email_unsubscribed_at.is_not(None)),
-        _PatientFilter("Active course", _active_course),
-        _PatientFilter("Maintenance due within 30 days, nothing booked", _maintenance_due),
+        _PatientFilter(_l("Opted out of SMS"), lambda: Patient.sms_opted_out_at.is_not(None)),
+        _PatientFilter(_l("Unsubscribed from email"), lambda: Patient.email_unsubscribed_at.is_not(None)),
+        _PatientFilter(_l("Active course"), _active_course),
+        _PatientFilter(_l("Maintenance due within 30 days, nothing booked"), _maintenance_due),
         "language",
     )
     column_default_sort = ("last_name", False)
+    column_formatters = {
+        "phone": lambda v, c, m, n: phone_display(m.phone),
+        "language": _language,
+        "timezone": _zone,
+        "sms_consent_source": lambda v, c, m, n: consent_source(m.sms_consent_source),
+        "email_consent_source": lambda v, c, m, n: consent_source(m.email_consent_source),
+    }
+    column_formatters_export = {
+        "phone": lambda v, c, m, n: m.phone or "",  # a spreadsheet keeps the number it can dial from anywhere
+        "language": _language,
+    }
     form_columns = ("first_name", "last_name", "phone", "email", "timezone", "language", "sms_consent", "email_consent")
     form_overrides = {"timezone": SelectField, "language": SelectField}
     form_args = {
-        "phone": {"validators": [phone_number], "description": "Mobile, national (06 12 34 56 78) or +country format"},
+        "phone": {
+            "validators": [phone_number],
+            "description": _l("Mobile, as the patient dials it (06 12 34 56 78) or with its country code"),
+        },
         "email": {"validators": [email_address]},
-        "timezone": {"choices": [("", "The clinic's")] + [(z, z) for z in TIMEZONES], "validators": [time_zone]},
-        "language": {"choices": LANGUAGES},
+        "timezone": {
+            "choices": [("", _l("The clinic's"))] + [(z, z) for z in TIMEZONES],
+            "validators": [time_zone],
+            "description": _l("Only for a patient who lives in another time zone"),
+        },
+        "language": {"choices": LANGUAGES, "description": _l("The language of the patient's messages")},
     }
     column_details_list = (
         *column_list,
+        "timezone",
         "sms_consent_at",
         "sms_consent_source",
         "email_consent_at",
@@ -108,7 +152,7 @@ class PatientView(ProtectedModelView):
     details_template = "admin/patient_details.html"
 
     def search_placeholder(self) -> str:
-        return "Name, phone (any format) or email"
+        return str(_("Name, phone (any format) or email"))
 
     def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
         # A phone typed as staff would say it (06 12 34 56 78) finds the E.164 stored, by the phone index: a whole
@@ -155,7 +199,7 @@ class PatientView(ProtectedModelView):
     def privacy_export(self, patient_id: int) -> Any:
         """All we hold about the patient, as the JSON `patients export` prints."""
         if not is_admin():
-            return "Exporting a patient's data is for clinic administrators.", 403
+            return _("Exporting a patient's data is for clinic administrators."), 403
         patient = db.session.get(Patient, patient_id) or abort(404)
         data = export_patient(db.session, patient)
         audit("export", "patient", patient.id, scope="all the patient's data")
@@ -169,20 +213,25 @@ class PatientView(ProtectedModelView):
     @expose("/privacy/<int:patient_id>/erase", methods=["POST"])
     def privacy_erase(self, patient_id: int) -> Any:
         if not is_admin():
-            return "Erasing a patient is for clinic administrators.", 403
+            return _("Erasing a patient is for clinic administrators."), 403
         patient = db.session.get(Patient, patient_id) or abort(404)
         back = redirect(url_for(".details_view", id=patient_id))
         if not ConfirmForm(request.form).validate():
-            flash("The page had expired; nothing was erased. Please try again.", "error")
+            flash(_("The page had expired; nothing was erased. Please try again."), "error")
             return back
         if request.form.get("confirm", "").strip().upper() != "ERASE":
-            flash("Nothing was erased: type ERASE in the box to confirm.", "error")
+            flash(_("Nothing was erased: type ERASE in the box to confirm."), "error")
             return back
         done = erase_patient(db.session, patient, actor=current_user.email, now=utcnow())
         db.session.commit()
         flash(
-            f"Patient erased: {done.cancelled} pending messages cancelled, {done.bodies_removed} messages and "
-            f"{done.replies_removed} replies emptied. This number and address will never be messaged again.",
+            _(
+                "Patient erased: %(cancelled)d pending messages cancelled, %(bodies)d messages and %(replies)d replies "
+                "emptied. This number and address will never be messaged again.",
+                cancelled=done.cancelled,
+                bodies=done.bodies_removed,
+                replies=done.replies_removed,
+            ),
             "success",
         )
         return back

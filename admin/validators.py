@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 from wtforms.validators import ValidationError
 
 from service.contacts import ContactError, normalise_email, normalise_phone
+from service.i18n import _
 from service.runtime import get_settings
 
 TIMEZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
@@ -22,8 +23,14 @@ def phone_number(form: Any, field: Any) -> None:
     region = get_settings().clinic_region
     try:
         field.data = normalise_phone(str(field.data), region)
-    except ContactError as exc:
-        raise ValidationError(f"{exc}. Type it as the patient would dial it, or with +country code.") from None
+    except ContactError:
+        raise ValidationError(
+            _(
+                "%(value)s is not a mobile number we can text. Type it as the patient would dial it "
+                "(06 12 34 56 78) or with its country code (+44 7700 900123).",
+                value=str(field.data).strip()[:40],
+            )
+        ) from None
 
 
 def email_address(form: Any, field: Any) -> None:
@@ -32,10 +39,10 @@ def email_address(form: Any, field: Any) -> None:
         return
     try:
         field.data = normalise_email(str(field.data))
-    except ContactError as exc:
-        raise ValidationError(str(exc)) from None
+    except ContactError:
+        raise ValidationError(_("%(value)s is not an email address.", value=str(field.data).strip()[:80])) from None
 
 
 def time_zone(form: Any, field: Any) -> None:
     if field.data and field.data not in TIMEZONES:
-        raise ValidationError(f"{field.data!r} is not a time zone from the IANA list, e.g. Europe/Paris")
+        raise ValidationError(_("%(value)s is not a time zone from the list, e.g. Europe/Paris.", value=field.data))

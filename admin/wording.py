@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from service.domain.courses import CourseSession, attended
+from service.domain.replies import Intent
 from service.domain.vocabulary import AppointmentStatus, Channel, ReminderKind, ReminderStatus
 from service.i18n import _l
 
@@ -46,6 +47,15 @@ REMINDER_KIND = {
     ReminderKind.MAINTENANCE_OVERDUE: _l("Maintenance overdue"),
 }
 
+INTENT = {
+    Intent.CONFIRM: _l("Confirms"),
+    Intent.RESCHEDULE: _l("Asks to move the session"),
+    Intent.STOP: _l("Stop (opted out)"),
+    Intent.START: _l("Start (opted in again)"),
+    Intent.HELP: _l("Help"),
+    Intent.OTHER: _l("Other message"),
+}
+
 CHANNEL = {Channel.SMS: _l("SMS"), Channel.EMAIL: _l("Email")}
 
 SOURCE = {
@@ -76,9 +86,31 @@ def reminder_kind(kind: str) -> str:
     return str(REMINDER_KIND.get(kind) or kind.replace("_", " ").capitalize())  # type: ignore[call-overload]
 
 
+def intent(value: str | None) -> str:
+    return str(INTENT.get(value or "", value or ""))  # type: ignore[call-overload]
+
+
 def channel(value: str) -> str:
     return str(CHANNEL.get(value, value))  # type: ignore[call-overload]
 
 
 def source(value: str) -> str:
     return str(SOURCE.get(value, value))
+
+
+def consent_source(value: str | None) -> str:
+    """Who recorded a consent, as stored ("admin:desk@…", "webhook:calcom", "sms:START", "import:…") in words."""
+    if not value:
+        return ""
+    how, _sep, who = value.partition(":")
+    if how == "admin":
+        return str(_l("Front desk (%(who)s)", who=who))
+    if how == "import":
+        return str(_l("CSV import (%(who)s)", who=who))
+    if how == "webhook":
+        return str(_l("Booking: %(system)s", system=source(who)))
+    if how == "sms":
+        return str(_l("The patient, by SMS (%(word)s)", word=who))
+    if how == "email":
+        return str(_l("The patient, by email"))
+    return value
