@@ -9,6 +9,7 @@ from flask_admin import Admin, expose
 from flask_admin.theme import Bootstrap4Theme
 
 from service.csp import action_handler, allow_handlers, nonce
+from service.i18n import _l
 from service.models import (
     Appointment,
     AuditEvent,
@@ -46,26 +47,28 @@ def init_admin(app: Flask) -> Admin:
     from .replies import ReplyView
     from .sessions import AppointmentView
 
+    # One lazy string per menu group: Flask-Admin groups views by the category object it is given.
+    patients_menu, settings_menu = _l("Patients"), _l("Settings")
     admin = Admin(
         app,
         name=get_settings(app).clinic_name,
         url="/admin",
         theme=Bootstrap4Theme(),
-        index_view=DashboardView(name="Dashboard", url="/admin"),
+        index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
         csp_nonce_generator=nonce,
     )
-    admin.add_view(PatientView(Patient, name="All patients", endpoint="patient", category="Patients"))
-    admin.add_view(PatientImportView(name="Import from CSV", endpoint="patient_import", category="Patients"))
-    admin.add_view(AppointmentView(Appointment, name="Sessions", endpoint="appointment"))
-    admin.add_view(CourseView(Course, name="Courses", endpoint="course"))
-    admin.add_view(ReminderView(Reminder, name="Outbox", endpoint="reminder"))
-    admin.add_view(ReplyView(InboundMessage, name="Replies", endpoint="inboundmessage"))
-    admin.add_view(TemplateView(MessageTemplate, name="Templates", endpoint="messagetemplate", category="Settings"))
-    admin.add_view(RuleView(ReminderRule, name="Reminder rules", endpoint="reminderrule", category="Settings"))
-    admin.add_view(TipView(Tip, name="Tips", endpoint="tip", category="Settings"))
-    admin.add_view(UserView(User, name="Users", endpoint="user", category="Settings"))
-    admin.add_view(AuditView(AuditEvent, name="Audit trail", endpoint="auditevent", category="Settings"))
-    admin.add_view(WebhookEventView(WebhookEvent, name="Webhook log", endpoint="webhookevent", category="Settings"))
+    admin.add_view(PatientView(Patient, name=_l("All patients"), endpoint="patient", category=patients_menu))
+    admin.add_view(PatientImportView(name=_l("Import from CSV"), endpoint="patient_import", category=patients_menu))
+    admin.add_view(AppointmentView(Appointment, name=_l("Sessions"), endpoint="appointment"))
+    admin.add_view(CourseView(Course, name=_l("Courses"), endpoint="course"))
+    admin.add_view(ReminderView(Reminder, name=_l("Outbox"), endpoint="reminder"))
+    admin.add_view(ReplyView(InboundMessage, name=_l("Replies"), endpoint="inboundmessage"))
+    admin.add_view(TemplateView(MessageTemplate, name=_l("Templates"), endpoint="messagetemplate", category=settings_menu))
+    admin.add_view(RuleView(ReminderRule, name=_l("Reminder rules"), endpoint="reminderrule", category=settings_menu))
+    admin.add_view(TipView(Tip, name=_l("Tips"), endpoint="tip", category=settings_menu))
+    admin.add_view(UserView(User, name=_l("Users"), endpoint="user", category=settings_menu))
+    admin.add_view(AuditView(AuditEvent, name=_l("Audit trail"), endpoint="auditevent", category=settings_menu))
+    admin.add_view(WebhookEventView(WebhookEvent, name=_l("Webhook log"), endpoint="webhookevent", category=settings_menu))
     # The action menus' inline handlers, one per action a view has: allowed by hash in the CSP, nothing else inline.
     allow_handlers(app, (action_handler(name) for view in admin._views for name in getattr(view, "_actions_data", {})))
     app.extensions["recall.admin"] = admin

@@ -23,6 +23,7 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from service.extensions import db
+from service.i18n import _, _l
 from service.models import AuditEvent, User
 from service.runtime import get_settings
 from service.settings import PANEL_LANGUAGES
@@ -60,18 +61,18 @@ class StaffUser(UserMixin):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(message="Enter the email address you sign in with.")])
-    password = PasswordField("Password", validators=[DataRequired()])
+    email = EmailField(_l("Email"), validators=[DataRequired(message=_l("Enter the email address you sign in with."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password."))])
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Code", validators=[DataRequired(message="Enter the code from your authenticator app.")])
+    code = StringField(_l("Code"), validators=[DataRequired(message=_l("Enter the code from your authenticator app."))])
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired()])
-    new = PasswordField("New password", validators=[DataRequired()])
-    confirm = PasswordField("New password again", validators=[DataRequired()])
+    current = PasswordField(_l("Current password"), validators=[DataRequired(message=_l("Enter your current password."))])
+    new = PasswordField(_l("New password"), validators=[DataRequired(message=_l("Enter a new password."))])
+    confirm = PasswordField(_l("New password again"), validators=[DataRequired(message=_l("Enter the new password again."))])
 
 
 class CsrfOnlyForm(FlaskForm):
@@ -133,13 +134,13 @@ def login() -> ResponseReturnValue:
         # Counted before the password is checked; a refused attempt checks nothing.
         if not attempts().take(SIGN_IN, f"login-address:{request.remote_addr}", f"login-account:{email}"):
             log.info("sign-in refused: too many attempts")
-            return _too_many("auth/login.html", "Too many sign-in attempts; wait a minute and try again.", form=form)
+            return _too_many("auth/login.html", _("Too many sign-in attempts; wait a minute and try again."), form=form)
         user = _find(email)
         # An unknown or inactive account is verified against a dummy hash: the same 300 ms as a real one.
         matches = verify(user.password_hash if user is not None and user.active else None, _text(form.password))
         if not matches or user is None:
             log.info("failed sign-in")
-            return render_template("auth/login.html", form=form, error="Wrong email or password."), 401
+            return render_template("auth/login.html", form=form, error=_("Wrong email or password.")), 401
         if needs_rehash(user.password_hash):
             user.password_hash = hasher.hash(_text(form.password))
         attempts().clear(SIGN_IN, f"login-account:{email}")
@@ -191,11 +192,11 @@ def _invalid(template: str, form: FlaskForm, **context: Any) -> ResponseReturnVa
 
 def _form_error(form: FlaskForm) -> str:
     if form.csrf_token.errors:
-        return "The form expired or was not sent from this page; please try again."
+        return _("The form expired or was not sent from this page; please try again.")
     for field in form:
         if field.errors and field.name != "csrf_token":
             return f"{field.label.text}: {field.errors[0]}"
-    return "Please fill in both fields."
+    return _("Please fill in both fields.")
 
 
 def _settings() -> Any:
@@ -225,11 +226,11 @@ def second_factor() -> ResponseReturnValue:
         if not form.validate_on_submit():
             return _invalid("auth/code.html", form)
         if not attempts().take(CODES, f"code-account:{user.id}"):
-            return _too_many("auth/code.html", "Too many codes tried; wait a minute and try again.", form=form)
+            return _too_many("auth/code.html", _("Too many codes tried; wait a minute and try again."), form=form)
         how = mfa.check_code(db.session, user, _text(form.code), mfa.clock())
         if how is None:
             db.session.rollback()
-            return render_template("auth/code.html", form=form, error="That code is not right, or was already used."), 401
+            return render_template("auth/code.html", form=form, error=_("That code is not right, or was already used.")), 401
         attempts().clear(CODES, f"code-account:{user.id}")
         return _finish_login(user, how)
     return render_template("auth/code.html", form=form, error=None)
@@ -262,12 +263,12 @@ def enrol() -> ResponseReturnValue:
         if not form.validate_on_submit():
             return _invalid("auth/enrol.html", form, **page)
         if not attempts().take(CODES, f"code-account:{user.id}"):
-            return _too_many("auth/enrol.html", "Too many codes tried; wait a minute and try again.", **page)
+            return _too_many("auth/enrol.html", _("Too many codes tried; wait a minute and try again."), **page)
         now = mfa.clock()
         if not mfa.verify_totp(db.session, user, _text(form.code), now):
             db.session.rollback()
             return render_template(
-                "auth/enrol.html", error="That code is not right; check the phone's clock and try the next one.", **page
+                "auth/enrol.html", error=_("That code is not right; check the phone's clock and try the next one."), **page
             ), 401
         attempts().clear(CODES, f"code-account:{user.id}")
         codes = mfa.enable(db.session, user, now)
@@ -288,15 +289,15 @@ def change_password() -> ResponseReturnValue:
         if not form.validate_on_submit():
             return _invalid("auth/password.html", form)
         if not attempts().take(SIGN_IN, f"login-address:{request.remote_addr}", f"login-account:{user.email}"):
-            return _too_many("auth/password.html", "Too many attempts; wait a minute and try again.", form=form)
+            return _too_many("auth/password.html", _("Too many attempts; wait a minute and try again."), form=form)
         if not check_password(user, _text(form.current)):
-            return render_template("auth/password.html", form=form, error="The current password is not right."), 401
+            return render_template("auth/password.html", form=form, error=_("The current password is not right.")), 401
         if _text(form.new) != _text(form.confirm):
-            return render_template("auth/password.html", form=form, error="The two new passwords differ."), 400
+            return render_template("auth/password.html", form=form, error=_("The two new passwords differ.")), 400
         try:
             set_password(user, _text(form.new))
         except WeakPassword as exc:
-            return render_template("auth/password.html", form=form, error=f"New password: {exc}."), 400
+            return render_template("auth/password.html", form=form, error=_("New password: %(problem)s.", problem=exc)), 400
         db.session.add(AuditEvent(at=utcnow(), actor=user.email, action="password", entity="user", entity_id=str(user.id)))
         db.session.commit()
         _new_session(user)  # this browser stays signed in with the new version; every other session ends
@@ -325,7 +326,7 @@ def logout() -> ResponseReturnValue:
     if request.method == "GET":  # a link or an <img> cannot sign anyone out; a button can
         return render_template("auth/logout.html", form=form)
     if not form.validate_on_submit():
-        return render_template("auth/logout.html", form=form, error="The form expired; please press the button again."), 400
+        return render_template("auth/logout.html", form=form, error=_("The form expired; please press the button again.")), 400
     if current_user.is_authenticated:
         user = db.session.get(User, int(current_user.id))
         if user is not None:
@@ -350,7 +351,7 @@ def _load_user(user_id: str) -> StaffUser | None:
 def init_auth(app: Flask) -> None:
     manager = LoginManager()
     manager.login_view = "auth.login"
-    manager.login_message = "Please sign in to use the clinic panel."
+    manager.login_message = _l("Please sign in to use the clinic panel.")
     manager.session_protection = "strong"
     manager.user_loader(_load_user)
     manager.init_app(app)

@@ -22,6 +22,7 @@ from wtforms import HiddenField
 
 from service.contacts import ContactError, normalise_email, normalise_phone
 from service.extensions import db
+from service.i18n import _, _l, ngettext
 from service.models import Patient
 from service.runtime import get_settings
 from service.timeutil import utcnow
@@ -46,43 +47,51 @@ def parse_patients(text: str, region: str, existing_phones: set[str], existing_e
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in ("first_name", "phone", "email") if c not in (reader.fieldnames or [])]
     if reader.fieldnames is None or "first_name" in missing or (("phone" in missing) and ("email" in missing)):
-        result.errors.append((1, f"the header must name first_name and phone or email; expected columns: {', '.join(COLUMNS)}"))
+        result.errors.append(
+            (
+                1,
+                _(
+                    "the header must name first_name and phone or email; expected columns: %(columns)s",
+                    columns=", ".join(COLUMNS),
+                ),
+            )
+        )
         return result
     seen_phones, seen_emails = set(existing_phones), set(existing_emails)
     for line, raw in enumerate(reader, start=2):
         if line - 1 > MAX_ROWS:
-            result.errors.append((line, f"more than {MAX_ROWS} rows: split the file"))
+            result.errors.append((line, _("more than %(num)d rows: split the file", num=MAX_ROWS)))
             break
         row = {k: (v or "").strip() for k, v in raw.items() if k}
         problems: list[str] = []
         if not row.get("first_name"):
-            problems.append("first_name is empty")
+            problems.append(_("first_name is empty"))
         phone = email = None
         try:
             phone = normalise_phone(row["phone"], region) if row.get("phone") else None
-        except ContactError as exc:
-            problems.append(f"phone: {exc}")
+        except ContactError:
+            problems.append(_("phone: %(value)s is not a mobile number we can text", value=row["phone"][:40]))
         try:
             email = normalise_email(row["email"]) if row.get("email") else None
-        except ContactError as exc:
-            problems.append(f"email: {exc}")
+        except ContactError:
+            problems.append(_("email: %(value)s is not an email address", value=row["email"][:80]))
         if not phone and not email and not problems:
-            problems.append("a phone or an email is needed to remind this patient")
+            problems.append(_("a phone or an email is needed to remind this patient"))
         if phone and phone in seen_phones:
-            problems.append(f"phone {phone} is already a patient's (or earlier in this file)")
+            problems.append(_("phone %(phone)s is already a patient's (or earlier in this file)", phone=phone))
         if email and email in seen_emails:
-            problems.append(f"email {email} is already a patient's (or earlier in this file)")
+            problems.append(_("email %(email)s is already a patient's (or earlier in this file)", email=email))
         zone = row.get("timezone") or None
         if zone and zone not in TIMEZONES:
-            problems.append(f"timezone {zone!r} is not an IANA zone like Europe/Paris")
+            problems.append(_("timezone %(zone)s is not a time zone like Europe/Paris", zone=zone))
         row_language = (row.get("language") or language).lower()[:2]
         if row_language not in ("fr", "en"):
-            problems.append(f"language {row.get('language')!r} must be fr or en")
+            problems.append(_("language %(value)s must be fr or en", value=row.get("language")))
         consents = {}
         for name in ("sms_consent", "email_consent"):
             value = (row.get(name) or "").lower()
             if value not in YES | NO:
-                problems.append(f"{name} must be yes or no, not {row.get(name)!r}")
+                problems.append(_("%(column)s must be yes or no, not %(value)s", column=name, value=row.get(name)))
             consents[name] = value in YES
         if problems:
             result.errors.extend((line, p) for p in problems)
@@ -104,7 +113,7 @@ def parse_patients(text: str, region: str, existing_phones: set[str], existing_e
 
 
 class UploadForm(FlaskForm):
-    file = FileField("CSV file")
+    file = FileField(_l("CSV file"))
     content = HiddenField()
 
 
@@ -115,7 +124,7 @@ class PatientImportView(ProtectedView):
         parsed = text = None
         if request.method == "POST":
             if not form.validate_on_submit():
-                flash("The form expired or was not sent from this page; please try again.", "error")
+                flash(_("The form expired or was not sent from this page; please try again."), "error")
                 return self.render("admin/patient_import.html", form=form, parsed=None, columns=COLUMNS), 400
             upload = form.file.data
             text = upload.read().decode("utf-8-sig", "replace") if upload else (form.content.data or "")
@@ -133,7 +142,7 @@ class PatientImportView(ProtectedView):
 
     def _import(self, parsed: Parsed) -> Any:
         if parsed.errors or not parsed.rows:
-            flash("Nothing was imported: the file has problems. Fix them and preview again.", "error")
+            flash(_("Nothing was imported: the file has problems. Fix them and preview again."), "error")
             return redirect(url_for(".index"))
         now, who = utcnow(), f"import:{current_user.email}"
         for row in parsed.rows:
@@ -149,5 +158,5 @@ class PatientImportView(ProtectedView):
             )
         audit("import", "patient", None, rows=len(parsed.rows))
         db.session.commit()
-        flash(f"{len(parsed.rows)} patients imported.", "success")
+        flash(ngettext("%(num)d patient imported.", "%(num)d patients imported.", len(parsed.rows)), "success")
         return redirect(url_for("patient.index_view"))

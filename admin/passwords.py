@@ -12,6 +12,8 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from service.i18n import _l
+
 MIN_LENGTH = 12
 hasher = PasswordHasher()  # Argon2id with the library's current parameters
 
@@ -39,9 +41,9 @@ def hash_password(password: str) -> str:
 
 def check_new_password(password: str) -> None:
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"the password must be at least {MIN_LENGTH} characters long")
+        raise WeakPassword(_l("the password must be at least %(num)d characters long", num=MIN_LENGTH))
     if password.lower() in common_passwords() or password.strip().lower() in common_passwords():
-        raise WeakPassword("this password is among the most common ones in leaked password lists; choose another")
+        raise WeakPassword(_l("this password is among the most common ones in leaked password lists; choose another"))
 
 
 def verify(password_hash: str | None, password: str) -> bool:

@@ -20,13 +20,13 @@ from wtforms.validators import ValidationError
 
 from service.csvsafe import safe_cell
 from service.extensions import db
-from service.i18n import day, when, yes_no
+from service.i18n import _, _l, day, ngettext, when, yes_no
 from service.models import AuditEvent
 from service.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 # What a user reads when the database refuses a change: never the database's own words, which quote SQL and rows.
-SAVE_FAILED = "The change could not be saved: it conflicts with data already recorded. Nothing was changed."
+SAVE_FAILED = _l("The change could not be saved: it conflicts with data already recorded. Nothing was changed.")
 
 
 def _moment(view: Any, value: datetime, name: str) -> str:
@@ -77,7 +77,7 @@ class _Guard:
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> ResponseReturnValue:
         if signed_in():  # signed in, but staff on an admin page
-            return "This page is for clinic administrators.", 403
+            return _("This page is for clinic administrators."), 403
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
@@ -138,13 +138,13 @@ class ProtectedModelView(_Guard, ModelView):
         flash(SAVE_FAILED, "error")
         return True
 
-    @action("delete", "Delete", "Are you sure you want to delete the selected records?")
+    @action("delete", _l("Delete"), _l("Delete the selected records?"))
     def action_delete(self, ids: list[str]) -> None:
         """Flask-Admin's bulk delete flashes the database's error text after handling it: one by one here instead,
         each through delete_model, whose errors handle_view_exception words. Only where can_delete allows it."""
         deleted = sum(1 for pk in ids if (model := self.get_one(pk)) is not None and self.delete_model(model))
         if deleted:
-            flash(f"{deleted} record(s) deleted.", "success")
+            flash(ngettext("%(num)d record deleted.", "%(num)d records deleted.", deleted), "success")
 
     def after_model_delete(self, model: Any) -> None:
         audit("delete", model.__tablename__, model.id)

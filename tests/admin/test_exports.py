@@ -38,12 +38,12 @@ def test_no_exported_name_starts_a_formula_and_phones_still_read_as_phones(app, 
 
     rows = exported_rows(staff)
     assert len(rows) == len(PAYLOADS)
-    names = {row["Last Name"]: row["First Name"] for row in rows}
+    names = {row["Last name"]: row["First name"] for row in rows}
     for i, payload in enumerate(PAYLOADS):
         cell = names[f"Martin{i}"]
         assert cell == "'" + payload, cell  # shown as typed, as text: the apostrophe is the spreadsheet's "text" mark
         assert cell[0] not in "=+-@\t\r\uff1d"
-    phones = sorted(row["Phone"] for row in rows)
+    phones = sorted(row["Mobile"] for row in rows)
     assert phones[0] == "'+33612345670"  # Excel shows +33612345670: the +, the country code, every digit
     assert all(p.removeprefix("'").removeprefix("+").isdigit() and len(p) == 13 for p in phones)
 

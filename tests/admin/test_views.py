@@ -31,13 +31,16 @@ def new_patient(client, **fields):
     return client.post("/admin/patient/new/", data=data, follow_redirects=True)
 
 
-def test_a_national_phone_is_saved_and_listed_in_e164_and_consent_is_recorded_with_who(app, staff):
+def test_a_national_phone_is_saved_in_e164_listed_as_dialled_and_consent_is_recorded_with_who(app, staff):
     page = new_patient(staff, phone="06 11 22 33 44", email="Ines@Example.TEST", sms_consent="y")
     assert page.status_code == 200
+    new_patient(staff, first_name="Sam", last_name="Taylor", phone="+447911123456")
     listing = staff.get("/admin/patient/").get_data(as_text=True)
-    assert "+33611223344" in listing
+    # The clinic's own country in national format, another country's with its code; never the raw E.164.
+    assert "06 11 22 33 44" in listing and "+44 7911 123456" in listing
+    assert "+33611223344" not in listing
     with app.app_context():
-        patient = db.session.execute(select(Patient)).scalar_one()
+        patient = db.session.execute(select(Patient).where(Patient.last_name != "Taylor")).scalar_one()
         assert (patient.phone, patient.email) == ("+33611223344", "Ines@example.test")
         assert patient.sms_consent and patient.sms_consent_source == "admin:desk@clinique.test"
         assert patient.sms_consent_at is not None
@@ -46,7 +49,7 @@ def test_a_national_phone_is_saved_and_listed_in_e164_and_consent_is_recorded_wi
 
 def test_a_bad_phone_email_or_zone_is_explained_in_words_and_nothing_is_saved(app, staff):
     page = new_patient(staff, phone="06 12", email="not-an-email", timezone="Paris").get_data(as_text=True)
-    assert "is not a valid phone number" in page and "with +country code" in page
+    assert "06 12 is not a mobile number we can text" in page and "with its country code" in page
     assert "is not an email address" in page
     assert "Not a valid choice" in page or "IANA" in page
     with app.app_context():
