@@ -62,7 +62,7 @@ translations: $(STAMP)
 	  if [ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po ]; then \
 	    $(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --omit-header -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang; \
 	  else $(BIN)/pybabel -q init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang; fi; done
-	$(BIN)/pybabel -q compile --use-fuzzy -d $(TRANSLATIONS)
+	$(BIN)/pybabel -q compile --statistics -d $(TRANSLATIONS)
 
 # Re-resolve requirements.lock after changing the dependencies in pyproject.toml (needs PyPI).
 lock: $(STAMP)

@@ -124,4 +124,7 @@ def test_the_clinics_language_follows_its_region_where_recall_speaks_it(region: 
 
 
 def test_clinic_language_overrides_the_regions(tmp_path: Path) -> None:
-    assert Settings.from_env({**REQUIRED, "CLINIC_REGION": "FR", "CLINIC_LANGUAGE": "EN"}, instance_path=tmp_path).clinic_language == "en"
+    assert (
+        Settings.from_env({**REQUIRED, "CLINIC_REGION": "FR", "CLINIC_LANGUAGE": "EN"}, instance_path=tmp_path).clinic_language
+        == "en"
+    )
