@@ -87,7 +87,8 @@ def test_session_times_read_in_french_in_the_patients_zone(app, staff):
         appt = db.session.execute(select(Appointment).order_by(Appointment.starts_at.desc())).scalars().first()
         starts, zone = appt.starts_at, appt.timezone
     local = ZoneInfo(zone)
-    expected = f"{format_skeleton('yMMMEd', starts, tzinfo=local, locale='fr')}, {format_time(starts, 'short', tzinfo=local, locale='fr')}"
+    day = format_skeleton("yMMMEd", starts, tzinfo=local, locale="fr")
+    expected = f"{day}, {format_time(starts, 'short', tzinfo=local, locale='fr')}"
     page = staff.get("/admin/appointment/").get_data(as_text=True)
     assert expected in page  # e.g. "mer. 9 déc. 2026, 16:45"
     assert starts.strftime("%Y-%m-%d") not in page and (starts + timedelta(0)).isoformat() not in page
