@@ -16,7 +16,7 @@ from service.domain.sms_encoding import sms_encoding
 from service.domain.vocabulary import Channel
 from service.extensions import db
 from service.i18n import _, _l, ngettext, reader_language
-from service.models import Appointment, MessageTemplate
+from service.models import Appointment, MessageTemplate, ReminderRule
 from service.rendering import SAMPLE_VARIABLES, TemplateProblem, format_phone, language_of, render_text, sample_variables
 from service.runtime import get_settings
 from service.timeutil import utcnow
@@ -98,6 +98,16 @@ def find_entry(kind: str | None, channel_name: str | None, language: str | None)
         if (entry.kind, entry.channel, entry.language) == (kind, channel_name, language):
             return entry
     abort(404)
+
+
+def with_own_kinds(form: Any, template: MessageTemplate | None) -> Any:
+    """The clinic's own reminder rules (reminder_evening) may have a text of their own: their kinds are choices too."""
+    kinds = set(db.session.execute(select(ReminderRule.kind)).scalars())
+    if template is not None:
+        kinds.add(template.kind)
+    shipped = {value for value, _label in form.kind.choices}
+    form.kind.choices = [*form.kind.choices, *((k, reminder_kind(k)) for k in sorted(kinds - shipped))]
+    return form
 
 
 class TemplateView(AdminModelView):
@@ -217,6 +227,12 @@ class TemplateView(AdminModelView):
                 length=len(text),
             )
         return jsonify(out)
+
+    def create_form(self, obj: Any = None) -> Any:
+        return with_own_kinds(super().create_form(obj), None)
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return with_own_kinds(super().edit_form(obj), obj)
 
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.edit_template:

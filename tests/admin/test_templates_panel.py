@@ -13,7 +13,7 @@ from sqlalchemy import select
 from service.content.templates import DEFAULT_TEMPLATES
 from service.extensions import db
 from service.messages import find_template
-from service.models import AuditEvent, MessageTemplate
+from service.models import AuditEvent, MessageTemplate, ReminderRule
 from tests.admin.conftest import csrf_token
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -98,3 +98,17 @@ def test_the_preview_of_a_french_template_says_the_date_in_french(app, admin_cli
     assert any(words in text for words in expected), text
     assert "PM" not in text and not any(month in text for month in ("January", "March", "December"))
     assert preview.get_json()["meta"].startswith("GSM-7 · 1 segment")
+
+
+def test_a_reminder_rule_of_the_clinics_own_can_have_its_own_text_listed_beside_the_shipped_ones(app, admin_client):
+    with app.app_context():
+        db.session.add(ReminderRule(kind="reminder_evening", channel="sms", offset_minutes=1440, at_local_time="18:00"))
+        db.session.commit()
+    form = admin_client.get("/admin/messagetemplate/new/").get_data(as_text=True)
+    assert 'value="reminder_evening"' in form
+    data = {"kind": "reminder_evening", "channel": "sms", "language": "en", "subject": "", "body": "See you tomorrow"}
+    assert admin_client.post("/admin/messagetemplate/new/", data={**data, "csrf_token": csrf_token(form)}).status_code == 302
+    listing = page(admin_client, "/admin/messagetemplate/")
+    assert "Reminder evening" in listing and listing.count('class="template-customised"') == 1
+    with app.app_context():
+        assert find_template(db.session, "reminder_evening", "sms", "en") == (None, "See you tomorrow")
