@@ -9,7 +9,7 @@ TemplateProblem, never a 500 in the editor or a reminder retried forever.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from babel.lists import format_list
 from jinja2 import StrictUndefined, Template, TemplateError
 
 from .content.templates import DEFAULT_TEMPLATES, TEMPLATE_KIND
+from .content.tips import SHIPPED_TIPS
 from .sandbox import BoundedSandbox, render_bounded
 
 LANGUAGES = ("en", "fr")
@@ -105,6 +106,8 @@ def session_variables(starts: list[datetime], zone: ZoneInfo, language: str) -> 
 _WHEN = {"en": ("{date} at {times}", ""), "fr": ("{date} à {times}", "le ")}
 
 
+# Every variable a template may use, with English example values: the save check renders a template with them, so a
+# typo is caught whatever the language. The preview shows `sample_variables`, formatted as a real message would be.
 SAMPLE_VARIABLES: dict[str, Any] = {
     "first_name": "Camille",
     "clinic_name": "Clinic",
@@ -119,3 +122,30 @@ SAMPLE_VARIABLES: dict[str, Any] = {
     "manage_url": "https://clinic.example/manage",
     "unsubscribe_url": "https://clinic.example/u/token",
 }
+
+SAMPLE_SESSION_AHEAD = timedelta(days=3)  # the sample session: three days from now, at 16:45 the clinic's time
+SAMPLE_SESSION_TIME = time(16, 45)
+SAMPLE_MAINTENANCE_AHEAD = timedelta(days=30)
+
+
+def sample_session(now: datetime, zone: ZoneInfo) -> datetime:
+    """When the sample patient's session is: a moment relative to now, so the preview reads like a message due soon."""
+    return datetime.combine((now.astimezone(zone) + SAMPLE_SESSION_AHEAD).date(), SAMPLE_SESSION_TIME, zone)
+
+
+def sample_variables(language: str, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    """A sample patient's variables in `language`, formatted by the very functions a real message uses."""
+    from .messages import PROGRESS  # messages composes with this module; the sample borrows its words, at call time
+
+    language = language_of(language)
+    tips = [(category, french if language == "fr" else english) for category, english, french in SHIPPED_TIPS]
+    with_total, _alone = PROGRESS.get(language, PROGRESS["en"])
+    due = (now.astimezone(zone) + SAMPLE_MAINTENANCE_AHEAD).date()
+    return {
+        **SAMPLE_VARIABLES,
+        **session_variables([sample_session(now, zone)], zone, language),
+        "course_progress": with_total.format(n=3, total=6),
+        "tip": next(text for category, text in tips if category != "aftercare"),
+        "aftercare_tips": [text for category, text in tips if category == "aftercare"][:2],
+        "due_date": format_date(due, format="long", locale=language),
+    }
