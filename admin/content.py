@@ -245,21 +245,28 @@ class TemplateView(AdminModelView):
 
 class RuleView(AdminModelView):
     column_list = ("kind", "channel", "offset_minutes", "at_local_time", "enabled")
-    column_labels = {"offset_minutes": "Minutes before the session", "at_local_time": "At local time (HH:MM)"}
-    form_choices = {"channel": [("sms", "SMS"), ("email", "Email")]}
+    column_labels = {
+        "kind": _l("Kind"),
+        "channel": _l("Channel"),
+        "offset_minutes": _l("Minutes before the session"),
+        "at_local_time": _l("At local time (HH:MM)"),
+        "enabled": _l("On"),
+    }
+    form_choices = {"channel": [("sms", _l("SMS")), ("email", _l("Email"))]}
+    column_formatters = {"kind": lambda v, c, m, n: reminder_kind(m.kind), "channel": lambda v, c, m, n: channel(m.channel)}
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         if not model.kind.startswith("reminder_"):
-            raise ValidationError("A session rule's kind starts with reminder_ (e.g. reminder_evening).")
+            raise ValidationError(_("A session rule's kind starts with reminder_ (e.g. reminder_evening)."))
         if model.at_local_time:
             from datetime import time
 
             try:
                 time.fromisoformat(model.at_local_time)
             except ValueError:
-                raise ValidationError("At local time must look like 18:00.") from None
+                raise ValidationError(_("At local time must look like 18:00.")) from None
             if model.offset_minutes % 1440:
-                raise ValidationError("With a local time, the offset must be whole days (1440 = the day before).")
+                raise ValidationError(_("With a local time, the offset must be whole days (1440 = the day before)."))
 
     def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         # Every session ahead is planned again by the next planning run (within 5 minutes).
@@ -271,7 +278,21 @@ class TipView(AdminModelView):
     column_list = ("position", "category", "language", "text", "active")
     column_filters = ("category", "language", "active")
     column_default_sort = ("position", False)
+    column_labels = {
+        "position": _l("Order"),
+        "category": _l("Category"),
+        "language": _l("Language"),
+        "text": _l("Text"),
+        "active": _l("In use"),
+    }
     form_choices = {
-        "category": [(c, c) for c in ("aftercare", "diet", "exercise", "water", "circulation")],
+        "category": [
+            ("aftercare", _l("Aftercare")),
+            ("diet", _l("Diet")),
+            ("exercise", _l("Exercise")),
+            ("water", _l("Water retention")),
+            ("circulation", _l("Circulation")),
+        ],
         "language": LANGUAGES,
     }
+    column_choices = form_choices

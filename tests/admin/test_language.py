@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,8 +15,15 @@ from service.demo import seed_demo
 from service.extensions import db
 from service.models import Appointment, User
 from service.timeutil import utcnow
-from tests.admin.conftest import STAFF, csrf_token, sign_in
+from tests.admin.conftest import STAFF, sign_in
 from tests.conftest import make_settings
+
+
+def csrf_token(html: str) -> str:
+    """The top bar's token (sign-out and language buttons share one form)."""
+    found = re.search(r'type="hidden" value="([^"]+)" name="csrf_token"', html)
+    assert found, "no top-bar form in the page"
+    return found.group(1)
 
 
 def set_language(app, email: str, language: str | None) -> None:
