@@ -37,6 +37,7 @@ class DashboardView(ProtectedIndexView):
 
 
 def init_admin(app: Flask) -> Admin:
+    from .booking import BookingView
     from .content import RuleView, TemplateView, TipView
     from .courses import CourseView
     from .imports import PatientImportView
@@ -56,7 +57,8 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(PatientView(Patient, name="All patients", endpoint="patient", category="Patients"))
     admin.add_view(PatientImportView(name="Import from CSV", endpoint="patient_import", category="Patients"))
-    admin.add_view(AppointmentView(Appointment, name="Sessions", endpoint="appointment"))
+    admin.add_view(AppointmentView(Appointment, name="All sessions", endpoint="appointment", category="Sessions"))
+    admin.add_view(BookingView(name="New session", endpoint="booking", category="Sessions"))
     admin.add_view(CourseView(Course, name="Courses", endpoint="course"))
     admin.add_view(ReminderView(Reminder, name="Outbox", endpoint="reminder"))
     admin.add_view(ReplyView(InboundMessage, name="Replies", endpoint="inboundmessage"))
