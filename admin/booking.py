@@ -279,7 +279,9 @@ class BookingView(ProtectedView):
 
 
 DONE: dict[str, Any] = {
-    AppointmentStatus.CANCELLED: _l("Session cancelled. Its reminders stop; the patient is told if they had been told of it."),
+    AppointmentStatus.CANCELLED: _l(
+        "Session cancelled. Its reminders stop; a patient who was told of the booking gets the cancellation notice."
+    ),
     AppointmentStatus.COMPLETED: _l("Session marked attended."),
     AppointmentStatus.NO_SHOW: _l("Session marked no-show."),
 }
