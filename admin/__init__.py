@@ -38,6 +38,7 @@ class DashboardView(ProtectedIndexView):
 
 
 def init_admin(app: Flask) -> Admin:
+    from .booking import BookingView
     from .content import RuleView, TemplateView, TipView
     from .courses import CourseView
     from .imports import PatientImportView
@@ -48,7 +49,7 @@ def init_admin(app: Flask) -> Admin:
     from .sessions import AppointmentView
 
     # One lazy string per menu group: Flask-Admin groups views by the category object it is given.
-    patients_menu, settings_menu = _l("Patients"), _l("Settings")
+    patients_menu, sessions_menu, settings_menu = _l("Patients"), _l("Sessions"), _l("Settings")
     admin = Admin(
         app,
         name=get_settings(app).clinic_name,
@@ -59,7 +60,8 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(PatientView(Patient, name=_l("All patients"), endpoint="patient", category=patients_menu))
     admin.add_view(PatientImportView(name=_l("Import from CSV"), endpoint="patient_import", category=patients_menu))
-    admin.add_view(AppointmentView(Appointment, name=_l("Sessions"), endpoint="appointment"))
+    admin.add_view(AppointmentView(Appointment, name=_l("All sessions"), endpoint="appointment", category=sessions_menu))
+    admin.add_view(BookingView(name=_l("New session"), endpoint="booking", category=sessions_menu))
     admin.add_view(CourseView(Course, name=_l("Courses"), endpoint="course"))
     admin.add_view(ReminderView(Reminder, name=_l("Outbox"), endpoint="reminder"))
     admin.add_view(ReplyView(InboundMessage, name=_l("Replies"), endpoint="inboundmessage"))

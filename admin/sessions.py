@@ -1,4 +1,9 @@
-"""Sessions: the day's appointments, from booking systems or the front desk, and what staff mark on them."""
+"""Sessions: the day's appointments, from booking systems or the front desk, and what staff do with them.
+
+Cancel, Mark attended and Mark no-show go through the webhooks' own path (`service.panel_bookings`), whatever the
+session's source, so the patient gets the same messages as when their booking system says it. Only the front desk's
+own sessions can be moved here (admin/booking.py): a booking system's next webhook would undo a move of one of its.
+"""
 
 from __future__ import annotations
 
@@ -10,58 +15,62 @@ from sqlalchemy import select
 
 from service.domain.vocabulary import AppointmentStatus
 from service.extensions import db
-from service.i18n import when
+from service.i18n import _, _l, when
 from service.models import Appointment
 from service.timeutil import utcnow
 
-from .patients import replan
-from .security import ProtectedModelView, audit
+from .booking import mark_sessions
+from .security import ConfirmForm, ProtectedModelView
+from .wording import session_status, source
 
 
-def _session_status_action(status: str, label: str) -> Any:
+def _session_status_action(status: str) -> Any:
     def run(self: Any, ids: list[str]) -> None:
-        rows = db.session.execute(select(Appointment).where(Appointment.id.in_([int(i) for i in ids]))).scalars().all()
-        now = utcnow()
-        for appt in rows:
-            if (appt.status == AppointmentStatus.BOOKED) != (status == AppointmentStatus.BOOKED):
-                appt.slot_changed_at = now
-            appt.status = status
-            appt.last_event_at = max(appt.last_event_at or now, now)
-            audit(status, "appointment", appt.id)
-        db.session.flush()
-        replan({a.patient_id for a in rows})
-        db.session.commit()
-        flash(f"{len(rows)} session(s) {label}; their reminders were re-planned.", "success")
+        rows = list(db.session.execute(select(Appointment).where(Appointment.id.in_([int(i) for i in ids]))).scalars().all())
+        if status == AppointmentStatus.CANCELLED:
+            rows = [a for a in rows if a.status != AppointmentStatus.CANCELLED]
+        mark_sessions(rows, status)
+        flash(_("%(count)d session(s) changed; their reminders were re-planned.", count=len(rows)), "success")
 
     return run
 
 
 class AppointmentView(ProtectedModelView):
     column_list = ("starts_at", "patient", "course", "area", "status", "confirmed_at", "source")
-    column_labels = {"starts_at": "Session (local time)", "confirmed_at": "Confirmed by the patient"}
+    column_labels = {
+        "starts_at": _l("Session (patient's time)"),
+        "patient": _l("Patient"),
+        "course": _l("Course"),
+        "area": _l("Area"),
+        "status": _l("Status"),
+        "confirmed_at": _l("Confirmed by the patient"),
+        "source": _l("Booked in"),
+        "duration_minutes": _l("Duration (minutes)"),
+    }
     column_filters = ("status", "starts_at", "area", "source", "confirmed_at")
     column_default_sort = ("starts_at", False)
-    can_create = False  # sessions come from the booking system
-    form_columns = ("status", "area", "duration_minutes")
-    form_choices = {
-        "status": [("booked", "Booked"), ("completed", "Attended"), ("no_show", "No-show"), ("cancelled", "Cancelled")]
-    }
+    column_details_list = ("starts_at", "patient", "course", "area", "duration_minutes", "status", "confirmed_at", "source")
+    # New sessions come from Sessions → New session, changes from Move / Cancel / Mark: all through the webhooks' path.
+    # A deleted session would vanish without the cancellation notice its patient is owed: Cancel instead.
+    can_create = can_edit = can_delete = False
+    list_template = "admin/booking/session_list.html"
+    details_template = "admin/booking/session_details.html"
     column_formatters = {
         "starts_at": lambda v, c, m, n: when(m.starts_at, m.timezone),
         "patient": lambda v, c, m, n: m.patient.full_name,
-        "course": lambda v, c, m, n: f"{m.course.area or 'course'} #{m.course.id}" if m.course else "",
+        "course": lambda v, c, m, n: (m.course.area or _("course")) if m.course else "",
+        "status": lambda v, c, m, n: session_status(m.status, m.starts_at, m.duration_minutes, utcnow()),
+        "source": lambda v, c, m, n: source(m.source),
     }
 
-    action_cancel = action("cancel", "Cancel", "Cancel the selected sessions? Their reminders stop.")(
-        _session_status_action(AppointmentStatus.CANCELLED, "cancelled")
+    action_cancel = action("cancel", _l("Cancel"), _l("Cancel the selected sessions? Their reminders stop."))(
+        _session_status_action(AppointmentStatus.CANCELLED)
     )
-    action_attended = action("attended", "Mark attended")(_session_status_action(AppointmentStatus.COMPLETED, "marked attended"))
-    action_no_show = action("no_show", "Mark no-show")(_session_status_action(AppointmentStatus.NO_SHOW, "marked no-show"))
+    action_attended = action("attended", _l("Mark attended"))(_session_status_action(AppointmentStatus.COMPLETED))
+    action_no_show = action("no_show", _l("Mark no-show"))(_session_status_action(AppointmentStatus.NO_SHOW))
 
-    def on_model_change(self, form: Any, model: Appointment, is_created: bool) -> None:
-        if form.status.data != form.status.object_data:
-            model.slot_changed_at = utcnow()
-
-    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
-        replan({model.patient_id})
-        super().after_model_change(form, model, is_created)
+    def render(self, template: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("confirm_form", ConfirmForm())
+        if "model" in kwargs and isinstance(kwargs["model"], Appointment):
+            kwargs["source_words"] = source(kwargs["model"].source)
+        return super().render(template, **kwargs)

@@ -130,9 +130,7 @@ def _course_for(
     )
     course: Course | None = None
     if given is not None:
-        course = db_session.execute(
-            select(Course).where(Course.source == event.source, Course.external_id == given.external_id)
-        ).scalar_one_or_none()
+        course = _named_course(db_session, event.source, given.external_id, patient.id)
     elif attachment.course_id is not None:
         course = db_session.get(Course, attachment.course_id)
     if course is None:
@@ -152,6 +150,19 @@ def _course_for(
         course.kind = given.kind or course.kind or "initial"
         course.sessions_planned = given.sessions_planned or course.sessions_planned
     return course
+
+
+def _named_course(db_session: DbSession, source: str, external_id: str, patient_id: int) -> Course | None:
+    """The course a booking system names by its own id; the front desk (`panel`) names one of the patient's courses
+    by Recall's id, `recall:<id>`, whoever first named it."""
+    own = external_id.removeprefix("recall:")
+    if source == "panel" and own != external_id and own.isdigit():
+        return db_session.execute(
+            select(Course).where(Course.id == int(own), Course.patient_id == patient_id)
+        ).scalar_one_or_none()
+    return db_session.execute(
+        select(Course).where(Course.source == source, Course.external_id == external_id)
+    ).scalar_one_or_none()
 
 
 def _is_stale(appt: Appointment, event: BookingEvent) -> bool:
