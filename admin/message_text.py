@@ -51,7 +51,7 @@ class Receipt:
 class MessageText:
     kind: str
     channel: str
-    status: str
+    state: str  # the reminder's status, in words
     subject: str | None
     text: str | None
     note: str  # how to read the text: a preview, an emptied body, none written
@@ -95,7 +95,7 @@ def message_text(reminder: Reminder, settings: Settings, now: datetime, receipts
     return MessageText(
         kind=wording.reminder_kind(reminder.kind),
         channel=wording.channel(reminder.channel),
-        status=wording.reminder_status(reminder.status),
+        state=wording.reminder_status(reminder.status),
         subject=subject,
         text=text,
         note=note,
