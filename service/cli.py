@@ -39,6 +39,26 @@ def tick_command(at: str | None) -> None:
     click.echo(report.summary())
 
 
+@reminders.command("preview")
+@click.option("--at", "at", help="What would go out at this ISO 8601 instant (default: now; naive means UTC).")
+@click.option("--phone", help="Only this patient: the number as typed (06 12 34 56 78, +33 6 12 34 56 78, …).")
+@click.option("--patient", "patient_id", type=int, help="Only this patient, by the number in the panel's address.")
+def preview_command(at: str | None, phone: str | None, patient_id: int | None) -> None:
+    """List what a dispatch would send at that moment, with its full text; changes nothing and sends nothing."""
+    from .extensions import db
+    from .preview import describe, preview
+
+    moment = _parse_at(at)
+    settings = get_settings()
+    ids = [p.id for p in _patients_for(phone, None)] if phone else None
+    if patient_id is not None:
+        ids = [i for i in ids if i == patient_id] if ids is not None else [patient_id]
+    try:
+        click.echo(describe(preview(db.session, settings, moment, ids), settings, moment))
+    finally:
+        db.session.rollback()  # nothing was written; nothing is kept
+
+
 @demo.command("seed")
 def seed_command() -> None:
     """Create the demo clinic's patients and sessions (safe to run again)."""

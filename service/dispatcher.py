@@ -52,6 +52,15 @@ class DispatchReport:
             setattr(self, outcome, getattr(self, outcome) + 1)
 
 
+def sms_sent_since(db_session: DbSession, since: datetime) -> int:
+    """What the clinic's daily SMS cap has used: each batch starts its budget from this count."""
+    return int(
+        db_session.execute(
+            select(func.count()).select_from(Reminder).where(Reminder.sent_at >= since, Reminder.channel == Channel.SMS)
+        ).scalar_one()
+    )
+
+
 class Dispatcher:
     """One per process; `run(now)` drains what is due at `now`."""
 
@@ -97,11 +106,7 @@ class Dispatcher:
         return send_one(self.db_session, self.context, reminder_id, now)
 
     def sms_sent_since(self, since: datetime) -> int:
-        return int(
-            self.db_session.execute(
-                select(func.count()).select_from(Reminder).where(Reminder.sent_at >= since, Reminder.channel == Channel.SMS)
-            ).scalar_one()
-        )
+        return sms_sent_since(self.db_session, since)
 
     def concurrency(self) -> int:
         # SQLite has one writer and a send holds it: threads would only queue behind each other.

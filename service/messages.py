@@ -57,11 +57,20 @@ def patient_zone(patient: Patient, settings: Settings) -> ZoneInfo:
     return ZoneInfo(patient.timezone or settings.clinic_timezone)
 
 
+# Production refuses to start without CLINIC_PHONE; elsewhere a message must not read "call  if …".
+MISSING_CLINIC_PHONE = "[CLINIC_PHONE not set]"
+
+
+def clinic_phone(settings: Settings) -> str:
+    """The clinic's number as messages print it, or a marker nobody can miss when it is not configured."""
+    return format_phone(settings.clinic_phone) or MISSING_CLINIC_PHONE
+
+
 def base_variables(patient: Patient, settings: Settings) -> dict[str, Any]:
     return {
         "first_name": patient.first_name,
         "clinic_name": settings.clinic_name,
-        "clinic_phone": format_phone(settings.clinic_phone),
+        "clinic_phone": clinic_phone(settings),
     }
 
 
@@ -80,7 +89,7 @@ def session_ics(appointments: list[Appointment], settings: Settings, now: dateti
         event.add("dtend", appt.starts_at + timedelta(minutes=appt.duration_minutes))
         event.add("summary", f"Appointment at {settings.clinic_name}")
         event.add("location", settings.clinic_name)
-        event.add("description", f"To change it, call {format_phone(settings.clinic_phone)}.")
+        event.add("description", f"To change it, call {clinic_phone(settings)}.")
         event.add("status", "CONFIRMED")
         cal.add_component(event)
     return cal.to_ical()
@@ -141,6 +150,32 @@ def compose(
         ics=ics,
         headers=headers,
     )
+
+
+def named_session_ids(appointment_id: int | None, context: dict[str, Any] | None) -> set[int]:
+    """The sessions a reminder is about: its own and those its planned context names (a day's sessions, a notice)."""
+    named = {int(a) for a, _ in (context or {}).get("appointments", [])}
+    return named | ({appointment_id} if appointment_id else set())
+
+
+def compose_now(
+    db_session: DbSession, reminder: Reminder, settings: Settings, now: datetime, channel: str | None = None
+) -> Composed:
+    """The text `reminder` would have if it were sent at `now`: what the dispatcher composes, nothing written.
+
+    The same `compose` the sending transaction calls, over the same sessions, read without locks; the page, the
+    outbox and `reminders preview` show it for a message still to go out. Raises TemplateProblem as a send would.
+    """
+    with db_session.no_autoflush:  # reading only: whatever the caller holds unflushed stays so
+        ids = named_session_ids(reminder.appointment_id, reminder.context)
+        appointments = (
+            list(db_session.execute(select(Appointment).where(Appointment.id.in_(ids)).order_by(Appointment.starts_at)).scalars())
+            if ids
+            else []
+        )
+        patient = db_session.get(Patient, reminder.patient_id)
+        assert patient is not None  # a reminder's patient is never deleted, only erased
+        return compose(db_session, reminder, patient, appointments, settings, channel or reminder.channel, now)
 
 
 NO_ICS_KINDS = (ReminderKind.AFTERCARE, ReminderKind.AFTERCARE_CHECKIN, ReminderKind.CANCELLATION_NOTICE)

@@ -26,7 +26,7 @@ from .domain.dispatch_rules import Cancel, Decision, Defer, NamedSession, RetryP
 from .domain.frequency import DayLoad, day_bounds, is_capped, rank, wait_for_free_day
 from .domain.vocabulary import AFTERCARE_KINDS, MAINTENANCE_KINDS, WENT_OUT, AppointmentStatus, Channel, ReminderStatus
 from .extensions import DbSession
-from .messages import Composed, compose
+from .messages import Composed, compose, named_session_ids
 from .metrics import count_message, observe_send
 from .models import Appointment, Patient, Reminder, SendAttempt, Suppression
 from .pacing import Pacer, SmsBudget
@@ -104,7 +104,7 @@ def _lock_for_send(db_session: DbSession, worker: str, reminder_id: int, now: da
         if head is None:
             return None
         patient, appointment_id, context = head
-        ids = sorted(_session_ids(appointment_id, context))
+        ids = sorted(named_session_ids(appointment_id, context))
         appointments = (
             list(
                 db_session.execute(
@@ -122,7 +122,7 @@ def _lock_for_send(db_session: DbSession, worker: str, reminder_id: int, now: da
             _LOCK_REMINDER,
             {"reminder_id": reminder_id, "phone": _digest("phone", patient.phone), "email": _digest("email", patient.email)},
         ).one()
-        if reminder.patient_id == patient.id and _session_ids(reminder.appointment_id, reminder.context) <= set(ids):
+        if reminder.patient_id == patient.id and named_session_ids(reminder.appointment_id, reminder.context) <= set(ids):
             break
         db_session.rollback()  # planned rows do not change patient or sessions: never seen, but never sent unlocked
     else:
@@ -133,11 +133,6 @@ def _lock_for_send(db_session: DbSession, worker: str, reminder_id: int, now: da
         channel for channel, flag in ((Channel.SMS, phone_suppressed), (Channel.EMAIL, email_suppressed)) if flag
     )
     return Locked(reminder, patient, appointments, suppressed)
-
-
-def _session_ids(appointment_id: int | None, context: dict[str, Any] | None) -> set[int]:
-    named = {int(a) for a, _ in (context or {}).get("appointments", [])}
-    return named | ({appointment_id} if appointment_id else set())
 
 
 def _digest(kind: str, address: str | None) -> str:
@@ -159,7 +154,12 @@ _LOCK_REMINDER = (
 )
 
 
-def _settle(db_session: DbSession, ctx: SendContext, locked: Locked, *, now: datetime) -> str:
+def decision_for(db_session: DbSession, settings: Settings, budget: SmsBudget, locked: Locked, now: datetime) -> Decision:
+    """What the dispatcher decides for this reminder at `now`: send (by which channel), or why not. Reads only.
+
+    The sending transaction calls it with rows read under lock; `reminders preview` with rows read plainly and a
+    budget of its own (`take` counts only in memory).
+    """
     reminder, patient, appointments = locked.reminder, locked.patient, locked.appointments
     current = {a.id: a for a in appointments}
     named = [
@@ -171,7 +171,7 @@ def _settle(db_session: DbSession, ctx: SendContext, locked: Locked, *, now: dat
         )
         for aid, start in (reminder.context or {}).get("appointments", [])
     ]
-    zone = ZoneInfo(patient.timezone or ctx.settings.clinic_timezone)
+    zone = ZoneInfo(patient.timezone or settings.clinic_timezone)
     decision = decide(
         channel=Channel(reminder.channel),
         expires_at=reminder.expires_at,
@@ -179,15 +179,21 @@ def _settle(db_session: DbSession, ctx: SendContext, locked: Locked, *, now: dat
         reach=reach_of(patient),
         may_fall_back=True,
         zone=zone,
-        window=window_of(ctx.settings),
+        window=window_of(settings),
         now=now,
         allowed_statuses=AFTERCARE_STATUSES if reminder.kind in AFTERCARE_KINDS else SEND_STATUSES,
     )
     if isinstance(decision, Send):
-        decision = _policy(db_session, ctx, locked, decision, zone, now)
-    if isinstance(decision, Send) and decision.channel is Channel.SMS and not ctx.budget.take():
-        log.warning("daily SMS cap of %s reached; reminder %s waits", ctx.settings.sms_daily_cap, reminder.id)
-        decision = Defer(now + CAP_RETRY, f"the daily SMS cap ({ctx.settings.sms_daily_cap}) is reached")
+        decision = _policy(db_session, settings, locked, decision, zone, now)
+    if isinstance(decision, Send) and decision.channel is Channel.SMS and not budget.take():
+        log.warning("daily SMS cap of %s reached; reminder %s waits", settings.sms_daily_cap, reminder.id)
+        decision = Defer(now + CAP_RETRY, f"the daily SMS cap ({settings.sms_daily_cap}) is reached")
+    return decision
+
+
+def _settle(db_session: DbSession, ctx: SendContext, locked: Locked, *, now: datetime) -> str:
+    reminder, patient, appointments = locked.reminder, locked.patient, locked.appointments
+    decision = decision_for(db_session, ctx.settings, ctx.budget, locked, now)
     if isinstance(decision, Cancel):
         lifecycle.cancel(reminder, decision.reason)
         return "cancelled"
@@ -216,7 +222,7 @@ def _settle(db_session: DbSession, ctx: SendContext, locked: Locked, *, now: dat
     return _record(db_session, ctx, reminder, patient, attempt, result, now=now)
 
 
-def _policy(db_session: DbSession, ctx: SendContext, locked: Locked, decision: Send, zone: ZoneInfo, now: datetime) -> Decision:
+def _policy(db_session: DbSession, settings: Settings, locked: Locked, decision: Send, zone: ZoneInfo, now: datetime) -> Decision:
     """Checks that need the rest of the patient's outbox; run under the patient's lock (the suppression was read with
     the reminder, under it too)."""
     reminder, appointments = locked.reminder, locked.appointments
@@ -234,8 +240,8 @@ def _policy(db_session: DbSession, ctx: SendContext, locked: Locked, decision: S
             _day_load(db_session, reminder, zone, now),
             now,
             zone,
-            window_of(ctx.settings),
-            ctx.settings.max_messages_per_day,
+            window_of(settings),
+            settings.max_messages_per_day,
         )
         if wait is not None:
             return Defer(wait, "the patient already has a message today")

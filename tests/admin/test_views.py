@@ -82,7 +82,7 @@ def test_the_patient_page_shows_the_timeline_of_sessions_messages_and_replies(ap
         )
         db.session.commit()
     page = staff.get(f"/admin/patient/details/?id={patient_id}").get_data(as_text=True)
-    assert 'id="timeline"' in page and "Session booked" in page and "reminder 24h by sms: pending" in page
+    assert 'id="timeline"' in page and "Booked" in page and "Reminder, the day before" in page and "Waiting" in page
     assert "Can I come earlier?" in page
 
 
