@@ -63,3 +63,12 @@ def test_the_dashboard_names_kinds_statuses_and_days_in_words(app, client, staff
         db.session.commit()
     french = staff.get("/admin/").get_data(as_text=True)
     assert chart_day(now.date(), "fr") in french  # "sam. 5 déc. 2026"
+
+
+def test_every_panel_page_links_the_favicon_and_the_narrow_screen_stylesheet_and_both_are_served(staff):
+    page = staff.get("/admin/patient/").get_data(as_text=True)
+    for path, mimetype in (("/static/favicon.svg", "image/svg+xml"), ("/static/panel.css", "text/css")):
+        assert f'href="{path}"' in page
+        response = staff.get(path)
+        assert response.status_code == 200 and response.mimetype == mimetype
+    assert "overflow-x: auto" in staff.get("/static/panel.css").get_data(as_text=True)
