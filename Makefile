@@ -43,7 +43,7 @@ screenshots: $(STAMP) chromium
 demo: $(STAMP)
 	$(DEMO_ENV) $(BIN)/flask --app wsgi db upgrade
 	$(DEMO_ENV) $(BIN)/flask --app wsgi demo seed
-	@echo "Recall demo on http://$(HOST):$(PORT)  (health: /healthz, admin: /admin)"
+	@echo "Recall demo on http://$(HOST):$(PORT)/  (sign in with the demo account above; health: /healthz)"
 	$(DEMO_ENV) $(BIN)/flask --app wsgi serve --host $(HOST) --port $(PORT)
 
 # `make bench BASELINE=<rev>` also runs every benchmark against <rev>, alternately with this tree, and prints both side

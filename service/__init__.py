@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -125,6 +125,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
+
+    @app.get("/")
+    def _home() -> ResponseReturnValue:
+        # The front desk types the bare address: the panel, which sends whoever is signed out to the login.
+        return redirect(url_for("admin.index"))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:

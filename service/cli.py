@@ -61,10 +61,22 @@ def preview_command(at: str | None, phone: str | None, patient_id: int | None) -
 
 @demo.command("seed")
 def seed_command() -> None:
-    """Create the demo clinic's patients and sessions (safe to run again)."""
-    from .demo import seed_demo
+    """Create the demo clinic's patients and sessions, and once a panel account (development only; safe to run again)."""
+    from .demo import NotDevelopment, seed_demo, seed_demo_account
 
+    try:
+        account = seed_demo_account(utcnow())  # first: nothing is seeded outside development
+    except NotDevelopment as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(seed_demo(utcnow()))
+    if account.password:
+        click.echo(f"demo account (development only): {account.email}  password: {account.password}")
+        click.echo("  shown this once: only its hash is kept.")
+    else:
+        click.echo(
+            f"demo account: {account.email} (its password was shown when it was created; "
+            f"to set a new one: flask --app wsgi users set-password {account.email})"
+        )
 
 
 @content.command("seed")
@@ -172,6 +184,9 @@ def register_cli(app: Flask) -> None:
             click.echo("scheduler: running in-process")
         from werkzeug.serving import run_simple
 
+        from .logs import quiet_static_assets
+
+        quiet_static_assets()
         run_simple(host, port, real_app, threaded=True, use_reloader=False)
 
 

@@ -6,19 +6,52 @@ event ids, so running it twice changes nothing.
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .content.seed import seed_tips
 from .domain.events import AppointmentInfo, BookingEvent, CourseInfo, EventType, PatientInfo
 from .extensions import db
 from .ingest import apply_booking_event
-from .models import Appointment, Course, WebhookEvent
+from .models import Appointment, Course, User, WebhookEvent
 from .runtime import get_settings
 
 SOURCE = "demo"
+DEMO_EMAIL = "demo@clinique.example"  # .example: a domain that can never reach anyone
+
+
+class NotDevelopment(Exception):
+    """The demo account has a password printed in a terminal: it must never exist outside development."""
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    password: str | None  # only when just created: afterwards only its hash exists
+
+
+def seed_demo_account(now: datetime) -> DemoAccount:
+    """Create the panel's demo admin once, with a random password returned to be shown once; development only."""
+    from admin.auth import create_user
+
+    settings = get_settings()
+    if settings.environment != "development":
+        raise NotDevelopment(
+            f"the demo account is for development only (RECALL_ENV=development); this is RECALL_ENV={settings.environment}. "
+            "Create real accounts with: flask --app wsgi users create EMAIL --role admin"
+        )
+    if db.session.execute(select(User.id).where(func.lower(User.email) == DEMO_EMAIL)).first():
+        return DemoAccount(DEMO_EMAIL, None)
+    password = secrets.token_urlsafe(12)
+    user = create_user(DEMO_EMAIL, password, "admin", now)
+    user.language = settings.clinic_language
+    db.session.commit()
+    return DemoAccount(DEMO_EMAIL, password)
+
 
 PATIENTS = [
     PatientInfo("p-camille", "Camille", "Martin", "+33612345678", "camille@example.test", "Europe/Paris", "fr", True, True),

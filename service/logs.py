@@ -92,6 +92,29 @@ def configure_logging(log_format: str) -> None:
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
+ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
+STATIC_REQUEST_RE = re.compile(r"^[A-Z]+ (?:/admin)?/static/")
+
+
+class QuietStaticAssets(logging.Filter):
+    """The dev server's access lines for stylesheets, scripts and icons drown the ones that matter in the demo's
+    console: drop those that succeeded (2xx, 304); a failing asset and every other request still show."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if len(args) != 3 or not isinstance(args[0], str):  # werkzeug's access line: ('"%s" %s %s', line, code, size)
+            return True
+        request_line, code = ANSI_RE.sub("", args[0]), str(args[1])
+        return not (STATIC_REQUEST_RE.match(request_line) and (code.startswith("2") or code == "304"))
+
+
+def quiet_static_assets() -> QuietStaticAssets:
+    """Install the filter on the werkzeug logger (the `serve` command's); returns it so a caller can remove it."""
+    quiet = QuietStaticAssets()
+    logging.getLogger("werkzeug").addFilter(quiet)
+    return quiet
+
+
 def init_request_ids(app: Flask) -> None:
     """Take the proxy's X-Request-ID when it is sane, else make one; hand it back, and put it on every log line."""
 

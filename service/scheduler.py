@@ -31,26 +31,33 @@ RECOVER_SECONDS = 60
 HOUSEKEEPING_HOUR = 3  # clinic time: the quietest hour
 
 
-def run_job(app: Flask, name: str) -> None:
-    """Run one job in an app context; a failure is logged and the next run tries again."""
+def job_log(job: str) -> logging.Logger:
+    """Each job logs under its own name (`service.jobs.dispatch`), so an operator can tell, and filter, which ran."""
+    return logging.getLogger(f"{jobs.__name__}.{job}")
+
+
+def run_job(app: Flask, name: str, job: str | None = None) -> None:
+    """Run `jobs.<name>` in an app context, logging as `job` (the scheduler's id for it); a failure is logged and the
+    next run tries again."""
     work: Callable[[datetime], Any] = getattr(jobs, name)
+    logger = job_log(job or name)
     with app.app_context():
         try:
             result = work(utcnow())
         except OperationalError as exc:  # the database is away: say so in one line, the next run tries again
             JOB_RUNS.labels(job=name, outcome="database_down").inc()
-            log.warning(
+            logger.warning(
                 "job %s: database unavailable (%s); it runs again at its next time",
-                name,
+                job or name,
                 type(exc.orig).__name__ if exc.orig else type(exc).__name__,
             )
             return
         except Exception:
             JOB_RUNS.labels(job=name, outcome="failed").inc()
-            log.exception("job %s failed; it runs again at its next time", name)
+            logger.exception("job %s failed; it runs again at its next time", job or name)
             return
         JOB_RUNS.labels(job=name, outcome="ok").inc()
-        log.info("job %s: %s", name, result)
+        logger.info("job %s: %s", job or name, result)
 
 
 def _missed(event: JobExecutionEvent) -> None:
@@ -66,23 +73,17 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     scheduler = cls(timezone="UTC", job_defaults=defaults)
     scheduler.add_listener(_missed, EVENT_JOB_MISSED)
     now = utcnow()
-    scheduler.add_job(
-        run_job, "interval", seconds=interval, args=[app, "dispatch_due"], id="dispatch", replace_existing=True, next_run_time=now
-    )
-    scheduler.add_job(
-        run_job, "interval", minutes=PLAN_MINUTES, args=[app, "plan"], id="plan", replace_existing=True, next_run_time=now
-    )
-    scheduler.add_job(
-        run_job, "interval", seconds=RECOVER_SECONDS, args=[app, "recover_leases"], id="recover", replace_existing=True
-    )
-    scheduler.add_job(
-        run_job,
-        "cron",
-        hour=HOUSEKEEPING_HOUR,
-        timezone=settings.clinic_timezone,
-        args=[app, "housekeeping"],
-        id="housekeeping",
-        replace_existing=True,
-        misfire_grace_time=6 * 3600,
-    )
+    # id and name alike: APScheduler's own "Running job" lines then say "dispatch", not a function's repr.
+    for job, work, trigger, options in (
+        ("dispatch", "dispatch_due", "interval", {"seconds": interval, "next_run_time": now}),
+        ("plan", "plan", "interval", {"minutes": PLAN_MINUTES, "next_run_time": now}),
+        ("recover", "recover_leases", "interval", {"seconds": RECOVER_SECONDS}),
+        (
+            "housekeeping",
+            "housekeeping",
+            "cron",
+            {"hour": HOUSEKEEPING_HOUR, "timezone": settings.clinic_timezone, "misfire_grace_time": 6 * 3600},
+        ),
+    ):
+        scheduler.add_job(run_job, trigger, args=[app, work, job], id=job, name=job, replace_existing=True, **options)
     return scheduler

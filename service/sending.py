@@ -215,7 +215,8 @@ def _settle(db_session: DbSession, ctx: SendContext, locked: Locked, *, now: dat
     number = lifecycle.attempt(reminder, decision.channel)
     attempt = SendAttempt(reminder_id=reminder.id, number=number, started_at=now)
     db_session.add(attempt)
-    result = _send(ctx, reminder, patient, composed)
+    zone = ZoneInfo(patient.timezone or ctx.settings.clinic_timezone)
+    result = _send(ctx, reminder, patient, composed, label=_label(reminder, zone, now))
     if decision.channel is Channel.SMS and not result.ok:
         ctx.budget.give_back()
     attempt.finished_at = now
@@ -329,13 +330,18 @@ def _day_load(db_session: DbSession, reminder: Reminder, zone: ZoneInfo, now: da
     return DayLoad(sent_today=sent, more_important_due_today=waiting)
 
 
-def _send(ctx: SendContext, reminder: Reminder, patient: Patient, composed: Composed) -> SendResult:
+def _label(reminder: Reminder, zone: ZoneInfo, now: datetime) -> str:
+    """What a transport's log line may say about the message: its kind and the patient's local time, nothing personal."""
+    return f"{reminder.kind}, {now.astimezone(zone):%Y-%m-%d %H:%M} {zone.key}"
+
+
+def _send(ctx: SendContext, reminder: Reminder, patient: Patient, composed: Composed, *, label: str) -> SendResult:
     channel = Channel(reminder.channel)
     sender_name = ctx.senders.name_of(channel)
     try:
         if channel is Channel.SMS:
             ctx.pacer.wait()
-            return ctx.senders.sms.send_sms(patient.phone or "", composed.text, reminder_id=reminder.id)
+            return ctx.senders.sms.send_sms(patient.phone or "", composed.text, reminder_id=reminder.id, label=label)
         spec = EmailMessageSpec(
             to=patient.email or "",
             subject=composed.subject or "",
@@ -344,7 +350,7 @@ def _send(ctx: SendContext, reminder: Reminder, patient: Patient, composed: Comp
             ics=composed.ics,
             headers=composed.headers,
         )
-        return ctx.senders.email.send_email(spec, reminder_id=reminder.id)
+        return ctx.senders.email.send_email(spec, reminder_id=reminder.id, label=label)
     except Exception as exc:  # a bug in a channel must not lose the reminder
         log.exception("channel %s raised", channel)
         return SendResult(

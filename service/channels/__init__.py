@@ -36,15 +36,18 @@ class EmailMessageSpec:
 
 
 class SmsSender(Protocol):
+    """`label` says what the message is for an operator's log ("reminder_24h, 2026-12-01 10:00 Europe/Paris"):
+    never a name, number or address. Providers may ignore it."""
+
     name: str
 
-    def send_sms(self, to: str, body: str, *, reminder_id: int | None) -> SendResult: ...
+    def send_sms(self, to: str, body: str, *, reminder_id: int | None, label: str | None = None) -> SendResult: ...
 
 
 class EmailSender(Protocol):
     name: str
 
-    def send_email(self, message: EmailMessageSpec, *, reminder_id: int | None) -> SendResult: ...
+    def send_email(self, message: EmailMessageSpec, *, reminder_id: int | None, label: str | None = None) -> SendResult: ...
 
 
 @dataclass(frozen=True)

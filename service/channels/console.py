@@ -43,14 +43,25 @@ class ConsoleTransport:
             self.sent.append(ConsoleRecord(channel, to, body, subject, reminder_id, message_id))
         return SendResult(ok=True, provider="console", provider_message_id=message_id)
 
-    def send_sms(self, to: str, body: str, *, reminder_id: int | None) -> SendResult:
+    def send_sms(self, to: str, body: str, *, reminder_id: int | None, label: str | None = None) -> SendResult:
         result = self._record("sms", to, body, None, reminder_id)
         log.info(
-            "console sms %s to %s (reminder %s, %d chars)", result.provider_message_id, mask_phone(to), reminder_id, len(body)
+            "console sms %s to %s%s (reminder %s, %d chars)",
+            result.provider_message_id,
+            mask_phone(to),
+            f": {label}" if label else "",
+            reminder_id,
+            len(body),
         )
         return result
 
-    def send_email(self, message: EmailMessageSpec, *, reminder_id: int | None) -> SendResult:
+    def send_email(self, message: EmailMessageSpec, *, reminder_id: int | None, label: str | None = None) -> SendResult:
         result = self._record("email", message.to, message.text, message.subject, reminder_id)
-        log.info("console email %s to %s (reminder %s)", result.provider_message_id, mask_email(message.to), reminder_id)
+        log.info(
+            "console email %s to %s%s (reminder %s)",
+            result.provider_message_id,
+            mask_email(message.to),
+            f": {label}" if label else "",
+            reminder_id,
+        )
         return result

@@ -57,7 +57,7 @@ class SmtpEmailSender:
         self._starttls = starttls
         self._timeout = timeout_seconds
 
-    def send_email(self, message: EmailMessageSpec, *, reminder_id: int | None) -> SendResult:
+    def send_email(self, message: EmailMessageSpec, *, reminder_id: int | None, label: str | None = None) -> SendResult:
         domain = self._from.rpartition("@")[2].strip(">") or "recall.local"
         message_id = make_msgid(idstring=f"reminder-{reminder_id}", domain=domain)
         try:

@@ -87,7 +87,7 @@ class TwilioSmsSender:
             return None
         return f"{self._callback_base}/webhooks/twilio/status?reminder={reminder_id}"
 
-    def send_sms(self, to: str, body: str, *, reminder_id: int | None) -> SendResult:
+    def send_sms(self, to: str, body: str, *, reminder_id: int | None, label: str | None = None) -> SendResult:
         kwargs: dict[str, object] = {"to": to, "body": body}
         if self._service:
             kwargs["messaging_service_sid"] = self._service

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from service.extensions import db
 from service.models import Appointment, AuditEvent, InboundMessage, MessageTemplate, Patient, Reminder
 from tests.admin.conftest import csrf_token
+from tests.admin.test_dashboard import chart_day
 from tests.helpers import booking, paris, post_booking
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -235,8 +236,8 @@ def test_the_dashboard_counts_messages_per_local_day(app, client, staff):
         rows[2].status = "failed"
         db.session.commit()
     page = staff.get("/admin/").get_data(as_text=True)
-    assert f"{now.date().isoformat()}: 2 sent" in page and f"{now.date().isoformat()}: 1 delivered" in page
-    assert f"{now.date().isoformat()}: 1 failed" in page
+    assert f"{chart_day(now.date())}: 2 sent" in page and f"{chart_day(now.date())}: 1 delivered" in page
+    assert f"{chart_day(now.date())}: 1 failed" in page
 
 
 def test_the_dashboard_chart_keeps_settled_days_and_counts_recent_ones_live(app, client, staff):
@@ -257,11 +258,12 @@ def test_the_dashboard_chart_keeps_settled_days_and_counts_recent_ones_live(app,
         assert housekeeping(datetime.now(PARIS))["days_counted"] == 0  # counted once
 
     page = staff.get("/admin/").get_data(as_text=True)
-    assert f"{old_day.date().isoformat()}: 2 sent" in page and f"{old_day.date().isoformat()}: 1 delivered" in page
-    assert f"{recent_day.date().isoformat()}: 1 sent" in page
+    old, recent = chart_day(old_day.astimezone(PARIS).date()), chart_day(recent_day.astimezone(PARIS).date())
+    assert f"{old}: 2 sent" in page and f"{old}: 1 delivered" in page
+    assert f"{recent}: 1 sent" in page
 
     with app.app_context():  # a receipt arrives late for yesterday's message: the chart shows it at once
         late = db.session.execute(select(Reminder).where(Reminder.sent_at == recent_day)).scalar_one()
         late.status, late.provider_status = "delivered", "delivered"
         db.session.commit()
-    assert f"{recent_day.date().isoformat()}: 1 delivered" in staff.get("/admin/").get_data(as_text=True)
+    assert f"{recent}: 1 delivered" in staff.get("/admin/").get_data(as_text=True)

@@ -164,7 +164,7 @@ def test_the_demo_server_answers_health_with_the_scheduler_running(tmp_path):
             # The jobs run at start in the scheduler's thread: wait for them to report (slow machines take a moment).
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and not all(
-                line in log_path.read_text() for line in ("job dispatch_due: DispatchReport(", "job plan: PlanResult(")
+                line in log_path.read_text() for line in ("job dispatch: DispatchReport(", "job plan: PlanResult(")
             ):
                 time.sleep(0.3)
         finally:
@@ -172,4 +172,4 @@ def test_the_demo_server_answers_health_with_the_scheduler_running(tmp_path):
             proc.wait(timeout=10)
     output = log_path.read_text()
     assert "scheduler: running in-process" in output
-    assert "job dispatch_due: DispatchReport(" in output and "job plan: PlanResult(" in output
+    assert "job dispatch: DispatchReport(" in output and "job plan: PlanResult(" in output

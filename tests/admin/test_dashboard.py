@@ -1,0 +1,74 @@
+"""The dashboard reads as the front desk speaks: one heading, words for kinds and statuses, days in the reader's
+format, and an empty chart that says why it is empty."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton
+from sqlalchemy import select
+
+from service.extensions import db
+from service.models import Appointment, Reminder, User
+from service.timeutil import utcnow
+from tests.admin.conftest import STAFF
+from tests.helpers import booking, paris, post_booking
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def chart_day(value: date, language: str = "en") -> str:
+    """A day as the chart's tooltips name it: "Sat, Dec 5, 2026", "sam. 5 déc. 2026"."""
+    return format_skeleton("yMMMEd", value, locale=language)
+
+
+def test_an_empty_chart_says_no_message_has_gone_out_yet(app, client, staff):
+    page = staff.get("/admin/").get_data(as_text=True)
+    assert "No messages have gone out yet." in page and "<svg" not in page
+    post_booking(client, booking(paris(5)))
+    with app.app_context():
+        first = db.session.execute(select(Reminder).order_by(Reminder.id)).scalars().first()
+        first.status, first.sent_at = "sent", utcnow()
+        db.session.commit()
+    page = staff.get("/admin/").get_data(as_text=True)
+    assert "No messages have gone out yet." not in page and "<svg" in page
+
+
+def test_the_dashboard_has_one_heading(staff):
+    page = staff.get("/admin/").get_data(as_text=True)
+    assert page.count("<h1") == 1 and "Today at Clinique Lumière</h1>" in page
+    assert '<h4 class="mb-4">' not in page  # Flask-Admin's own title ("Dashboard") is not shown as well
+
+
+def test_the_dashboard_names_kinds_statuses_and_days_in_words(app, client, staff):
+    post_booking(client, booking(paris(1)))
+    now = datetime.now(PARIS)
+    with app.app_context():
+        db.session.execute(select(Appointment)).scalar_one().status = "no_show"
+        reminders = db.session.execute(select(Reminder).order_by(Reminder.id)).scalars().all()
+        soon = next(r for r in reminders if r.kind == "reminder_24h")
+        soon.status, soon.next_attempt_at = "pending", utcnow() + timedelta(minutes=10)
+        gone = next(r for r in reminders if r is not soon)
+        gone.status, gone.sent_at = "sent", utcnow()
+        db.session.commit()
+    page = staff.get("/admin/").get_data(as_text=True)
+    assert "Reminder, the day before" in page and "reminder 24h" not in page
+    assert "No-show" in page and "no-show" not in page
+    assert f"{chart_day(now.date())}: 1 sent" in page and now.date().isoformat() not in page
+    assert "1 session" in page and "1 sessions" not in page
+
+    with app.app_context():
+        db.session.execute(select(User).where(User.email == STAFF[0])).scalar_one().language = "fr"
+        db.session.commit()
+    french = staff.get("/admin/").get_data(as_text=True)
+    assert chart_day(now.date(), "fr") in french  # "sam. 5 déc. 2026"
+
+
+def test_every_panel_page_links_the_favicon_and_the_narrow_screen_stylesheet_and_both_are_served(staff):
+    page = staff.get("/admin/patient/").get_data(as_text=True)
+    for path, mimetype in (("/static/favicon.svg", "image/svg+xml"), ("/static/panel.css", "text/css")):
+        assert f'href="{path}"' in page
+        response = staff.get(path)
+        assert response.status_code == 200 and response.mimetype == mimetype
+    assert "overflow-x: auto" in staff.get("/static/panel.css").get_data(as_text=True)
