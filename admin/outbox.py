@@ -152,6 +152,7 @@ class ReminderView(ProtectedModelView):
         "channel": lambda v, c, m, n: wording.channel(m.channel),
     } | {
         "status": lambda v, c, m, n: wording.reminder_status(m.status),
+        "status_reason": lambda v, c, m, n: wording.reason(m.status_reason),
         "provider_status": lambda v, c, m, n: receipt_status(m.provider_status),
     }
     column_formatters_export = {

@@ -49,7 +49,7 @@ def patient_timeline(patient: Patient, settings: Settings, now: datetime | None 
     receipts = receipts_for((r.id for r in reminders), zone)
     for r in reminders:
         shown = message_text(r, settings, now, receipts[r.id])
-        entries.append(entry(r.sent_at or r.next_attempt_at, "message", shown.kind, r.status_reason or "", shown))
+        entries.append(entry(r.sent_at or r.next_attempt_at, "message", shown.kind, wording.reason(r.status_reason), shown))
     for m in db.session.execute(select(InboundMessage).where(InboundMessage.patient_id == patient.id)).scalars():
         entries.append(entry(m.received_at, "reply", _("Reply"), m.body or ""))
     return sorted(entries, key=lambda e: e.at, reverse=True)

@@ -7,6 +7,7 @@ progress and the aftercare messages count it (`service.domain.courses.attended`)
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from service.domain.courses import CourseSession, attended
@@ -114,3 +115,66 @@ def consent_source(value: str | None) -> str:
     if how == "email":
         return str(_l("The patient, by email"))
     return value
+
+
+# Why a message was held, skipped or cancelled, as the planner and the dispatcher write it (English, in the row) and
+# as the reader should read it. A reason not listed (a provider's error text) is shown as written.
+_SESSION_STATE = {
+    "cancelled": SESSION_STATUS[AppointmentStatus.CANCELLED],
+    "completed": SESSION_STATUS[AppointmentStatus.COMPLETED],
+    "no-show": SESSION_STATUS[AppointmentStatus.NO_SHOW],
+    "booked": SESSION_STATUS[AppointmentStatus.BOOKED],
+}
+_REASONS: list[tuple[re.Pattern[str], object]] = [
+    (re.compile(r"^the session was moved\b.*"), _l("the session was moved")),
+    (re.compile(r"^the session (?:is|was) cancelled$"), _l("the session is cancelled")),
+    (re.compile(r"^the session is (?P<state>[a-z-]+)$"), _l("the session is marked “%(state)s”")),
+    (re.compile(r"^the session no longer exists$"), _l("the session no longer exists")),
+    (
+        re.compile(r"^a session is booked, or a newer course has started$"),
+        _l("a session is booked, or a newer course has started"),
+    ),
+    (re.compile(r"^a session is booked$"), _l("a session is booked")),
+    (re.compile(r"^the course is over$"), _l("the course is over")),
+    (
+        re.compile(r"^another session was booked with it.*"),
+        _l("another session was booked with it: one confirmation names them all"),
+    ),
+    (re.compile(r"^the day's sessions changed.*"), _l("the day's sessions changed: one reminder names them all")),
+    (re.compile(r"^the rules or the patient's details changed$"), _l("the rules or the patient's details changed")),
+    (
+        re.compile(r"^(?:quiet hours .*)?too late to be useful$|^.* until it was too late to be useful$"),
+        _l("too late to be useful"),
+    ),
+    (re.compile(r"^quiet hours last until it is too late to be useful$"), _l("too late to be useful")),
+    (re.compile(r"^quiet hours in the patient's time zone$"), _l("waiting for the allowed hours in the patient's time zone")),
+    (
+        re.compile(r"^no consent to send by (?P<channel>sms|email)( or the other channel)?$"),
+        _l("the patient has not agreed to %(channel)s"),
+    ),
+    (re.compile(r"^the patient already has a message today$"), _l("the patient already has a message today")),
+    (re.compile(r"^the daily SMS cap \((?P<cap>\d+)\) is reached$"), _l("the daily SMS limit (%(cap)s) is reached")),
+    (
+        re.compile(r"^this number or address belonged to an erased patient.*"),
+        _l("this number or address belonged to an erased patient"),
+    ),
+]
+
+
+def reason(text: str | None) -> str:
+    """A stored reason in the reader's words ("unwanted: the session was moved" -> "la séance a été déplacée")."""
+    if not text:
+        return ""
+    core = text
+    for prefix in ("unwanted: ", "deferred: "):
+        core = core.removeprefix(prefix)
+    for pattern, words in _REASONS:
+        found = pattern.match(core)
+        if found:
+            values = found.groupdict()
+            if "state" in values:
+                values["state"] = str(_SESSION_STATE.get(values["state"], values["state"]))
+            if "channel" in values:
+                values["channel"] = channel(values["channel"])
+            return str(words) % values if values else str(words)
+    return text

@@ -19,6 +19,7 @@ from flask_login import current_user
 from .contacts import display_phone
 from .runtime import get_settings
 from .settings import PANEL_LANGUAGES
+from .timeutil import utcnow
 
 _ = gettext
 _l = lazy_gettext
@@ -48,6 +49,7 @@ def init_i18n(app: Flask) -> None:
             "when": when,
             "day": day,
             "clock": clock,
+            "soon": soon,
             "phone_display": phone_display,
             "yes_no": yes_no,
             "panel_language": reader_language,
@@ -75,6 +77,16 @@ def clock(moment: datetime | None, zone_name: str | None = None) -> str:
     if moment is None:
         return ""
     return format_time(moment, "short", tzinfo=_zone(zone_name), locale=_locale()).replace("\u202f", " ")
+
+
+def soon(moment: datetime | None, zone_name: str | None = None) -> str:
+    """The time alone for a moment later today in the zone, the whole date otherwise: a list of what is about to
+    happen must not show a message that is days late as if it were due at that hour today."""
+    if moment is None:
+        return ""
+    zone = _zone(zone_name)
+    today = utcnow().astimezone(zone).date()
+    return clock(moment, zone_name) if moment.astimezone(zone).date() == today else when(moment, zone_name)
 
 
 def day(value: date | datetime | None, zone_name: str | None = None) -> str:

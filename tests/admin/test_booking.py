@@ -283,3 +283,12 @@ def test_a_time_typed_for_a_patient_abroad_is_read_in_their_zone(app, staff):
     appt = the_session(app)
     expected = datetime(local_day.year, local_day.month, local_day.day, 9, 0, tzinfo=ZoneInfo("Europe/London"))
     assert (appt.starts_at, appt.timezone, appt.duration_minutes) == (expected.astimezone(UTC), "Europe/London", 20)
+
+
+def test_the_patient_page_books_a_session_for_that_patient(app, staff):
+    patient_id = add_patient(app, "Léa", "Bernard", "+33611111111")
+    page = staff.get(f"/admin/patient/details/?id={patient_id}").get_data(as_text=True)
+    link = re.search(r'id="book-for-patient" href="([^"]+)"', page)
+    assert link, "no New session button on the patient's page"
+    form = staff.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "Léa Bernard" in form and 'name="first_name"' not in form  # booking for her, not for a new patient

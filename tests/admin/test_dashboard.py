@@ -72,3 +72,27 @@ def test_every_panel_page_links_the_favicon_and_the_narrow_screen_stylesheet_and
         response = staff.get(path)
         assert response.status_code == 200 and response.mimetype == mimetype
     assert "overflow-x: auto" in staff.get("/static/panel.css").get_data(as_text=True)
+
+
+def test_the_next_hours_list_gives_a_late_message_its_date_not_just_an_hour(app, client):
+    import time_machine
+    from babel.dates import format_time
+
+    from tests.admin.conftest import sign_in
+    from tests.helpers import local_day
+
+    with time_machine.travel(local_day(PARIS, 1, 10, 0), tick=False):  # 10:00: "in ten minutes" is still today
+        assert sign_in(client, *STAFF).status_code == 302
+        post_booking(client, booking(paris(4)))
+        now = utcnow()
+        with app.app_context():
+            reminders = db.session.execute(select(Reminder).order_by(Reminder.id)).scalars().all()
+            on_time, late = reminders[0], reminders[1]
+            on_time.status, on_time.next_attempt_at = "pending", now + timedelta(minutes=10)
+            late.status, late.next_attempt_at = "pending", now - timedelta(days=2)
+            db.session.commit()
+        row = {r.split("</td>")[0]: r for r in client.get("/admin/").get_data(as_text=True).split("<tr><td>")}
+    hour = format_time(now + timedelta(minutes=10), "short", tzinfo=PARIS, locale="en").replace("\u202f", " ")
+    two_days_ago = format_skeleton("yMMMEd", now - timedelta(days=2), tzinfo=PARIS, locale="en")
+    assert hour in row  # later today: the hour is enough
+    assert any(cell.startswith(two_days_ago) for cell in row)  # two days late: the date says so

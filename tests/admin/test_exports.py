@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import time_machine
 from sqlalchemy import select
@@ -14,7 +14,8 @@ from service.csvsafe import safe_cell
 from service.extensions import db
 from service.models import Patient, User
 from service.timeutil import utcnow
-from tests.admin.conftest import STAFF
+from tests.admin.conftest import STAFF, sign_in
+from tests.helpers import PARIS, local_day
 
 BOM = "\ufeff".encode()
 
@@ -91,11 +92,14 @@ def test_a_french_reader_gets_semicolons_and_an_english_one_commas(app, staff):
     header = french.splitlines()[0]
     assert header.count(";") >= 2 and "," not in header  # a French Excel splits columns on ";"
     (row,) = exported_rows(staff, delimiter=";")
-    assert row["Last Name"] == "Moreau, née Petit" and row["First Name"] == "Inès"
+    assert row["Nom"] == "Moreau, née Petit" and row["Prénom"] == "Inès"  # the reader's own column names
 
 
-def test_the_file_is_named_with_the_clinics_local_time_not_utc(app, staff):
+def test_the_file_is_named_with_the_clinics_local_time_not_utc(app, client):
     add_patient(app)
-    with time_machine.travel(datetime(2026, 12, 5, 15, 45, 30, tzinfo=UTC), tick=False):  # 16:45 in Paris
-        response = staff.get("/admin/patient/export/csv/")
-    assert response.headers["Content-Disposition"] == "attachment;filename=patients-2026-12-05-1645.csv"
+    moment = local_day(PARIS, 0, 16, 45) + timedelta(seconds=30)  # today 16:45 in Paris: 15:45 or 14:45 UTC
+    with time_machine.travel(moment, tick=False):  # signed in at that moment too: a session lasts 8 hours
+        assert sign_in(client, *STAFF).status_code == 302
+        response = client.get("/admin/patient/export/csv/")
+    name = f"patients-{moment.astimezone(PARIS):%Y-%m-%d}-1645.csv"
+    assert response.headers["Content-Disposition"] == f"attachment;filename={name}"

@@ -87,12 +87,13 @@ def page(live_server: str) -> Iterator[Any]:
         browser.close()
 
 
-def shoot(page: Any, name: str, tmp_path: Path) -> None:
+def shoot(page: Any, name: str, tmp_path: Path, *, publish: bool = True) -> None:
+    """A full-page screenshot; with RECALL_SCREENSHOTS_DIR set, published there (the README's are the French ones)."""
     target = tmp_path / name
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 10_000  # a real picture, not an empty page
     folder = os.environ.get("RECALL_SCREENSHOTS_DIR")
-    if folder:
+    if folder and publish:
         Path(folder).mkdir(parents=True, exist_ok=True)
         shutil.copy(target, Path(folder) / name)
 
@@ -117,7 +118,7 @@ def test_sign_in_create_a_patient_and_edit_a_template_with_live_preview(page, tm
     page.goto("/admin/")
     assert page.locator("text=Today at Clinique Lumière").is_visible()
     no_csp_violation(page)
-    shoot(page, "dashboard.png", tmp_path)
+    shoot(page, "dashboard.png", tmp_path, publish=False)
 
     page.goto("/admin/patient/new/")
     page.fill("#first_name", "Jeanne")
@@ -133,7 +134,7 @@ def test_sign_in_create_a_patient_and_edit_a_template_with_live_preview(page, tm
     page.wait_for_selector("#timeline")
     assert page.locator("#timeline").inner_text().strip()
     no_csp_violation(page)
-    shoot(page, "patient.png", tmp_path)
+    shoot(page, "patient.png", tmp_path, publish=False)
 
     page.goto("/admin/messagetemplate/new/")
     preview, meta, error = page.locator("#preview"), page.locator("#preview-meta"), page.locator("#preview-error")
@@ -148,7 +149,7 @@ def test_sign_in_create_a_patient_and_edit_a_template_with_live_preview(page, tm
     expect(error).to_have_text("")
     expect(preview).to_contain_text("see you at")
     no_csp_violation(page)
-    shoot(page, "template-editor.png", tmp_path)
+    shoot(page, "template-editor.png", tmp_path, publish=False)
 
 
 def test_filters_confirm_prompts_and_action_menus_work_under_the_csp(page):
