@@ -61,6 +61,7 @@ CHANNEL = {Channel.SMS: _l("SMS"), Channel.EMAIL: _l("Email")}
 
 SOURCE = {
     "panel": _l("Front desk"),
+    "demo": _l("Demo data"),
     "generic": _l("Booking system"),
     "calcom": "Cal.com",
     "calendly": "Calendly",
