@@ -25,10 +25,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .domain.vocabulary import AppointmentStatus, Channel, ReminderStatus
+from .domain.vocabulary import AppointmentStatus, Channel, OutboundStatus, ReminderStatus, TodoKind
 from .extensions import Model
 from .timeutil import UTCDateTime, utcnow
 
@@ -154,6 +155,11 @@ class Appointment(Model):
     # A reschedule that came as a new booking: the appointment this one replaces, and on the old one, its successor.
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id", ondelete="SET NULL"))
     replaced_by_external_id: Mapped[str | None] = mapped_column(String(255))
+    # The patient's personal link (/r/<token>): only the token's SHA-256 is kept (service/links.py).
+    manage_token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Where the booking system lets the patient cancel or pick another time itself (Calendly's, Cal.com's, Acuity's).
+    cancel_url: Mapped[str | None] = mapped_column(String(500))
+    reschedule_url: Mapped[str | None] = mapped_column(String(500))
     # Set when something changed that the planner has not yet turned into reminders.
     needs_planning: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -257,6 +263,8 @@ class ReminderRule(Model):
     # "HH:MM": a calendar rule, offset_minutes // 1440 days before at this local time ("the day before at 10:00").
     at_local_time: Mapped[str | None] = mapped_column(String(5))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When on, this rule's reminders are skipped for a session the patient has confirmed (SMS OUI, or their page).
+    skip_when_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     def __repr__(self) -> str:
         return f"<ReminderRule {self.kind}/{self.channel} -{self.offset_minutes}min>"
@@ -431,3 +439,50 @@ class Suppression(Model):
     kind: Mapped[str] = mapped_column(String(8))  # phone | email
     reason: Mapped[str] = mapped_column(String(32), default="erased")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OutboundEvent(Model):
+    """An event for the clinic's booking system: a row before it is a request (service/outbound.py), delivered by
+    service/outbound_delivery.py with the same webhook-id on every attempt, in order per appointment."""
+
+    __tablename__ = "outbound_event"
+    __table_args__ = (CheckConstraint(_in("status", tuple(str(s) for s in OutboundStatus)), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(String(64), unique=True)  # msg_<random>: the receiver's idempotency key
+    type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=OutboundStatus.PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<OutboundEvent {self.id} {self.type} {self.status}>"
+
+
+class TodoItem(Model):
+    """Something the front desk must do (service/todo.py); "done" records who did it."""
+
+    __tablename__ = "todo_item"
+    __table_args__ = (CheckConstraint(_in("kind", tuple(str(k) for k in TodoKind)), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # One item per cause: "reply:<id>", "no_show:<appointment id>"…, so a repeated event adds nothing.
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id", ondelete="SET NULL"))
+    detail: Mapped[str | None] = mapped_column(Text)  # what is asked, in the patient's words or Recall's
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    done_by: Mapped[str | None] = mapped_column(String(254))
+
+    patient: Mapped[Patient | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<TodoItem {self.id} {self.kind}>"

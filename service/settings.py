@@ -120,6 +120,13 @@ class Settings:
     clinic_region: str = "FR"
     clinic_language: str = ""  # empty: the language of CLINIC_REGION when Recall speaks it (FR: fr), else en
     public_base_url: str | None = None
+    clinic_address: str = ""  # shown on the patient's page
+    booking_url: str | None = None  # the clinic's own booking page, for messages about no particular session
+    self_cancel_hours: int = 24  # a patient may cancel from their page until this many hours before the start
+    calcom_app_url: str = "https://app.cal.com"  # where Cal.com's own cancel and reschedule pages live
+    outbound_webhook_url: str | None = None  # where Recall posts events for the booking system (docs/webhooks.md)
+    outbound_webhook_secret: str | None = field(default=None, repr=False)  # whsec_…: Standard Webhooks signing key
+    staff_digest_email: str | None = None  # the front desk's daily to-do email, 08:00 clinic time
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = field(default=None, repr=False)
     twilio_from_number: str | None = None
@@ -250,6 +257,16 @@ class Settings:
         if service_sid and not service_sid.startswith("MG"):
             raise ConfigError("TWILIO_MESSAGING_SERVICE_SID must start with MG")
 
+        outbound_url = url("OUTBOUND_WEBHOOK_URL")
+        outbound_secret = optional("OUTBOUND_WEBHOOK_SECRET")
+        if outbound_url and not outbound_secret:
+            raise ConfigError("OUTBOUND_WEBHOOK_SECRET is required when OUTBOUND_WEBHOOK_URL is set (a whsec_… key)")
+        if outbound_secret and not outbound_secret.startswith("whsec_"):
+            raise ConfigError("OUTBOUND_WEBHOOK_SECRET must be a Standard Webhooks key starting with whsec_")
+        digest_email = optional("STAFF_DIGEST_EMAIL")
+        if digest_email and "@" not in digest_email:
+            raise ConfigError(f"STAFF_DIGEST_EMAIL must be an email address, got {digest_email!r}")
+
         smtp_host = optional("SMTP_HOST")
         mail_from = optional("MAIL_FROM")
         if smtp_host and not mail_from:
@@ -265,6 +282,13 @@ class Settings:
             clinic_region=clinic_region,
             clinic_language=clinic_language,
             public_base_url=url("PUBLIC_BASE_URL"),
+            clinic_address=text("CLINIC_ADDRESS"),
+            booking_url=url("BOOKING_URL"),
+            self_cancel_hours=whole("SELF_CANCEL_HOURS", minimum=0),
+            calcom_app_url=_url("CALCOM_APP_URL", get("CALCOM_APP_URL")) or default["calcom_app_url"],
+            outbound_webhook_url=outbound_url,
+            outbound_webhook_secret=outbound_secret,
+            staff_digest_email=digest_email,
             twilio_account_sid=sid,
             twilio_auth_token=token,
             twilio_from_number=from_number,

@@ -61,3 +61,30 @@ class ReminderKind(StrEnum):
 NOTICE_KINDS = (ReminderKind.CONFIRMATION, ReminderKind.CHANGE_NOTICE, ReminderKind.CANCELLATION_NOTICE)
 AFTERCARE_KINDS = (ReminderKind.AFTERCARE, ReminderKind.AFTERCARE_CHECKIN)
 MAINTENANCE_KINDS = (ReminderKind.MAINTENANCE_EARLY, ReminderKind.MAINTENANCE_DUE, ReminderKind.MAINTENANCE_OVERDUE)
+
+
+class OutboundEventType(StrEnum):
+    """What Recall tells the clinic's booking system (OUTBOUND_WEBHOOK_URL); the names are a contract, never rename."""
+
+    APPOINTMENT_CONFIRMED = "appointment.confirmed"
+    APPOINTMENT_CANCELLED_BY_PATIENT = "appointment.cancelled_by_patient"
+    APPOINTMENT_RESCHEDULE_REQUESTED = "appointment.reschedule_requested"
+    PATIENT_SMS_OPTED_OUT = "patient.sms_opted_out"
+    PATIENT_SMS_OPTED_IN = "patient.sms_opted_in"
+    MESSAGE_FAILED = "message.failed"
+
+
+class OutboundStatus(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    DELIVERED = "delivered"  # the receiver answered 2xx
+    FAILED = "failed"  # a final answer (4xx but 429), or 24 hours of retries spent
+
+
+class TodoKind(StrEnum):
+    """What the front desk must look at; each item names who, when and what."""
+
+    RESCHEDULE_REQUEST = "reschedule_request"
+    LATE_CANCELLATION = "late_cancellation"  # a patient cancelled less than 48 h ahead
+    REPLY = "reply"  # a free-text SMS reply not yet handled
+    SEND_FAILURE = "send_failure"  # a permanent failure: check the patient's number or address
+    NO_SHOW = "no_show"

@@ -39,6 +39,13 @@ class Elsewhere(Settings):
     clinic_region: str = "US"
     clinic_language: str = "en"
     public_base_url: str | None = "https://elsewhere.example"
+    clinic_address: str = "1 Main Street, Springfield"
+    booking_url: str | None = "https://elsewhere.example/book"
+    self_cancel_hours: int = 12
+    calcom_app_url: str = "https://cal.elsewhere.example"
+    outbound_webhook_url: str | None = "https://booking.elsewhere.example/recall"
+    outbound_webhook_secret: str | None = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    staff_digest_email: str | None = "desk@elsewhere.example"
     twilio_account_sid: str | None = "AC0123"
     twilio_auth_token: str | None = "token"
     twilio_from_number: str | None = "+15005550006"
@@ -93,6 +100,9 @@ def test_from_env_reads_each_default_from_its_field_not_from_a_copy(tmp_path: Pa
         ("CLINIC_TIMEZONE", "Paris", "CLINIC_TIMEZONE must be an IANA time zone like Europe/Paris, got 'Paris'"),
         ("CLINIC_REGION", "XX", "CLINIC_REGION must be a two-letter country code like FR, got 'XX'"),
         ("CLINIC_LANGUAGE", "de", "CLINIC_LANGUAGE must be one of fr, en, got 'de'"),
+        ("OUTBOUND_WEBHOOK_SECRET", "s3cret", "OUTBOUND_WEBHOOK_SECRET must be a Standard Webhooks key starting with whsec_"),
+        ("STAFF_DIGEST_EMAIL", "desk", "STAFF_DIGEST_EMAIL must be an email address, got 'desk'"),
+        ("SELF_CANCEL_HOURS", "-1", "SELF_CANCEL_HOURS must be at least 0, got '-1'"),
         ("TWILIO_TIMEOUT_SECONDS", "x", "TWILIO_TIMEOUT_SECONDS must be a number, got 'x'"),
         ("SMTP_PORT", "0", "SMTP_PORT must be at least 1, got '0'"),
         ("SMTP_STARTTLS", "maybe", "SMTP_STARTTLS must be true or false, got 'maybe'"),
