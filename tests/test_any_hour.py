@@ -34,6 +34,12 @@ TIME_SENSITIVE = [
     "tests/integration/test_tick_summary.py",
     "tests/integration/test_notices.py",
     "tests/integration/test_dispatch_safety.py",
+    "tests/integration/test_preview.py",
+    "tests/admin/test_dashboard.py",
+    "tests/admin/test_booking.py",
+    "tests/admin/test_outbox.py",
+    "tests/admin/test_timeline.py",
+    "tests/admin/test_courses_panel.py",
 ]
 
 

@@ -41,8 +41,20 @@ def test_the_dashboard_has_one_heading(staff):
     assert '<h4 class="mb-4">' not in page  # Flask-Admin's own title ("Dashboard") is not shown as well
 
 
-def test_the_dashboard_names_kinds_statuses_and_days_in_words(app, client, staff):
-    post_booking(client, booking(paris(1)))
+def test_the_dashboard_names_kinds_statuses_and_days_in_words(app, client):
+    import time_machine
+
+    from tests.admin.conftest import sign_in
+    from tests.helpers import local_day
+
+    # At 10:00, a session tomorrow at 16:45 still has its day-before reminder ahead (after 16:45 it would not).
+    with time_machine.travel(local_day(PARIS, 0, 10, 0), tick=False):
+        assert sign_in(client, *STAFF).status_code == 302
+        _names_kinds_statuses_and_days(app, client)
+
+
+def _names_kinds_statuses_and_days(app, staff):
+    post_booking(staff, booking(paris(1)))
     now = datetime.now(PARIS)
     with app.app_context():
         db.session.execute(select(Appointment)).scalar_one().status = "no_show"
