@@ -18,6 +18,7 @@ from service.models import Appointment, AuditEvent, InboundMessage, TodoItem, Us
 from tests.admin.conftest import STAFF, csrf_token
 from tests.fakes.twilio_api import twilio_error
 from tests.helpers import book, booking, paris, post_booking, tick
+from tests.integration.test_delivery_receipts import callback
 from tests.integration.test_replies import reply
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -90,6 +91,16 @@ def test_an_invalid_number_makes_one_check_the_number_item_and_an_outage_none(ap
     assert items(app) == [("send_failure", "send_failure", None)]
     page = staff.get("/admin/todo/").get_data(as_text=True)
     assert "check the number or address" in page and "SMS: not a valid phone number" in page
+
+
+def test_a_landline_reported_by_twilios_receipt_makes_a_check_the_number_item(app, client, fake_twilio, staff):
+    starts = paris(10)
+    book(app, client, fake_twilio, booking(starts))
+    tick(app, starts - timedelta(hours=24))
+    (message,) = fake_twilio.messages
+    callback(client, message, "undelivered", error_code="30006")  # a landline: the number itself is wrong
+    assert items(app) == [("send_failure", "send_failure", None)]
+    assert "SMS: a landline, which cannot receive texts" in staff.get("/admin/todo/").get_data(as_text=True)
 
 
 def test_the_list_says_who_when_and_what_in_words_in_french_for_a_french_user(app, client, staff):
