@@ -47,6 +47,7 @@ def init_admin(app: Flask) -> Admin:
     from .records import AuditView, UserView, WebhookEventView
     from .replies import ReplyView
     from .sessions import AppointmentView
+    from .todo import MENU_NAME, TodoView
 
     # One lazy string per menu group: Flask-Admin groups views by the category object it is given.
     patients_menu, sessions_menu, settings_menu = _l("Patients"), _l("Sessions"), _l("Settings")
@@ -58,6 +59,7 @@ def init_admin(app: Flask) -> Admin:
         index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
         csp_nonce_generator=nonce,
     )
+    admin.add_view(TodoView(name=MENU_NAME, endpoint="todo"))
     admin.add_view(PatientView(Patient, name=_l("All patients"), endpoint="patient", category=patients_menu))
     admin.add_view(PatientImportView(name=_l("Import from CSV"), endpoint="patient_import", category=patients_menu))
     admin.add_view(AppointmentView(Appointment, name=_l("All sessions"), endpoint="appointment", category=sessions_menu))

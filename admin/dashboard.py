@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from service import todo
 from service.delivery_days import daily_counts
 from service.domain.vocabulary import AppointmentStatus, ReminderStatus
 from service.extensions import db
@@ -40,6 +41,7 @@ class Dashboard:
     maintenance_due: list[tuple[Patient, date]]
     unanswered: int
     opted_out: int
+    todo_open: int  # the front desk's To do list
 
     @property
     def anything_went_out(self) -> bool:
@@ -112,4 +114,5 @@ def build_dashboard(settings: Any, now: datetime) -> Dashboard:
         opted_out=db.session.execute(
             select(func.count()).select_from(Patient).where(Patient.sms_opted_out_at.is_not(None))
         ).scalar_one(),
+        todo_open=todo.open_count(db.session),
     )

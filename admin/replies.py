@@ -8,6 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from service import todo
 from service.domain.vocabulary import AppointmentStatus
 from service.extensions import db
 from service.i18n import _, _l, ngettext, phone_display, when
@@ -50,12 +51,14 @@ class ReplyView(ProtectedModelView):
 
     @action("handled", _l("Mark handled"))
     def action_handled(self, ids: list[str]) -> None:
+        """Through the one function that also ends the reply's to-do item (service.todo.reply_handled)."""
         from service.models import InboundMessage
 
-        rows = db.session.execute(select(InboundMessage).where(InboundMessage.id.in_([int(i) for i in ids]))).scalars().all()
-        for row in rows:
-            row.handled_at, row.handled_by = utcnow(), current_user.email
-            audit("handled", "inbound_message", row.id)
+        found = db.session.execute(select(InboundMessage.id).where(InboundMessage.id.in_([int(i) for i in ids]))).scalars()
+        rows = list(found)
+        for row_id in rows:
+            todo.reply_handled(db.session, row_id, current_user.email, utcnow())
+            audit("handled", "inbound_message", row_id)
         db.session.commit()
         flash(ngettext("%(num)d reply marked handled.", "%(num)d replies marked handled.", len(rows)), "success")
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from service.domain.courses import CourseSession, attended
 from service.domain.replies import Intent
-from service.domain.vocabulary import AppointmentStatus, Channel, ReminderKind, ReminderStatus
+from service.domain.vocabulary import AppointmentStatus, Channel, ReminderKind, ReminderStatus, TodoKind
 from service.i18n import _l
 
 SESSION_STATUS = {
@@ -59,6 +59,27 @@ INTENT = {
 
 CHANNEL = {Channel.SMS: _l("SMS"), Channel.EMAIL: _l("Email")}
 
+# What the front desk is asked to do about each to-do item: the panel's To do list and the daily digest say it so.
+TODO_KIND = {
+    TodoKind.RESCHEDULE_REQUEST: _l("Asks for another time"),
+    TodoKind.LATE_CANCELLATION: _l("Cancelled less than 48 hours ahead"),
+    TodoKind.REPLY: _l("Replied by SMS: read and answer"),
+    TodoKind.SEND_FAILURE: _l("A message could not be delivered: check the number or address"),
+    TodoKind.NO_SHOW: _l("Did not come: call to book again"),
+}
+
+# Why a message can never arrive, by the provider's code (service.todo.is_contact_problem keeps only these kinds).
+SEND_FAILURE = {
+    "21211": _l("not a valid phone number"),
+    "21612": _l("this number cannot be reached from the sender"),
+    "21614": _l("not a mobile number"),
+    "30005": _l("unknown number, or no longer in service"),
+    "30006": _l("a landline, which cannot receive texts"),
+    "550": _l("the address does not exist"),
+    "551": _l("the address does not exist"),
+    "553": _l("the address is not valid"),
+}
+
 SOURCE = {
     "panel": _l("Front desk"),
     "demo": _l("Demo data"),
@@ -90,6 +111,20 @@ def reminder_kind(kind: str) -> str:
 
 def intent(value: str | None) -> str:
     return str(INTENT.get(value or "", value or ""))  # type: ignore[call-overload]
+
+
+def todo_kind(value: str) -> str:
+    return str(TODO_KIND.get(value, value))  # type: ignore[call-overload]
+
+
+def send_failure(detail: str | None) -> str:
+    """A send failure item's detail ("sms twilio 21211") in words: "SMS: not a valid phone number"."""
+    parts = (detail or "").split()
+    if len(parts) != 3:
+        return detail or ""
+    how, provider, code = parts
+    words = SEND_FAILURE.get(code)
+    return f"{channel(how)}: {words}" if words else f"{channel(how)}: {provider} {code}"
 
 
 def channel(value: str) -> str:

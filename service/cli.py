@@ -146,7 +146,20 @@ def patients_erase_command(phone: str | None, email: str | None, yes: bool) -> N
         )
 
 
+todo = AppGroup("todo", help="The front desk's to-do list.")
+
+
+@todo.command("digest")
+@click.option("--at", "at", help="Act as if the clock read this ISO 8601 instant (default: now; naive means UTC).")
+def todo_digest_command(at: str | None) -> None:
+    """Email the open items to STAFF_DIGEST_EMAIL, as the 08:00 job does: once a day, only when some are open."""
+    from .jobs import staff_digest
+
+    click.echo(f"staff digest: {staff_digest(_parse_at(at))}")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(todo)
     app.cli.add_command(patients)
     app.cli.add_command(reminders)
     app.cli.add_command(demo)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, or_, select
 
+from . import todo
 from .domain.courses import CourseSummary, attach_session
 from .domain.events import STATUS_AFTER, BookingEvent, EventType, PatientInfo, StatusEvent
 from .domain.vocabulary import AppointmentStatus
@@ -239,6 +240,8 @@ def apply_booking_event(db_session: DbSession, event: BookingEvent, settings: Se
             if old_appt.status == AppointmentStatus.BOOKED:
                 old_appt.status, old_appt.slot_changed_at, old_appt.needs_planning = AppointmentStatus.CANCELLED, now, True
 
+    if appt.status == AppointmentStatus.NO_SHOW:  # an acuity or FHIR booking saying so
+        todo.add_no_show(db_session, appt, now)
     # Plan now, so the answer to the webhook already reflects the reminders; on a planning bug
     # the appointment is still saved and `needs_planning` lets the next tick try again.
     _plan_inline(db_session, appt, patient, settings, now)
@@ -273,5 +276,7 @@ def apply_status_event(db_session: DbSession, event: StatusEvent, settings: Sett
         appt.slot_changed_at = now
     appt.status, appt.last_event_at, appt.needs_planning = status, event.occurred_at, False  # see _plan_inline
     db_session.flush()
+    if status == AppointmentStatus.NO_SHOW:  # a booking system's or the panel's "no-show": call the patient back
+        todo.add_no_show(db_session, appt, now)
     _plan_inline(db_session, appt, appt.patient, settings, now)
     return IngestResult("processed", appt.id, appt.patient_id)

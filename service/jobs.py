@@ -115,3 +115,10 @@ def housekeeping(now: datetime) -> dict[str, int]:
         "payloads_purged": purged.payloads,
         "days_counted": counted,
     }
+
+
+def staff_digest(now: datetime) -> str:
+    """Daily at 08:00 clinic time: email the front desk's open to-do items (once a day, only when there are some)."""
+    from .digest import send_digest
+
+    return send_digest(db.session, get_settings(), get_senders(), now)

@@ -21,6 +21,7 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError
 
 from . import jobs
+from .digest import DIGEST_HOUR
 from .metrics import JOB_MISFIRES, JOB_RUNS
 from .runtime import get_settings
 from .timeutil import utcnow
@@ -74,7 +75,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     scheduler.add_listener(_missed, EVENT_JOB_MISSED)
     now = utcnow()
     # id and name alike: APScheduler's own "Running job" lines then say "dispatch", not a function's repr.
-    for job, work, trigger, options in (
+    table: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
         ("dispatch", "dispatch_due", "interval", {"seconds": interval, "next_run_time": now}),
         ("plan", "plan", "interval", {"minutes": PLAN_MINUTES, "next_run_time": now}),
         ("recover", "recover_leases", "interval", {"seconds": RECOVER_SECONDS}),
@@ -84,6 +85,19 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
             "cron",
             {"hour": HOUSEKEEPING_HOUR, "timezone": settings.clinic_timezone, "misfire_grace_time": 6 * 3600},
         ),
-    ):
+        *([digest_job(settings.clinic_timezone)] if settings.staff_digest_email else []),
+    )
+    for job, work, trigger, options in table:
         scheduler.add_job(run_job, trigger, args=[app, work, job], id=job, name=job, replace_existing=True, **options)
     return scheduler
+
+
+def digest_job(zone: str) -> tuple[str, str, str, dict[str, Any]]:
+    """The front desk's email at 08:00 on the clinic's wall clock, whatever the clock change; a scheduler that was
+    down at 08:00 still sends it until noon (the job itself never sends twice a day, nor before 08:00)."""
+    return (
+        "staff_digest",
+        "staff_digest",
+        "cron",
+        {"hour": DIGEST_HOUR, "minute": 0, "timezone": zone, "misfire_grace_time": 4 * 3600},
+    )

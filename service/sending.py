@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, exists, false, func, select, update
 
+from . import todo
 from .channels import EmailMessageSpec, Senders, SendResult
 from .consent import opt_out
 from .domain import lifecycle
@@ -396,6 +397,8 @@ def _record(
     attempt.outcome = "failed"
     channel = Channel(reminder.channel)
     after = lifecycle.fall_back_or_fail(reminder, other_allowed=reach_of(patient).allows(channel.other), why=why, now=now)
+    if not result.retryable:  # an invalid number or a hard bounce: the front desk checks it with the patient
+        todo.add_send_failure(db_session, reminder, provider=result.provider, error_code=result.error_code, now=now)
     if result.recipient_opted_out:
         opt_out(db_session, patient, channel, actor=f"{result.provider}:{result.error_code}", settings=ctx.settings, now=now)
     if after is ReminderStatus.PENDING:  # the same row goes by the other channel: still at most one reminder

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
 
+from .. import todo
 from ..consent import opt_in, opt_out
 from ..contacts import ContactError, mask_phone, normalise_phone
 from ..domain.replies import Intent, classify
@@ -59,6 +60,8 @@ def handle_inbound(db_session: DbSession, form: Mapping[str, str], settings: Set
     )
     db_session.add(message)
     log.info("sms reply %s from %s: %s", sid, mask_phone(number), intent.value)
+    if intent in (Intent.OTHER, Intent.RESCHEDULE):  # words for a person to read: the front desk's to-do list
+        todo.add_reply(db_session, message, asks_another_time=intent is Intent.RESCHEDULE, now=now)
     if not patients:
         return None
     patient = patients[0]

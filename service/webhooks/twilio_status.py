@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
+from .. import todo
 from ..consent import opt_out
 from ..domain import lifecycle
 from ..domain.vocabulary import WENT_OUT, Channel, ReminderStatus
@@ -118,6 +119,7 @@ def _undelivered(
     patient = db_session.get(Patient, reminder.patient_id)
     other_allowed = patient is not None and reach_of(patient).allows(Channel.EMAIL)
     after = lifecycle.fall_back_or_fail(reminder, other_allowed=other_allowed, why=why, now=now)
+    todo.add_send_failure(db_session, reminder, provider="twilio", error_code=error_code, now=now)  # 30005, 30006
     if patient is not None and error_code == OPTED_OUT:
         opt_out(db_session, patient, Channel.SMS, actor=f"twilio:{OPTED_OUT}", settings=settings, now=now)
     return "fallback" if after is ReminderStatus.PENDING else "failed"
