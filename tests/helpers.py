@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,24 @@ def local_day(zone: ZoneInfo, days: int, hour: int, minute: int) -> datetime:
 def paris(days: int, hour: int = 16, minute: int = 45) -> datetime:
     """The clinic's usual session time, `days` from today."""
     return local_day(PARIS, days, hour, minute)
+
+
+def next_spring_forward(zone: ZoneInfo = PARIS) -> date:
+    """The next last Sunday of March more than a day away: Europe springs forward (02:30 does not exist in Paris, and
+    08:00 there is 07:00 UTC the day before, 06:00 UTC that day)."""
+    today = datetime.now(zone).date()
+    for year in (today.year, today.year + 1):
+        last = date(year, 3, 31)
+        sunday = last - timedelta(days=(last.weekday() + 1) % 7)
+        if sunday > today + timedelta(days=1):
+            return sunday
+    raise AssertionError("unreachable")
+
+
+def second_patient(starts_at: datetime, **fields: Any) -> dict[str, Any]:
+    """A booking for Sam Taylor, an English patient with a UK mobile, beside `booking()`'s Camille Martin."""
+    identity = {"id": "pat-2", "first_name": "Sam", "last_name": "Taylor", "phone": "+447911123456", "language": "en"}
+    return booking(starts_at, event_id="evt_2", appointment_id="appt-2", **{**identity, **fields})
 
 
 def sent_bodies(fake_twilio: Any) -> list[str]:

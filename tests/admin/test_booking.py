@@ -4,7 +4,7 @@ them, and a booking system's session says where to change it."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from service.extensions import db
 from service.models import Appointment, AuditEvent, Course, Patient, Reminder, WebhookEvent
 from service.timeutil import utcnow
 from tests.admin.conftest import csrf_token
-from tests.helpers import book, booking, paris, post_booking, sent_bodies, tick
+from tests.helpers import book, booking, next_spring_forward, paris, post_booking, sent_bodies, tick
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -215,20 +215,9 @@ def test_the_same_form_sent_twice_books_once(app, staff):
     assert counts(app) == (1, 1, 1)
 
 
-def _next_spring_forward() -> date:
-    """The next last Sunday of March more than a day away: 02:30 does not exist in Paris then."""
-    today = datetime.now(PARIS).date()
-    for year in (today.year, today.year + 1):
-        last = date(year, 3, 31)
-        sunday = last - timedelta(days=(last.weekday() + 1) % 7)
-        if sunday > today + timedelta(days=1):
-            return sunday
-    raise AssertionError("unreachable")
-
-
 def test_bad_input_is_explained_in_words_and_changes_nothing(app, staff):
     past = paris(-1)
-    gap = _next_spring_forward()
+    gap = next_spring_forward()
     cases = [
         ({**when_fields(past)}, "That time has already passed"),
         ({"date": gap.isoformat(), "time": "02:30"}, "does not exist on that day in Europe/Paris"),

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from service.extensions import db
 from service.models import Patient, Reminder
 from tests.admin.conftest import ADMIN, sign_in
-from tests.helpers import booking, paris, post_booking, tick
+from tests.helpers import booking, paris, post_booking, second_patient, tick
 
 # The filters' positions in ReminderView.column_filters: Flask-Admin names them flt<n>_<position>.
 STATUS, KIND, CHANNEL, DUE_BETWEEN, DUE_FROM, DUE_UNTIL, PATIENT = range(7)
@@ -18,22 +18,7 @@ STATUS, KIND, CHANNEL, DUE_BETWEEN, DUE_FROM, DUE_UNTIL, PATIENT = range(7)
 
 def two_patients(client):
     post_booking(client, booking(paris(5)))  # Camille Martin, 06 12 34 56 78, SMS
-    post_booking(
-        client,
-        booking(
-            paris(6, 10, 0),
-            event_id="evt_2",
-            appointment_id="appt-2",
-            id="pat-2",
-            first_name="Sam",
-            last_name="Taylor",
-            phone="+447911123456",
-            email="sam@example.test",
-            sms_consent=False,
-            email_consent=True,
-            language="en",
-        ),
-    )
+    post_booking(client, second_patient(paris(6, 10, 0), email="sam@example.test", sms_consent=False, email_consent=True))
 
 
 Row = namedtuple("Row", "id due_at")

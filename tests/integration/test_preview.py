@@ -7,7 +7,7 @@ from sqlalchemy import select
 from service import create_app
 from service.extensions import db
 from service.models import AuditEvent, Patient, Reminder, SendAttempt
-from tests.helpers import booking, paris, post_booking
+from tests.helpers import booking, paris, post_booking, second_patient
 
 
 def snapshot(app):
@@ -27,19 +27,7 @@ def preview(app, *args):
 
 def two_patients(client):
     post_booking(client, booking(paris(5)))
-    post_booking(
-        client,
-        booking(
-            paris(5, 11, 0),
-            event_id="evt_2",
-            appointment_id="appt-2",
-            id="pat-2",
-            first_name="Sam",
-            last_name="Taylor",
-            phone="+447911123456",
-            language="en",
-        ),
-    )
+    post_booking(client, second_patient(paris(5, 11, 0)))
 
 
 def test_preview_lists_kind_channel_local_time_and_full_text_per_patient_and_changes_nothing(app, client, fake_twilio):

@@ -17,7 +17,7 @@ from service.extensions import db
 from service.models import AuditEvent
 from service.runtime import get_settings, override
 from service.scheduler import build_scheduler
-from tests.helpers import booking, paris, post_booking
+from tests.helpers import booking, next_spring_forward, paris, post_booking
 from tests.integration.test_replies import reply
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -26,17 +26,6 @@ DESK = "accueil@clinique.test"
 
 def at_paris(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=PARIS)
-
-
-def next_spring_forward() -> date:
-    """The next last Sunday of March: 08:00 in Paris is 07:00 UTC the day before and 06:00 UTC that day."""
-    today = datetime.now(PARIS).date()
-    for year in (today.year, today.year + 1):
-        last = date(year, 3, 31)
-        sunday = last - timedelta(days=(last.weekday() + 1) % 7)
-        if sunday > today + timedelta(days=1):
-            return sunday
-    raise AssertionError("unreachable")
 
 
 def digest(app) -> str:
