@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from service import create_app
@@ -33,7 +35,7 @@ def two_patients(client):
 def test_preview_lists_kind_channel_local_time_and_full_text_per_patient_and_changes_nothing(app, client, fake_twilio):
     two_patients(client)
     before = snapshot(app)
-    at = paris(4, 17, 0)  # the day before Camille's session, after her 24 h reminder fell due
+    at = paris(5) - timedelta(hours=23)  # an hour after her 24 h reminder fell due (24 elapsed hours, across DST too)
     out = preview(app, "--at", at.isoformat(), "--phone", "06 12 34 56 78")
     assert "Camille Martin (06 12 34 56 78) · Europe/Paris" in out and "Sam Taylor" not in out
     assert "Reminder, the day before · SMS · would go out" in out
@@ -57,7 +59,7 @@ def test_preview_says_when_a_message_would_be_held_by_quiet_hours_or_consent(app
         db.session.execute(Patient.__table__.update().values(sms_consent=False))
         db.session.commit()
     before = snapshot(app)
-    out = preview(app, "--at", paris(4, 17, 0).isoformat())
+    out = preview(app, "--at", (paris(5) - timedelta(hours=23)).isoformat())
     assert "would not be sent: no consent to send by sms" in out
     assert snapshot(app) == before and fake_twilio.messages == []
 
