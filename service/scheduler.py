@@ -28,6 +28,7 @@ from .timeutil import utcnow
 log = logging.getLogger(__name__)
 PLAN_MINUTES = 5
 RECOVER_SECONDS = 60
+DELIVER_EVENTS_SECONDS = 30  # outbound events: the booking system hears of a patient's action within the minute
 HOUSEKEEPING_HOUR = 3  # clinic time: the quietest hour
 
 
@@ -78,6 +79,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         ("dispatch", "dispatch_due", "interval", {"seconds": interval, "next_run_time": now}),
         ("plan", "plan", "interval", {"minutes": PLAN_MINUTES, "next_run_time": now}),
         ("recover", "recover_leases", "interval", {"seconds": RECOVER_SECONDS}),
+        ("deliver_events", "deliver_events", "interval", {"seconds": DELIVER_EVENTS_SECONDS, "next_run_time": now}),
         (
             "housekeeping",
             "housekeeping",
