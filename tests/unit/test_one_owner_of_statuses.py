@@ -16,9 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 OWNER = ROOT / "service" / "domain" / "lifecycle.py"
 OUTBOUND_OWNER = ROOT / "service" / "domain" / "outbound_lifecycle.py"
-SOURCES = sorted(
-    p for folder in ("service", "admin") for p in (ROOT / folder).rglob("*.py") if p not in (OWNER, OUTBOUND_OWNER)
-)
+SOURCES = sorted(p for folder in ("service", "admin") for p in (ROOT / folder).rglob("*.py") if p not in (OWNER, OUTBOUND_OWNER))
 # The columns only the lifecycle writes. `status` is also an appointment's: a variable holding one is named `…appt`.
 OWNED = {"status", "status_reason", "leased_by", "lease_until"}
 # Constructors whose `status` is their own (a receipt's word from the provider, a booking's state).

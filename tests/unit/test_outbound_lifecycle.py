@@ -27,9 +27,11 @@ class Event:
 
 @pytest.mark.parametrize(
     ("code", "meaning"),
-    [(200, Answer.DELIVERED), (204, Answer.DELIVERED), (None, Answer.RETRY), (429, Answer.RETRY), (500, Answer.RETRY)]
-    + [(503, Answer.RETRY), (400, Answer.FINAL), (401, Answer.FINAL), (404, Answer.FINAL), (410, Answer.FINAL)]
-    + [(301, Answer.FINAL)],
+    [
+        *[(code, Answer.DELIVERED) for code in (200, 202, 204)],
+        *[(code, Answer.RETRY) for code in (None, 429, 500, 502, 503)],
+        *[(code, Answer.FINAL) for code in (301, 400, 401, 404, 410)],
+    ],
 )
 def test_what_an_answer_means(code, meaning):
     assert lifecycle.answer(code) is meaning
