@@ -65,7 +65,8 @@ class Backoff:
     cap: timedelta = timedelta(hours=1)
 
     def delay(self, attempts: int, rng: random.Random | None = None) -> timedelta:
-        ceiling = min(self.cap, self.base * (2 ** max(0, attempts - 1)))
+        doublings = min(max(0, attempts - 1), 30)  # past the cap long before; bounded so the product never overflows
+        ceiling = min(self.cap, self.base * (2**doublings))
         return max(timedelta(seconds=1), timedelta(seconds=(rng or random).uniform(0, ceiling.total_seconds())))
 
 

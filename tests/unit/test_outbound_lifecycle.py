@@ -50,7 +50,7 @@ def test_a_2xx_delivers_once_and_nothing_leads_out_of_delivered():
 
 def test_retries_back_off_with_a_cap_and_honour_retry_after():
     rng = random.Random(7)
-    ceilings = [Backoff().delay(n, rng) for n in (1, 2, 3, 12)]
+    ceilings = [Backoff().delay(n, rng) for n in (1, 2, 3, 12, 500)]
     assert ceilings[0] <= timedelta(seconds=30) and ceilings[-1] <= timedelta(hours=1)
     event = Event(attempts=1)
     lifecycle.retry_or_fail(event, status_code=429, error="HTTP 429", now=MADE, retry_after=timedelta(minutes=10))
