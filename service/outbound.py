@@ -82,6 +82,7 @@ def message_failed(
     stay out: Twilio's quote the number."""
     appointment = db_session.get(Appointment, reminder.appointment_id) if reminder.appointment_id else None
     data: dict[str, Any] = {
+        **(appointment_ids(appointment) if appointment else {"appointment_id": None, "source": None, "external_id": None}),
         **patient_ids(patient),
         "reminder_id": reminder.id,
         "kind": reminder.kind,
@@ -89,8 +90,6 @@ def message_failed(
         "provider": provider,
         "error_code": error_code,
     }
-    if appointment is not None:
-        data["appointment"] = appointment_ids(appointment)
     return emit(
         db_session, settings, OutboundEventType.MESSAGE_FAILED, data, now, appointment_id=appointment.id if appointment else None
     )

@@ -79,7 +79,6 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         ("dispatch", "dispatch_due", "interval", {"seconds": interval, "next_run_time": now}),
         ("plan", "plan", "interval", {"minutes": PLAN_MINUTES, "next_run_time": now}),
         ("recover", "recover_leases", "interval", {"seconds": RECOVER_SECONDS}),
-        ("deliver_events", "deliver_events", "interval", {"seconds": DELIVER_EVENTS_SECONDS, "next_run_time": now}),
         (
             "housekeeping",
             "housekeeping",
@@ -88,4 +87,15 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         ),
     ):
         scheduler.add_job(run_job, trigger, args=[app, work, job], id=job, name=job, replace_existing=True, **options)
+    if settings.outbound_webhook_url:  # the booking system's endpoint (docs/webhooks.md); without it no event is kept
+        scheduler.add_job(
+            run_job,
+            "interval",
+            args=[app, "deliver_events", "deliver_events"],
+            id="deliver_events",
+            name="deliver_events",
+            replace_existing=True,
+            seconds=DELIVER_EVENTS_SECONDS,
+            next_run_time=now,
+        )
     return scheduler

@@ -85,9 +85,8 @@ def test_the_scheduler_runs_dispatch_planning_with_the_sweep_recovery_and_housek
     scheduler.start(paused=True)  # jobs get their defaults once the scheduler starts; paused, nothing runs
     jobs = {job.id: job for job in scheduler.get_jobs()}
     scheduler.shutdown(wait=False)
-    assert set(jobs) == {"dispatch", "plan", "recover", "housekeeping", "deliver_events"}
+    assert set(jobs) == {"dispatch", "plan", "recover", "housekeeping"}
     assert jobs["dispatch"].trigger.interval == timedelta(seconds=30)
-    assert jobs["deliver_events"].trigger.interval == timedelta(seconds=30) and jobs["deliver_events"].args[1] == "deliver_events"
     # Planning sweeps too (it costs what came due, not the patient list), from the start: a restart misses nothing.
     assert jobs["plan"].trigger.interval == timedelta(minutes=5) and jobs["plan"].args[1] == "plan"
     housekeeping = jobs["housekeeping"].trigger
