@@ -16,6 +16,7 @@ from service.models import (
     Course,
     InboundMessage,
     MessageTemplate,
+    OutboundEvent,
     Patient,
     Reminder,
     ReminderRule,
@@ -42,6 +43,7 @@ def init_admin(app: Flask) -> Admin:
     from .content import RuleView, TemplateView, TipView
     from .courses import CourseView
     from .imports import PatientImportView
+    from .outbound import OutboundEventView
     from .outbox import ReminderView
     from .patients import PatientView
     from .records import AuditView, UserView, WebhookEventView
@@ -73,6 +75,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(UserView(User, name=_l("Users"), endpoint="user", category=settings_menu))
     admin.add_view(AuditView(AuditEvent, name=_l("Audit trail"), endpoint="auditevent", category=settings_menu))
     admin.add_view(WebhookEventView(WebhookEvent, name=_l("Webhook log"), endpoint="webhookevent", category=settings_menu))
+    admin.add_view(OutboundEventView(OutboundEvent, name=_l("Outbound events"), endpoint="outboundevent", category=settings_menu))
     # The action menus' inline handlers, one per action a view has: allowed by hash in the CSP, nothing else inline.
     allow_handlers(app, (action_handler(name) for view in admin._views for name in getattr(view, "_actions_data", {})))
     app.extensions["recall.admin"] = admin

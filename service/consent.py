@@ -3,7 +3,8 @@
 A STOP reply, Twilio's 21610 at send time, a failed receipt carrying 21610, and an
 email unsubscribe link all call `opt_out`, so each has the same effects: the
 patient's flag, an audit row saying who asked, and a re-plan that moves what was
-pending on that channel to the other one where the patient allows it.
+pending on that channel to the other one where the patient allows it, and, for SMS, a `patient.sms_opted_out` (or
+`…_opted_in`) event for the booking system (service/outbound.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime
 from .domain.vocabulary import Channel
 from .extensions import DbSession
 from .models import AuditEvent, Patient
+from .outbound import sms_consent_changed
 from .planner import plan_patient
 from .settings import Settings
 
@@ -30,6 +32,8 @@ def opt_out(db_session: DbSession, patient: Patient, channel: Channel, *, actor:
     else:
         patient.email_unsubscribed_at = now
     _audit(db_session, patient, channel, actor, "opt-out", now)
+    if channel is Channel.SMS:
+        sms_consent_changed(db_session, settings, patient, opted_out=True, actor=actor, now=now)
     db_session.flush()
     plan_patient(db_session, patient, settings, now)
     return True
@@ -38,8 +42,11 @@ def opt_out(db_session: DbSession, patient: Patient, channel: Channel, *, actor:
 def opt_in(
     db_session: DbSession, patient: Patient, channel: Channel, *, actor: str, source: str, settings: Settings, now: datetime
 ) -> None:
-    """An explicit request for messages on `channel` (texting START): consent recorded with when and how (`source`)."""
+    """An explicit request for messages on `channel` (texting START): consent recorded with when and how (`source`).
+    The booking system hears of it when SMS was off before (opted out, or never agreed to)."""
     if channel is Channel.SMS:
+        if patient.sms_opted_out_at is not None or not patient.sms_consent:
+            sms_consent_changed(db_session, settings, patient, opted_out=False, actor=actor, now=now)
         patient.sms_opted_out_at = None
         patient.sms_consent, patient.sms_consent_at, patient.sms_consent_source = True, now, source
     else:

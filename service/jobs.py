@@ -19,6 +19,7 @@ from sqlalchemy import text
 from .delivery_days import keep_settled_days
 from .dispatcher import Dispatcher, DispatchReport
 from .extensions import DbSession, db
+from .outbound_delivery import DeliveryReport, deliver_due
 from .planner import PlanResult, plan_changed, plan_due
 from .privacy import purge_expired
 from .runtime import get_pacer, get_senders, get_settings
@@ -98,6 +99,11 @@ def recover_leases(now: datetime) -> int:
 
 def dispatch_due(now: datetime) -> DispatchReport:
     return dispatcher().run(now)
+
+
+def deliver_events(now: datetime) -> DeliveryReport:
+    """Every 30 s: post the outbound events that are due to the booking system (nothing without OUTBOUND_WEBHOOK_URL)."""
+    return deliver_due(db.session, get_settings(), now)
 
 
 def housekeeping(now: datetime) -> dict[str, int]:

@@ -11,9 +11,9 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from .domain.vocabulary import OutboundEventType
+from .domain.vocabulary import Channel, OutboundEventType
 from .extensions import DbSession
-from .models import OutboundEvent
+from .models import Appointment, OutboundEvent, Patient, Reminder
 from .settings import Settings
 
 
@@ -40,3 +40,56 @@ def emit(
     )
     db_session.add(event)
     return event
+
+
+def patient_ids(patient: Patient) -> dict[str, Any]:
+    """How the booking system knows this patient: Recall's id and its own ids, per booking system; never a contact."""
+    return {
+        "patient_id": patient.id,
+        "external_ids": [
+            {"source": e.source, "external_id": e.external_id}
+            for e in sorted(patient.external_ids, key=lambda e: (e.source, e.external_id))
+        ],
+    }
+
+
+def appointment_ids(appointment: Appointment) -> dict[str, Any]:
+    """How the booking system knows this session: Recall's id, and the booking system's own."""
+    return {"appointment_id": appointment.id, "source": appointment.source, "external_id": appointment.external_id}
+
+
+def sms_consent_changed(
+    db_session: DbSession, settings: Settings, patient: Patient, *, opted_out: bool, actor: str, now: datetime
+) -> OutboundEvent | None:
+    """`patient.sms_opted_out` / `patient.sms_opted_in` (service/consent.py calls it). `via` says who asked in one word
+    ("patient", "twilio"), never a staff member's address."""
+    via = "staff" if "@" in actor else actor.split(":", 1)[0]
+    kind = OutboundEventType.PATIENT_SMS_OPTED_OUT if opted_out else OutboundEventType.PATIENT_SMS_OPTED_IN
+    return emit(db_session, settings, kind, {**patient_ids(patient), "channel": str(Channel.SMS), "via": via}, now)
+
+
+def message_failed(
+    db_session: DbSession,
+    settings: Settings,
+    reminder: Reminder,
+    patient: Patient,
+    *,
+    provider: str,
+    error_code: str | None,
+    now: datetime,
+) -> OutboundEvent | None:
+    """`message.failed`: a message failed for a reason a person must fix (an invalid number). The provider's own words
+    stay out: Twilio's quote the number."""
+    appointment = db_session.get(Appointment, reminder.appointment_id) if reminder.appointment_id else None
+    data: dict[str, Any] = {
+        **(appointment_ids(appointment) if appointment else {"appointment_id": None, "source": None, "external_id": None}),
+        **patient_ids(patient),
+        "reminder_id": reminder.id,
+        "kind": reminder.kind,
+        "channel": reminder.channel,
+        "provider": provider,
+        "error_code": error_code,
+    }
+    return emit(
+        db_session, settings, OutboundEventType.MESSAGE_FAILED, data, now, appointment_id=appointment.id if appointment else None
+    )

@@ -29,6 +29,7 @@ from .timeutil import utcnow
 log = logging.getLogger(__name__)
 PLAN_MINUTES = 5
 RECOVER_SECONDS = 60
+DELIVER_EVENTS_SECONDS = 30  # outbound events: the booking system hears of a patient's action within the minute
 HOUSEKEEPING_HOUR = 3  # clinic time: the quietest hour
 
 
@@ -89,6 +90,17 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     )
     for job, work, trigger, options in table:
         scheduler.add_job(run_job, trigger, args=[app, work, job], id=job, name=job, replace_existing=True, **options)
+    if settings.outbound_webhook_url:  # the booking system's endpoint (docs/webhooks.md); without it no event is kept
+        scheduler.add_job(
+            run_job,
+            "interval",
+            args=[app, "deliver_events", "deliver_events"],
+            id="deliver_events",
+            name="deliver_events",
+            replace_existing=True,
+            seconds=DELIVER_EVENTS_SECONDS,
+            next_run_time=now,
+        )
     return scheduler
 
 

@@ -30,6 +30,7 @@ from .extensions import DbSession
 from .messages import Composed, compose, named_session_ids
 from .metrics import count_message, observe_send
 from .models import Appointment, Patient, Reminder, SendAttempt, Suppression
+from .outbound import message_failed
 from .pacing import Pacer, SmsBudget
 from .planner import reach_of, window_of
 from .privacy import digest
@@ -403,6 +404,9 @@ def _record(
         opt_out(db_session, patient, channel, actor=f"{result.provider}:{result.error_code}", settings=ctx.settings, now=now)
     if after is ReminderStatus.PENDING:  # the same row goes by the other channel: still at most one reminder
         return "retried"
+    if not result.retryable and not result.recipient_opted_out:  # an invalid number: a person must fix it
+        code = result.error_code
+        message_failed(db_session, ctx.settings, reminder, patient, provider=result.provider, error_code=code, now=now)
     count_message(reminder.channel, reminder.kind, "failed", str(result.error_code or ""))
     return "failed"
 

@@ -1,4 +1,5 @@
-"""A reminder's status changes only in `service/domain/lifecycle.py`: read every other source and find no other writer.
+"""A reminder's status changes only in `service/domain/lifecycle.py`, an outbound event's only in
+`service/domain/outbound_lifecycle.py`: read every other source and find no other writer.
 
 The lifecycle's transitions check where a reminder starts from; a status written anywhere else would skip that check
 (and the next rule about it would have to be restated there). This reads the sources, as the purity test reads
@@ -14,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 OWNER = ROOT / "service" / "domain" / "lifecycle.py"
-SOURCES = sorted(p for folder in ("service", "admin") for p in (ROOT / folder).rglob("*.py") if p != OWNER)
+OUTBOUND_OWNER = ROOT / "service" / "domain" / "outbound_lifecycle.py"
+SOURCES = sorted(p for folder in ("service", "admin") for p in (ROOT / folder).rglob("*.py") if p not in (OWNER, OUTBOUND_OWNER))
 # The columns only the lifecycle writes. `status` is also an appointment's: a variable holding one is named `…appt`.
 OWNED = {"status", "status_reason", "leased_by", "lease_until"}
 # Constructors whose `status` is their own (a receipt's word from the provider, a booking's state).
@@ -77,6 +79,36 @@ def test_no_module_but_the_lifecycle_sets_a_reminder_status(path):
     assert status_writes(path.read_text()) == []
 
 
+# An outbound event's own columns, beyond `status` (which the check above already finds written anywhere else).
+OUTBOUND_OWNED = {"delivered_at"}
+
+
+def outbound_writes(source: str) -> list[str]:
+    """Where `source` writes an outbound event's status column (`status` is found by `status_writes`)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        for target in _targets(node):
+            if isinstance(target, ast.Attribute) and target.attr in OUTBOUND_OWNED:
+                found.append(f"{node.lineno}: assigns .{target.attr}")
+        if isinstance(node, ast.Call):
+            found.extend(f"{node.lineno}: {_call_name(node)}({k.arg}=…)" for k in node.keywords if k.arg in OUTBOUND_OWNED)
+    return found
+
+
+@pytest.mark.parametrize("path", [*SOURCES, OWNER], ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_module_but_the_outbound_lifecycle_settles_an_outbound_event(path):
+    assert outbound_writes(path.read_text()) == []
+
+
+def test_the_outbound_lifecycle_sets_event_statuses_and_nothing_of_a_reminder():
+    source = OUTBOUND_OWNER.read_text()
+    writes = {w.split(": ", 1)[1] for w in status_writes(source) + outbound_writes(source)}
+    assert {"assigns .status", "assigns .delivered_at"} <= writes
+    assert writes <= {"assigns .status", "assigns .delivered_at"}  # no reason, no lease: those are a reminder's
+    imported = {a.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom) for a in n.names}
+    assert not imported & {"Reminder", "lifecycle", "ReminderStatus"}
+
+
 def test_the_lifecycle_is_where_statuses_are_set():
     assert {"assigns .status", "assigns .status_reason"} <= {w.split(": ", 1)[1] for w in status_writes(OWNER.read_text())}
 
@@ -90,6 +122,8 @@ def test_the_lifecycle_is_where_statuses_are_set():
         "row.status_reason += ' again'",
         "session.execute(update(Reminder).values(status='cancelled'))",
         "setattr(row, 'status', 'pending')",
+        "event.status = OutboundStatus.DELIVERED",
+        "session.execute(update(OutboundEvent).values(status='failed'))",
         "from .models import Reminder\nrows.append({'status': 'pending', 'kind': kind})",
         "from .models import Reminder\nrows.append({'patient_id': 1, 'status_reason': None})",
     ],
