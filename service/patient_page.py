@@ -91,7 +91,7 @@ def _notices() -> dict[str, str]:
     return {
         "confirmed": _("Thank you: your session is confirmed."),
         "already_confirmed": _("Your session was already confirmed."),
-        "cancelled": _("Your session is cancelled. You will receive a message confirming it."),
+        "cancelled": _("Your session is cancelled. Thank you for letting us know."),
         "already_cancelled": _("This session was already cancelled."),
         "asked": _("Thank you: the clinic will call you back to find another time."),
         "already_asked": _("You have already asked for another time: the clinic will call you back."),
