@@ -15,6 +15,7 @@ from flask import Blueprint, Response, flash, g, get_flashed_messages, redirect,
 from flask.typing import ResponseReturnValue
 from flask_limiter import RequestLimit
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -70,7 +71,20 @@ def _private(response: Response) -> Response:
 
 
 def _find(token: str) -> Appointment | None:
+    """The session the link names or, when its booking system moved it by booking anew (Calendly, Cal.com), the
+    session that replaced it: an older message's link still shows the time the patient now has."""
     appointment = links.find(db.session, token)
+    for _hop in range(5):
+        if appointment is None or not appointment.replaced_by_external_id:
+            break
+        successor = db.session.execute(
+            select(Appointment).where(
+                Appointment.source == appointment.source, Appointment.external_id == appointment.replaced_by_external_id
+            )
+        ).scalar_one_or_none()
+        if successor is None:
+            break
+        appointment = successor
     if appointment is not None:
         language = language_of(appointment.patient.language)
         g.recall_language = language if language in PANEL_LANGUAGES else "en"

@@ -239,6 +239,15 @@ def test_a_calcom_booking_leads_to_calcoms_own_pages(app, client, live):
     assert rows(app, OutboundEvent) == [] and rows(app, TodoItem) == []
 
 
+def test_a_link_to_a_session_cal_com_moved_by_booking_anew_shows_the_new_time_and_its_pages(app, client):
+    assert post_calcom(client, calcom("booking_created", paris(7))).status_code == 200
+    path = link_for(app, only_appointment(app, "calcom").id)  # the link the first reminder carried
+    assert post_calcom(client, calcom("booking_rescheduled", paris(9, 11, 30))).status_code == 200
+    html = client.get(path).get_data(as_text=True)
+    assert "11:30" in html and "16:45" not in html and "state cancelled" not in html
+    assert 'href="https://app.cal.com/reschedule/bk_Q7wX1n2c"' in html
+
+
 def test_a_calendly_booking_leads_to_calendlys_own_pages(app, client, live):
     body = calendly("invitee_created", paris(7))
     assert post_calendly(client, body).status_code == 200
