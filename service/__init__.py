@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from . import models  # noqa: F401 - register the tables with the metadata
     from .health import bp as health_bp
     from .metrics import bp as metrics_bp
+    from .patient_page import bp as patient_page_bp
     from .unsubscribe import bp as unsubscribe_bp
     from .webhooks import bp as webhooks_bp
 
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(metrics_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(unsubscribe_bp)
+    app.register_blueprint(patient_page_bp)
 
     from admin import init_admin
     from admin.auth import init_auth

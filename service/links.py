@@ -48,3 +48,14 @@ def find(db_session: DbSession, token: str) -> Appointment | None:
     if not _TOKEN.match(token or ""):
         return None
     return db_session.execute(select(Appointment).where(Appointment.manage_token_digest == digest(token))).scalar_one_or_none()
+
+
+def provider_links(appointment: Appointment, settings: Settings) -> tuple[str | None, str | None]:
+    """(cancel_url, reschedule_url): where the booking system lets the patient act itself, or None where it has none.
+
+    Calendly's and Acuity's come with the booking and are stored; Cal.com's are built from the booking's uid.
+    """
+    if appointment.source == "calcom":
+        base = settings.calcom_app_url.rstrip("/")
+        return f"{base}/booking/{appointment.external_id}?cancel=true", f"{base}/reschedule/{appointment.external_id}"
+    return appointment.cancel_url, appointment.reschedule_url

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
 
 from .. import todo
+from ..confirmations import confirm
 from ..consent import opt_in, opt_out
 from ..contacts import ContactError, mask_phone, normalise_phone
 from ..domain.replies import Intent, classify
@@ -82,7 +83,7 @@ def handle_inbound(db_session: DbSession, form: Mapping[str, str], settings: Set
         upcoming = _next_session(db_session, patient, now)
         if upcoming is None:
             return _reply(db_session, "reply_no_session", patient, settings, None)
-        upcoming.confirmed_at = now
+        confirm(db_session, upcoming, settings, now, via="sms")  # a repeated OUI changes nothing more
         message.handled_at, message.handled_by = now, "system"
         return _reply(db_session, "reply_confirm", patient, settings, upcoming)
     if intent is Intent.RESCHEDULE:
