@@ -34,6 +34,7 @@ from .models import (
     Reminder,
     SendAttempt,
     Suppression,
+    TodoItem,
     WebhookEvent,
 )
 
@@ -252,6 +253,10 @@ def erase_patient(db_session: DbSession, patient: Patient, *, actor: str, now: d
         ).rowcount
         or 0
     )
+    # A to-do's detail can quote the patient (a cancellation reason, what they asked for): the item stays, as a count.
+    db_session.execute(
+        update(TodoItem).where(TodoItem.patient_id == patient.id).values(detail=None).execution_options(synchronize_session=False)
+    )
     db_session.execute(
         delete(PatientExternalId).where(PatientExternalId.patient_id == patient.id).execution_options(synchronize_session=False)
     )
@@ -314,6 +319,16 @@ def purge_expired(db_session: DbSession, *, retention_months: int, payload_days:
             update(InboundMessage)
             .where(InboundMessage.body.is_not(None), InboundMessage.received_at < before)
             .values(body=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
+    # A to-do's detail quotes the patient as a reply does, and goes when replies go.
+    replies += (
+        db_session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; Session.execute says Result
+            update(TodoItem)
+            .where(TodoItem.detail.is_not(None), TodoItem.created_at < before)
+            .values(detail=None)
             .execution_options(synchronize_session=False)
         ).rowcount
         or 0

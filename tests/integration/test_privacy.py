@@ -140,3 +140,49 @@ def test_the_daily_purge_empties_old_bodies_replies_and_payloads_and_keeps_recen
         assert all(db.session.get(WebhookEvent, i).payload for i in kept_payloads)
         recent = db.session.execute(select(Reminder).where(Reminder.id != old.id, Reminder.body.is_not(None))).scalars().all()
         assert all(r.created_at > now - timedelta(days=2) for r in recent)
+
+
+def a_request_in_the_patients_words(app) -> int:
+    """What a patient wrote when asking for another time, kept on the front desk's to-do item."""
+    from service import todo
+    from service.domain.vocabulary import TodoKind
+    from service.timeutil import utcnow
+
+    with app.app_context():
+        patient = db.session.execute(select(Patient)).scalar_one()
+        item = todo.add(
+            db.session,
+            TodoKind.RESCHEDULE_REQUEST,
+            "test:words",
+            utcnow(),
+            patient_id=patient.id,
+            detail="Plutôt vendredi : je suis à Lyon jeudi pour ma cheville",
+        )
+        db.session.commit()
+        return item.id
+
+
+def test_erase_empties_what_the_patient_wrote_on_the_to_do_list(app, client, fake_twilio):
+    from service.models import TodoItem
+
+    a_patient_with_history(app, client, fake_twilio)
+    item_id = a_request_in_the_patients_words(app)
+    assert cli(app, "patients", "erase", "--phone", PHONE, "--yes").exit_code == 0
+    with app.app_context():
+        item = db.session.get(TodoItem, item_id)
+        assert item is not None and item.detail is None  # the item stays, as a count; the words go
+
+
+def test_the_daily_purge_empties_old_to_do_details_with_the_replies(app, client, fake_twilio):
+    from service.models import TodoItem
+
+    a_patient_with_history(app, client, fake_twilio)
+    item_id = a_request_in_the_patients_words(app)
+    now = datetime.now(PARIS)
+    with app.app_context():
+        housekeeping(now)
+        assert db.session.get(TodoItem, item_id).detail  # recent: kept
+        db.session.get(TodoItem, item_id).created_at = now - timedelta(days=19 * 31)
+        db.session.commit()
+        housekeeping(now)
+        assert db.session.get(TodoItem, item_id).detail is None
