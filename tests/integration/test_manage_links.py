@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from admin import wording
 from service import links
 from service.extensions import db
 from service.models import Appointment, Course, Reminder, ReminderRule
@@ -212,5 +213,8 @@ def test_a_rule_that_skips_confirmed_sessions_skips_the_confirmed_one_and_remind
             .where(Reminder.kind == "reminder_24h")
         ).all()
     by_session = {external_id: (status, reason) for external_id, status, reason in rows}
-    assert by_session["appt-1"] == ("skipped", "the patient has confirmed the session, and this rule skips confirmed sessions")
+    stored = "the patient has confirmed the session, and this rule skips confirmed sessions"
+    assert by_session["appt-1"] == ("skipped", stored)
     assert by_session["appt-2"][0] == "sent"
+    with app.test_request_context():  # and the outbox says so in words of its own
+        assert wording.reason(stored) == "the patient has confirmed the session (this rule is not sent for confirmed sessions)"
