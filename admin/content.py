@@ -244,13 +244,17 @@ class TemplateView(AdminModelView):
 
 
 class RuleView(AdminModelView):
-    column_list = ("kind", "channel", "offset_minutes", "at_local_time", "enabled")
+    column_list = ("kind", "channel", "offset_minutes", "at_local_time", "enabled", "skip_when_confirmed")
     column_labels = {
         "kind": _l("Kind"),
         "channel": _l("Channel"),
         "offset_minutes": _l("Minutes before the session"),
         "at_local_time": _l("At local time (HH:MM)"),
         "enabled": _l("On"),
+        "skip_when_confirmed": _l("Skip when the patient has confirmed"),
+    }
+    column_descriptions = {
+        "skip_when_confirmed": _l("When on, this reminder is not sent for a session the patient has already confirmed."),
     }
     form_choices = {"channel": [("sms", _l("SMS")), ("email", _l("Email"))]}
     column_formatters = {"kind": lambda v, c, m, n: reminder_kind(m.kind), "channel": lambda v, c, m, n: channel(m.channel)}

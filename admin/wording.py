@@ -189,6 +189,10 @@ _REASONS: list[tuple[re.Pattern[str], object]] = [
         _l("the patient has not agreed to %(channel)s"),
     ),
     (re.compile(r"^the patient already has a message today$"), _l("the patient already has a message today")),
+    (
+        re.compile(r"^the patient has confirmed the session, and this rule skips confirmed sessions$"),
+        _l("the patient has confirmed the session (this rule is not sent for confirmed sessions)"),
+    ),
     (re.compile(r"^the daily SMS cap \((?P<cap>\d+)\) is reached$"), _l("the daily SMS limit (%(cap)s) is reached")),
     (
         re.compile(r"^this number or address belonged to an erased patient.*"),

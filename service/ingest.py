@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, or_, select
 
-from . import todo
+from . import links, todo
 from .domain.courses import CourseSummary, attach_session
 from .domain.events import STATUS_AFTER, BookingEvent, EventType, PatientInfo, StatusEvent
 from .domain.vocabulary import AppointmentStatus
@@ -214,6 +214,8 @@ def apply_booking_event(db_session: DbSession, event: BookingEvent, settings: Se
     appt.local_starts_at = starts_at.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)
     appt.duration_minutes = max(1, min(600, info.duration_minutes))
     appt.treatment, appt.area = storable(info.treatment[:100]) or "", storable(info.area[:100]) or ""
+    # Every event carries the booking system's current links (none, for a source without any): they replace the old.
+    appt.cancel_url, appt.reschedule_url = info.cancel_url, info.reschedule_url
     appt.status = status
     appt.last_event_at = event.occurred_at
     appt.needs_planning = False  # planned inline below, in this transaction; true again if that fails
@@ -222,6 +224,7 @@ def apply_booking_event(db_session: DbSession, event: BookingEvent, settings: Se
     if course is not None:
         appt.course = course
     db_session.flush()
+    links.remember(appt, settings)  # the id exists now: the patient's link can be found from here on
 
     if event.replaced_by_external_id:
         appt.replaced_by_external_id = event.replaced_by_external_id

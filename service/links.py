@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import re
+from urllib.parse import quote
 
 from sqlalchemy import select
 
@@ -50,12 +51,21 @@ def find(db_session: DbSession, token: str) -> Appointment | None:
     return db_session.execute(select(Appointment).where(Appointment.manage_token_digest == digest(token))).scalar_one_or_none()
 
 
-def provider_links(appointment: Appointment, settings: Settings) -> tuple[str | None, str | None]:
-    """(cancel_url, reschedule_url): where the booking system lets the patient act itself, or None where it has none.
+# Bookings whose slot the booking system lets the patient change on its own pages: Recall sends the patient there.
+CALENDLY, ACUITY, CALCOM = "calendly", "acuity", "calcom"
 
-    Calendly's and Acuity's come with the booking and are stored; Cal.com's are built from the booking's uid.
+
+def provider_links(appointment: Appointment, settings: Settings) -> tuple[str | None, str | None]:
+    """Where the patient cancels and reschedules this booking on the booking system's own pages: (cancel, reschedule).
+
+    Calendly and Acuity send their links with the booking (stored on the appointment); Cal.com's are built from the
+    booking's uid (its external id here) under CALCOM_APP_URL. (None, None) for bookings Recall handles itself
+    (generic, FHIR, panel): the patient's page then records a cancellation, and a reschedule request, on its own.
     """
-    if appointment.source == "calcom":
+    if appointment.source == CALCOM and appointment.external_id:
+        uid = quote(appointment.external_id, safe="")
         base = settings.calcom_app_url.rstrip("/")
-        return f"{base}/booking/{appointment.external_id}?cancel=true", f"{base}/reschedule/{appointment.external_id}"
-    return appointment.cancel_url, appointment.reschedule_url
+        return f"{base}/booking/{uid}?cancel=true", f"{base}/reschedule/{uid}"
+    if appointment.source in (CALENDLY, ACUITY):
+        return appointment.cancel_url, appointment.reschedule_url
+    return None, None

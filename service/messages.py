@@ -12,7 +12,7 @@ from babel.dates import format_date
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
-from . import staff_content
+from . import links, staff_content
 from .domain.courses import CourseSession, progress
 from .domain.sms_encoding import sms_encoding
 from .domain.vocabulary import Channel, ReminderKind
@@ -71,7 +71,17 @@ def base_variables(patient: Patient, settings: Settings) -> dict[str, Any]:
         "first_name": patient.first_name,
         "clinic_name": settings.clinic_name,
         "clinic_phone": clinic_phone(settings),
+        "booking_url": settings.booking_url or "",  # templates give the phone instead when it is empty
+        "manage_url": "",
     }
+
+
+def manage_url(appointments: list[Appointment], settings: Settings) -> str:
+    """The patient's page for the first session a message names (the same link in every message about it); empty
+    without PUBLIC_BASE_URL, and the templates then give the phone alone."""
+    if not appointments or not settings.public_base_url:
+        return ""
+    return links.manage_url(min(appointments, key=lambda a: (a.starts_at, a.id)).id, settings)
 
 
 def session_ics(appointments: list[Appointment], settings: Settings, now: datetime) -> bytes:
@@ -117,6 +127,7 @@ def compose(
     subject_src, body_src = find_template(db_session, reminder.kind, channel, language)
     if appointments:
         variables.update(session_variables([a.starts_at for a in appointments], zone, language))
+        variables["manage_url"] = manage_url(appointments, settings)
         # Two statements' worth: only for a template that says where the session sits in its course.
         if "course_progress" in body_src or "course_progress" in (subject_src or ""):
             progress = course_progress(db_session, appointments[0], language)
@@ -130,7 +141,7 @@ def compose(
     if reminder.kind == ReminderKind.AFTERCARE:
         variables["aftercare_tips"] = aftercare_tips(db_session, language)
     link = unsubscribe_url(settings.public_base_url, settings.secret_key, patient.id) if channel == Channel.EMAIL else None
-    variables["unsubscribe_url"] = variables["manage_url"] = link or ""
+    variables["unsubscribe_url"] = link or ""
     text = render_text(body_src, variables)
     if channel == Channel.SMS:
         encoding = sms_encoding(text)

@@ -119,7 +119,8 @@ SAMPLE_VARIABLES: dict[str, Any] = {
     "sessions_when": "Tuesday, March 3, 2026 at 4:45 PM",
     "course_progress": "session 3 of 6",
     "tip": "Drink water through the day.",
-    "manage_url": "https://clinic.example/manage",
+    "manage_url": "https://clinic.example/r/Xq3vT9bLw2KpZ7mN",
+    "booking_url": "https://clinic.example/book",
     "unsubscribe_url": "https://clinic.example/u/token",
 }
 

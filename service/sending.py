@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, exists, false, func, select, update
 
-from . import todo
+from . import links, staff_content, todo
 from .channels import EmailMessageSpec, Senders, SendResult
 from .consent import opt_out
 from .domain import lifecycle
@@ -170,6 +170,7 @@ def decision_for(db_session: DbSession, settings: Settings, budget: SmsBudget, l
             planned_start=datetime.fromisoformat(start),
             current_start=current[int(aid)].starts_at if int(aid) in current else None,
             current_status=current[int(aid)].status if int(aid) in current else None,
+            confirmed=int(aid) in current and current[int(aid)].confirmed_at is not None,
         )
         for aid, start in (reminder.context or {}).get("appointments", [])
     ]
@@ -184,6 +185,7 @@ def decision_for(db_session: DbSession, settings: Settings, budget: SmsBudget, l
         window=window_of(settings),
         now=now,
         allowed_statuses=AFTERCARE_STATUSES if reminder.kind in AFTERCARE_KINDS else SEND_STATUSES,
+        skip_when_confirmed=reminder.kind in staff_content.get(db_session).skip_when_confirmed,
     )
     if isinstance(decision, Send):
         decision = _policy(db_session, settings, locked, decision, zone, now)
@@ -207,6 +209,8 @@ def _settle(db_session: DbSession, ctx: SendContext, locked: Locked, *, now: dat
         return "deferred" if after is ReminderStatus.PENDING else "skipped"
     assert isinstance(decision, Send)
     ordered = sorted(appointments, key=lambda a: a.starts_at)
+    for appointment in ordered:  # booked before links existed: from now on the link the message carries finds it
+        links.remember(appointment, ctx.settings)
     try:
         composed = compose(db_session, reminder, patient, ordered, ctx.settings, decision.channel, now)
     except TemplateProblem as exc:  # a staff template that stopped rendering: say so, do not loop

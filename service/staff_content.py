@@ -60,6 +60,8 @@ class StaffContent:
     templates: Mapping[tuple[str, str, str], tuple[str | None, str]]  # (kind, channel, language) -> (subject, body)
     tips: tuple[TipRow, ...]  # in library order: position, then id
     tips_by_id: Mapping[int, TipRow] = field(default_factory=dict)
+    # The kinds of the rules whose reminders are skipped for a session the patient has confirmed (decided at send time).
+    skip_when_confirmed: frozenset[str] = frozenset()
 
     def active_tips(
         self, language: str, categories: tuple[str, ...] | None = None, *, exclude: str | None = None
@@ -122,7 +124,8 @@ def load(session: DbSession) -> StaffContent:
             select(Tip.id, Tip.category, Tip.language, Tip.text, Tip.active).order_by(Tip.position, Tip.id)
         )
     )
-    return StaffContent(rules, templates, tips, {t.id: t for t in tips})
+    skip_when_confirmed = frozenset(r.kind for r in rule_rows if r.enabled and r.skip_when_confirmed)
+    return StaffContent(rules, templates, tips, {t.id: t for t in tips}, skip_when_confirmed)
 
 
 def get(session: DbSession) -> StaffContent:

@@ -23,6 +23,39 @@ _CONFIRMED_FR = "rendez-vous confirmé{{ 's' if session_count > 1 }}"
 
 _GREETING = {"en": "Hello {{ first_name }},\n\n", "fr": "Bonjour {{ first_name }},\n\n"}
 
+# The patient's own page for the session (PUBLIC_BASE_URL/r/<token>), when PUBLIC_BASE_URL is set; else the phone.
+# A link is followed by a space, never by punctuation a phone would take into it. `+%}` keeps the line break after a tag.
+_MANAGE_SMS = {
+    "en": "{% if manage_url %} Change or cancel: {{ manage_url }} or call {{ clinic_phone }}."
+    "{% else %} To change it call {{ clinic_phone }}.{% endif %}",
+    "fr": "{% if manage_url %} Modifier ou annuler : {{ manage_url }} ou au {{ clinic_phone }}."
+    "{% else %} Pour le modifier : {{ clinic_phone }}.{% endif %}",
+}
+_REMINDER_MANAGE_SMS = {
+    "en": "{% if manage_url %} Confirm, change or cancel: {{ manage_url }} or call {{ clinic_phone }}."
+    "{% else %} To change it call {{ clinic_phone }}.{% endif %}",
+    "fr": "{% if manage_url %} Confirmer, modifier ou annuler : {{ manage_url }} ou au {{ clinic_phone }}."
+    "{% else %} Pour le modifier : {{ clinic_phone }}.{% endif %}",
+}
+_MANAGE_MAIL = {
+    "en": "{% if manage_url %}To confirm, change or cancel it, open your page:\n{{ manage_url }}\n\nOr call us on "
+    "{{ clinic_phone }}.{% else %}To change it, call {{ clinic_phone }}.{% endif +%}",
+    "fr": "{% if manage_url %}Pour le confirmer, le modifier ou l'annuler, ouvrez votre page :\n{{ manage_url }}\n\n"
+    "Ou appelez-nous au {{ clinic_phone }}.{% else %}Pour le modifier, appelez le {{ clinic_phone }}.{% endif +%}",
+}
+# Messages about no particular session point to the clinic's booking page (BOOKING_URL), or give the phone.
+_BOOK_SMS = {
+    "en": "{% if booking_url %}Book: {{ booking_url }} or call {{ clinic_phone }}."
+    "{% else %}Book on {{ clinic_phone }}.{% endif %}",
+    "fr": "{% if booking_url %}RDV : {{ booking_url }} ou au {{ clinic_phone }}.{% else %}RDV au {{ clinic_phone }}.{% endif %}",
+}
+_BOOK_MAIL = {
+    "en": "{% if booking_url %}To book, go to {{ booking_url }} or call us on {{ clinic_phone }}."
+    "{% else %}To book, call us on {{ clinic_phone }}.{% endif +%}",
+    "fr": "{% if booking_url %}Pour prendre rendez-vous : {{ booking_url }} ou appelez-nous au "
+    "{{ clinic_phone }}.{% else %}Pour prendre rendez-vous, appelez-nous au {{ clinic_phone }}.{% endif +%}",
+}
+
 
 def _mail(language: str, middle: str) -> str:
     """Every email opens with the patient's name and closes with the clinic's."""
@@ -34,37 +67,42 @@ DEFAULT_TEMPLATES: dict[tuple[str, str, str], tuple[str | None, str]] = {
     ("confirmation", "sms", "en"): (
         None,
         "{{ clinic_name }}: your " + _APPOINTMENTS_ARE_EN + " booked for {{ sessions_when }}"
-        ". To change it call {{ clinic_phone }}. Reply STOP to opt out",
+        "." + _MANAGE_SMS["en"] + " Reply STOP to opt out",
     ),
     ("confirmation", "sms", "fr"): (
         None,
         "{{ clinic_name }} : " + _CONFIRMED_FR + " le {{ sessions_when }}"
-        ". Pour le modifier : {{ clinic_phone }}. STOP pour ne plus recevoir de SMS",
+        "." + _MANAGE_SMS["fr"] + " STOP pour ne plus recevoir de SMS",
     ),
     ("change_notice", "sms", "en"): (
         None,
         "{{ clinic_name }}: your appointment has moved to "
         + _SESSION_TIMES_EN
-        + ". Questions: {{ clinic_phone }}. Reply STOP to opt out",
+        + "."
+        + _MANAGE_SMS["en"]
+        + " Reply STOP to opt out",
     ),
     ("change_notice", "sms", "fr"): (
         None,
         "{{ clinic_name }} : votre rendez-vous est déplacé au "
         + _SESSION_TIMES_FR
-        + ". Questions : {{ clinic_phone }}. STOP pour ne plus recevoir de SMS",
+        + "."
+        + _MANAGE_SMS["fr"]
+        + " STOP pour ne plus recevoir de SMS",
     ),
     ("cancellation_notice", "sms", "en"): (
         None,
         "{{ clinic_name }}: your appointment on "
         + _SESSION_TIMES_EN
-        + " is cancelled. To book again call {{ clinic_phone }}. Reply STOP to opt out",
+        + " is cancelled. To book again: {% if booking_url %}{{ booking_url }} or {% endif %}{{ clinic_phone }}."
+        " Reply STOP to opt out",
     ),
     ("cancellation_notice", "sms", "fr"): (
         None,
         "{{ clinic_name }} : votre rendez-vous du "
         + _SESSION_TIMES_FR
-        + " est annulé. Pour reprendre rendez-vous : {{ clinic_phone }}."
-        " STOP pour ne plus recevoir de SMS",
+        + " est annulé. Pour reprendre rendez-vous : {% if booking_url %}{{ booking_url }} ou {% endif %}"
+        "{{ clinic_phone }}. STOP pour ne plus recevoir de SMS",
     ),
     ("confirmation", "email", "en"): (
         "Your appointment at {{ clinic_name }} is booked",
@@ -72,7 +110,7 @@ DEFAULT_TEMPLATES: dict[tuple[str, str, str], tuple[str | None, str]] = {
             "en",
             "Your appointment{{ 's' if session_count > 1 }} at {{ clinic_name }} {{ 'are' if session_count > 1 else 'is' }}"
             " booked for {{ sessions_when }}"
-            ".\n\nTo change it, call {{ clinic_phone }}.",
+            ".\n\n" + _MANAGE_MAIL["en"],
         ),
     ),
     ("confirmation", "email", "fr"): (
@@ -81,27 +119,29 @@ DEFAULT_TEMPLATES: dict[tuple[str, str, str], tuple[str | None, str]] = {
             "fr",
             "{% if session_count > 1 %}Vos rendez-vous chez {{ clinic_name }} sont confirmés{% else %}"
             "Votre rendez-vous chez {{ clinic_name }} est confirmé{% endif %} le {{ sessions_when }}"
-            ".\n\nPour le modifier, appelez le {{ clinic_phone }}.",
+            ".\n\n" + _MANAGE_MAIL["fr"],
         ),
     ),
     ("change_notice", "email", "en"): (
         "Your appointment at {{ clinic_name }} has moved",
-        _mail(
-            "en", "Your appointment at {{ clinic_name }} is now on " + _SESSION_TIMES_EN + ".\n\nQuestions: {{ clinic_phone }}."
-        ),
+        _mail("en", "Your appointment at {{ clinic_name }} is now on " + _SESSION_TIMES_EN + ".\n\n" + _MANAGE_MAIL["en"]),
     ),
     ("change_notice", "email", "fr"): (
         "Votre rendez-vous chez {{ clinic_name }} est déplacé",
         _mail(
             "fr",
-            "Votre rendez-vous chez {{ clinic_name }} a lieu désormais le "
-            + _SESSION_TIMES_FR
-            + ".\n\nQuestions : {{ clinic_phone }}.",
+            "Votre rendez-vous chez {{ clinic_name }} a lieu désormais le " + _SESSION_TIMES_FR + ".\n\n" + _MANAGE_MAIL["fr"],
         ),
     ),
     ("cancellation_notice", "email", "en"): (
         "Your appointment at {{ clinic_name }} is cancelled",
-        _mail("en", "Your appointment on " + _SESSION_TIMES_EN + " is cancelled. To book again, call {{ clinic_phone }}."),
+        _mail(
+            "en",
+            "Your appointment on "
+            + _SESSION_TIMES_EN
+            + " is cancelled.\n\n"
+            + _BOOK_MAIL["en"].replace("To book", "To book again"),
+        ),
     ),
     ("cancellation_notice", "email", "fr"): (
         "Votre rendez-vous chez {{ clinic_name }} est annulé",
@@ -109,38 +149,45 @@ DEFAULT_TEMPLATES: dict[tuple[str, str, str], tuple[str | None, str]] = {
             "fr",
             "Votre rendez-vous du "
             + _SESSION_TIMES_FR
-            + " est annulé. Pour reprendre rendez-vous, appelez le {{ clinic_phone }}.",
+            + " est annulé.\n\n"
+            + _BOOK_MAIL["fr"].replace("Pour prendre", "Pour reprendre"),
         ),
     ),
     ("session_reminder", "sms", "en"): (
         None,
         "{{ clinic_name }}: reminder of your appointment{{ 's' if session_count > 1 }} on "
         + _SESSION_TIMES_EN
-        + ". To change it call {{ clinic_phone }}. Reply STOP to opt out",
+        + "."
+        + _REMINDER_MANAGE_SMS["en"]
+        + " Reply STOP to opt out",
     ),
     ("session_reminder", "sms", "fr"): (
         None,
         "{{ clinic_name }} : rappel, rendez-vous le "
         + _SESSION_TIMES_FR
-        + ". Pour le modifier : {{ clinic_phone }}. STOP pour ne plus recevoir de SMS",
+        + "."
+        + _REMINDER_MANAGE_SMS["fr"]
+        + " STOP pour ne plus recevoir de SMS",
     ),
     ("session_reminder", "email", "en"): (
         "Your appointment at {{ clinic_name }} on {{ session_date }}",
         "Hello {{ first_name }},\n\n"
         "This is a reminder of your appointment{{ 's' if session_count > 1 }} at {{ clinic_name }} on "
         + _SESSION_TIMES_EN
-        + ".{% if course_progress is defined %} This will be {{ course_progress }} of your course.{% endif %}"
-        "\n\nA session takes about 10 minutes. If you need to change the time, please call us on "
-        "{{ clinic_phone }}.\n\nThe invitation attached adds it to your calendar.\n\n{{ clinic_name }}",
+        + ".{% if course_progress is defined %} This will be {{ course_progress }} of your course.{% endif +%}"
+        "\n\nA session takes about 10 minutes. "
+        + _MANAGE_MAIL["en"]
+        + "\n\nThe invitation attached adds it to your calendar.\n\n{{ clinic_name }}",
     ),
     ("session_reminder", "email", "fr"): (
         "Votre rendez-vous chez {{ clinic_name }} le {{ session_date }}",
         "Bonjour {{ first_name }},\n\n"
         "Nous vous rappelons votre rendez-vous chez {{ clinic_name }} le "
         + _SESSION_TIMES_FR
-        + ".{% if course_progress is defined %} Ce sera la {{ course_progress }} de votre cure.{% endif %}"
-        "\n\nUne séance dure environ 10 minutes. Pour changer d'horaire, appelez-nous au "
-        "{{ clinic_phone }}.\n\nL'invitation jointe l'ajoute à votre agenda.\n\n{{ clinic_name }}",
+        + ".{% if course_progress is defined %} Ce sera la {{ course_progress }} de votre cure.{% endif +%}"
+        "\n\nUne séance dure environ 10 minutes. "
+        + _MANAGE_MAIL["fr"]
+        + "\n\nL'invitation jointe l'ajoute à votre agenda.\n\n{{ clinic_name }}",
     ),
 }
 
@@ -232,20 +279,19 @@ DEFAULT_TEMPLATES.update(
         ("maintenance_early", "sms", "en"): (
             None,
             "{{ clinic_name }}: it will soon be a year since your last course. A 4-6"
-            " week maintenance course keeps your results. Book on {{ clinic_phone }}." + _STOP_EN,
+            " week maintenance course keeps your results. " + _BOOK_SMS["en"] + _STOP_EN,
         ),
         ("maintenance_early", "sms", "fr"): (
             None,
             "{{ clinic_name }} : votre dernière cure date de près d'un an. 4 à 6"
-            " semaines d'entretien gardent vos résultats. RDV au {{ clinic_phone }}." + _STOP_FR,
+            " semaines d'entretien gardent vos résultats. " + _BOOK_SMS["fr"] + _STOP_FR,
         ),
         ("maintenance_early", "email", "en"): (
             "Your yearly maintenance at {{ clinic_name }} is due on {{ due_date }}",
             _mail(
                 "en",
                 "It will soon be a year since your last course of sessions. To keep your results, a short maintenance "
-                "course of 4 to 6 weeks is recommended every year; yours is due on {{ due_date }}.\n\n"
-                "To book, call us on {{ clinic_phone }}.",
+                "course of 4 to 6 weeks is recommended every year; yours is due on {{ due_date }}.\n\n" + _BOOK_MAIL["en"],
             ),
         ),
         ("maintenance_early", "email", "fr"): (
@@ -253,26 +299,23 @@ DEFAULT_TEMPLATES.update(
             _mail(
                 "fr",
                 "Votre dernière cure date bientôt d'un an. Pour garder vos résultats, une courte cure d'entretien de 4 à 6 "
-                "semaines est conseillée chaque année ; la vôtre est prévue à partir du {{ due_date }}.\n\n"
-                "Pour prendre rendez-vous, appelez-nous au {{ clinic_phone }}.",
+                "semaines est conseillée chaque année ; la vôtre est prévue à partir du {{ due_date }}.\n\n" + _BOOK_MAIL["fr"],
             ),
         ),
         ("maintenance_due", "sms", "en"): (
             None,
-            "{{ clinic_name }}: time for your 4-6 week maintenance course, to keep your"
-            " results. Book on {{ clinic_phone }}." + _STOP_EN,
+            "{{ clinic_name }}: time for your 4-6 week maintenance course, to keep your results. " + _BOOK_SMS["en"] + _STOP_EN,
         ),
         ("maintenance_due", "sms", "fr"): (
             None,
-            "{{ clinic_name }} : c'est le moment de votre cure d'entretien de 4 à 6"
-            " semaines. RDV au {{ clinic_phone }}." + _STOP_FR,
+            "{{ clinic_name }} : c'est le moment de votre cure d'entretien de 4 à 6 semaines. " + _BOOK_SMS["fr"] + _STOP_FR,
         ),
         ("maintenance_due", "email", "en"): (
             "Time for your maintenance course at {{ clinic_name }}",
             _mail(
                 "en",
                 "It is time for your 4 to 6 week maintenance course, which keeps the results of last year's sessions.\n\n"
-                "To book, call us on {{ clinic_phone }}.",
+                + _BOOK_MAIL["en"],
             ),
         ),
         ("maintenance_due", "email", "fr"): (
@@ -280,24 +323,25 @@ DEFAULT_TEMPLATES.update(
             _mail(
                 "fr",
                 "C'est le moment de votre cure d'entretien de 4 à 6 semaines, qui prolonge les résultats de l'an dernier.\n\n"
-                "Pour prendre rendez-vous, appelez-nous au {{ clinic_phone }}.",
+                + _BOOK_MAIL["fr"],
             ),
         ),
         ("maintenance_overdue", "sms", "en"): (
             None,
-            "{{ clinic_name }}: your yearly maintenance course is still to book."
-            " Call {{ clinic_phone }} to keep your results." + _STOP_EN,
+            "{{ clinic_name }}: your yearly maintenance course is still to book, to keep your results. "
+            + _BOOK_SMS["en"]
+            + _STOP_EN,
         ),
         ("maintenance_overdue", "sms", "fr"): (
             None,
-            "{{ clinic_name }} : votre cure d'entretien annuelle reste à réserver. Appelez le {{ clinic_phone }}." + _STOP_FR,
+            "{{ clinic_name }} : votre cure d'entretien annuelle reste à réserver. " + _BOOK_SMS["fr"] + _STOP_FR,
         ),
         ("maintenance_overdue", "email", "en"): (
             "Your maintenance course at {{ clinic_name }}",
             _mail(
                 "en",
                 "Your yearly maintenance course was due on {{ due_date }} and is not booked yet. Four to six weeks of "
-                "sessions keep your results.\n\nTo book, call us on {{ clinic_phone }}. This is our last reminder about it.",
+                "sessions keep your results.\n\n" + _BOOK_MAIL["en"] + " This is our last reminder about it.",
             ),
         ),
         ("maintenance_overdue", "email", "fr"): (
@@ -305,8 +349,9 @@ DEFAULT_TEMPLATES.update(
             _mail(
                 "fr",
                 "Votre cure d'entretien annuelle était prévue à partir du {{ due_date }} et n'est pas encore réservée. "
-                "Quatre à six semaines de séances prolongent vos résultats.\n\nPour prendre rendez-vous, appelez-nous au "
-                "{{ clinic_phone }}. C'est notre dernier rappel à ce sujet.",
+                "Quatre à six semaines de séances prolongent vos résultats.\n\n"
+                + _BOOK_MAIL["fr"]
+                + " C'est notre dernier rappel à ce sujet.",
             ),
         ),
     }

@@ -24,6 +24,7 @@ class NamedSession:
     planned_start: datetime
     current_start: datetime | None  # None: the appointment is gone
     current_status: str | None
+    confirmed: bool = False  # the patient has confirmed it (SMS reply, or their page)
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,13 @@ def decide(
     window: QuietHours,
     now: datetime,
     allowed_statuses: tuple[str, ...] = (AppointmentStatus.BOOKED,),
+    skip_when_confirmed: bool = False,
 ) -> Decision:
-    """Send, or why not. `allowed_statuses`: what the named sessions may be (aftercare also follows a completed one)."""
+    """Send, or why not. `allowed_statuses`: what the named sessions may be (aftercare also follows a completed one).
+
+    `skip_when_confirmed`: the reminder's rule says a confirmed session needs no more reminders; decided here, at send
+    time, because a patient may confirm after the reminder was planned.
+    """
     for session in sessions:
         if session.current_status is None:
             return Cancel("the session no longer exists")
@@ -72,6 +78,8 @@ def decide(
             return Cancel(f"the session is {session.current_status.replace('_', '-')}")
         if session.current_start != session.planned_start:
             return Cancel("the session was moved; a reminder for the new time replaces this one")
+    if skip_when_confirmed and sessions and all(s.confirmed for s in sessions):
+        return Skip("the patient has confirmed the session, and this rule skips confirmed sessions")
     if expires_at is not None and now >= expires_at:
         return Skip("too late to be useful")
     if not reach.allows(channel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from .vocabulary import AppointmentStatus
 
@@ -56,6 +57,23 @@ class AppointmentInfo:
     area: str
     timezone: str | None  # the zone the booking was made in, if the source says
     course: CourseInfo | None = None
+    # The booking system's own pages where the patient cancels or reschedules (Calendly, Acuity); None: it has none.
+    cancel_url: str | None = None
+    reschedule_url: str | None = None
+
+
+LINK_MAX = 500  # Appointment.cancel_url / reschedule_url
+
+
+def web_link(value: object) -> str | None:
+    """A link a patient may be sent to: an http(s) URL of sane length, else None (never `javascript:` or a bare path)."""
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > LINK_MAX:
+        return None
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc or any(c.isspace() for c in url):
+        return None
+    return url
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 import requests
 
-from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo
+from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo, web_link
 from ..textclean import known_zone
 from .errors import PayloadError, SignatureError, UpstreamError
 from .instants import instant, minutes
@@ -96,6 +96,7 @@ def to_post(action: str, appt: dict[str, Any], *, region: str, now: Any) -> Webh
     duration = minutes(appt["duration"], "appointment.duration") if appt.get("duration") not in (None, "") else 10
     phone = phone_or_warning(appt.get("phone"), region, "appointment.phone", warnings)
     kind = EventType.CANCELLED if appt.get("canceled") else ACTIONS[action]
+    confirmation = web_link(appt.get("confirmationPage"))
     if appt.get("noShow") is True:
         kind = EventType.NO_SHOW
     return WebhookPost(
@@ -114,6 +115,10 @@ def to_post(action: str, appt: dict[str, Any], *, region: str, now: Any) -> Webh
                     treatment=str(appt.get("type") or "mesotherapy")[:100],
                     area=str(appt.get("category") or "")[:100],
                     timezone=zone,
+                    # Acuity's client confirmation page is where a client cancels or reschedules, when the clinic
+                    # allows it (`canClientCancel`, `canClientReschedule`); Acuity has no separate link for each.
+                    cancel_url=confirmation if appt.get("canClientCancel") is not False else None,
+                    reschedule_url=confirmation if appt.get("canClientReschedule") is not False else None,
                 ),
                 patient=PatientInfo(
                     external_id=None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo, StatusEvent
+from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInfo, StatusEvent, web_link
 from ..textclean import known_zone
 from .errors import PayloadError, SignatureError
 from .instants import between, instant, received_at
@@ -104,6 +104,9 @@ def parse(raw: bytes, *, region: str, now: datetime | None = None) -> WebhookPos
                     treatment=str(scheduled.get("name") or "mesotherapy")[:100],
                     area="",
                     timezone=zone,
+                    # The invitee's own pages on Calendly: the patient's page leads there to cancel or reschedule.
+                    cancel_url=web_link(payload.get("cancel_url")),
+                    reschedule_url=web_link(payload.get("reschedule_url")),
                 ),
                 patient=PatientInfo(
                     external_id=None,

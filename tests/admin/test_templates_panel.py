@@ -97,7 +97,7 @@ def test_the_preview_of_a_french_template_says_the_date_in_french(app, admin_cli
     }
     assert any(words in text for words in expected), text
     assert "PM" not in text and not any(month in text for month in ("January", "March", "December"))
-    assert preview.get_json()["meta"].startswith("GSM-7 · 1 segment")
+    assert preview.get_json()["meta"].startswith("GSM-7 · 2 segments")  # the sample patient's link makes two
 
 
 def test_a_reminder_rule_of_the_clinics_own_can_have_its_own_text_listed_beside_the_shipped_ones(app, admin_client):

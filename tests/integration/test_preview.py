@@ -74,4 +74,4 @@ def test_preview_warns_of_a_missing_clinic_phone_and_the_text_shows_a_marker(app
     dev = create_app(settings.with_overrides(clinic_phone="", environment="development"))
     out = preview(dev, "--at", paris(4, 17, 0).isoformat())
     assert "warning: CLINIC_PHONE is not set" in out
-    assert "Pour le modifier : [CLINIC_PHONE not set]." in out
+    assert "ou au [CLINIC_PHONE not set]. STOP" in out

@@ -38,7 +38,7 @@ def test_a_signed_booking_becomes_one_sms_a_day_before_with_the_local_time(app, 
         row = db.session.execute(select(Reminder).where(Reminder.provider_message_id == sms["sid"])).scalar_one()
         assert row.kind == "reminder_24h"
         assert row.status == "sent" and row.provider == "twilio"
-        assert (row.encoding, row.segments) == ("GSM-7", 1)
+        assert (row.encoding, row.segments) == ("GSM-7", 2)  # with the patient's link: two segments, no accent lost
 
     again = tick(app, starts - timedelta(hours=24))
     assert again.startswith("planned 0, updated 0, cancelled 0, sent 0")

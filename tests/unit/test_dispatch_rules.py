@@ -96,6 +96,36 @@ def test_a_cancellation_is_reported_as_such_even_once_the_reminder_has_expired()
     assert rule(sessions=[session("cancelled")], now=late) == Cancel("the session was cancelled")
 
 
+# --- a rule that skips confirmed sessions ----------------------------------------------------------------------------
+
+
+def confirmed(appointment_id: int = 1, *, status: str = "booked") -> NamedSession:
+    return NamedSession(appointment_id, SESSION_START, SESSION_START, status, confirmed=True)
+
+
+def test_a_rule_that_skips_confirmed_sessions_skips_a_confirmed_one_and_says_why():
+    decision = rule(sessions=[confirmed()], skip_when_confirmed=True)
+    assert decision == Skip("the patient has confirmed the session, and this rule skips confirmed sessions")
+
+
+def test_a_rule_that_skips_confirmed_sessions_still_reminds_of_an_unconfirmed_one():
+    assert rule(sessions=[session()], skip_when_confirmed=True) == Send(Channel.SMS)
+
+
+def test_a_rule_without_the_flag_reminds_of_a_confirmed_session_too():
+    assert rule(sessions=[confirmed()]) == Send(Channel.SMS)
+
+
+def test_a_day_with_one_session_still_unconfirmed_is_still_reminded_of():
+    sessions = [confirmed(1), session(appointment_id=2)]
+    assert rule(sessions=sessions, skip_when_confirmed=True) == Send(Channel.SMS)
+
+
+def test_a_confirmed_session_that_was_cancelled_cancels_the_reminder_rather_than_skipping_it():
+    decision = rule(sessions=[confirmed(status="cancelled")], skip_when_confirmed=True)
+    assert decision == Cancel("the session was cancelled")
+
+
 # --- expiry --------------------------------------------------------------------------------------------------------
 
 
