@@ -40,6 +40,11 @@ TIME_SENSITIVE = [
     "tests/admin/test_outbox.py",
     "tests/admin/test_timeline.py",
     "tests/admin/test_courses_panel.py",
+    "tests/admin/test_todo.py",
+    "tests/integration/test_patient_page.py",
+    "tests/integration/test_manage_links.py",
+    "tests/integration/test_staff_digest.py",
+    "tests/integration/test_outbound_events.py",
 ]
 
 
