@@ -17,14 +17,15 @@ from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
 
 from .. import todo
-from ..confirmations import confirm
+from ..confirmations import appointment_data, confirm
 from ..consent import opt_in, opt_out
 from ..contacts import ContactError, mask_phone, normalise_phone
 from ..domain.replies import Intent, classify
-from ..domain.vocabulary import AppointmentStatus, Channel
+from ..domain.vocabulary import AppointmentStatus, Channel, OutboundEventType
 from ..extensions import DbSession
 from ..messages import base_variables, find_template, patient_zone
 from ..models import Appointment, InboundMessage, Patient
+from ..outbound import emit
 from ..rendering import TemplateProblem, default_template, language_of, render_text, session_variables, template_kind
 from ..settings import Settings
 from .errors import PayloadError
@@ -87,7 +88,17 @@ def handle_inbound(db_session: DbSession, form: Mapping[str, str], settings: Set
         message.handled_at, message.handled_by = now, "system"
         return _reply(db_session, "reply_confirm", patient, settings, upcoming)
     if intent is Intent.RESCHEDULE:
-        return _reply(db_session, "reply_reschedule", patient, settings, _next_session(db_session, patient, now))
+        upcoming = _next_session(db_session, patient, now)
+        if upcoming is not None:  # the booking system hears of it as of a request made on the patient's page
+            emit(
+                db_session,
+                settings,
+                OutboundEventType.APPOINTMENT_RESCHEDULE_REQUESTED,
+                {**appointment_data(upcoming), "via": "sms"},
+                now,
+                appointment_id=upcoming.id,
+            )
+        return _reply(db_session, "reply_reschedule", patient, settings, upcoming)
     return None  # kept for staff, unanswered until they call or write back
 
 

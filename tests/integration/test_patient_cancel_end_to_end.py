@@ -57,3 +57,13 @@ def test_a_patient_cancels_from_their_reminders_link_and_the_booking_system_hear
     tick(app, starts - timedelta(hours=2))
     assert sent_bodies(fake_twilio) == []  # its reminders stopped
     assert len(receiver.received) == 1  # delivered once: a 2xx ends it
+
+
+def test_a_patient_who_texts_r_is_on_the_list_and_the_booking_system_hears_of_it(app, client, receiver):
+    from tests.integration.test_replies import reply
+
+    assert post_booking(client, booking(paris(4))).status_code == 200
+    assert reply(client, "R").status_code == 200
+    tick(app, paris(1, 9, 0))
+    payload = next(r.verified() for r in receiver.received if r.verified()["type"].startswith("appointment.reschedule"))
+    assert payload["data"]["appointment_id"] == only_appointment(app).id and payload["data"]["via"] == "sms"
