@@ -45,6 +45,7 @@ def init_admin(app: Flask) -> Admin:
     from .imports import PatientImportView
     from .outbound import OutboundEventView
     from .outbox import ReminderView
+    from .outcomes import OutcomesView
     from .patients import PatientView
     from .records import AuditView, UserView, WebhookEventView
     from .replies import ReplyView
@@ -69,6 +70,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(CourseView(Course, name=_l("Courses"), endpoint="course"))
     admin.add_view(ReminderView(Reminder, name=_l("Outbox"), endpoint="reminder"))
     admin.add_view(ReplyView(InboundMessage, name=_l("Replies"), endpoint="inboundmessage"))
+    admin.add_view(OutcomesView(name=_l("Outcomes"), endpoint="outcomes", url="outcomes"))
     admin.add_view(TemplateView(MessageTemplate, name=_l("Templates"), endpoint="messagetemplate", category=settings_menu))
     admin.add_view(RuleView(ReminderRule, name=_l("Reminder rules"), endpoint="reminderrule", category=settings_menu))
     admin.add_view(TipView(Tip, name=_l("Tips"), endpoint="tip", category=settings_menu))

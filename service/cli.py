@@ -1,4 +1,5 @@
-"""`flask --app wsgi …` commands: reminders tick, scheduler, serve, patients export/erase, demo seed, content seed, users."""
+"""`flask --app wsgi …` commands: reminders tick, scheduler, serve, patients export/erase, demo seed, content, users,
+outcomes report."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from .timeutil import utcnow
 reminders = AppGroup("reminders", help="Plan and send reminders.")
 demo = AppGroup("demo", help="The demo clinic.")
 content = AppGroup("content", help="The shipped tip library.")
+outcomes = AppGroup("outcomes", help="Whether the messages work: attendance, courses, maintenance, nudges.")
 
 
 def _parse_at(value: str | None) -> datetime:
@@ -57,6 +59,20 @@ def preview_command(at: str | None, phone: str | None, patient_id: int | None) -
         click.echo(describe(preview(db.session, settings, moment, ids), settings, moment))
     finally:
         db.session.rollback()  # nothing was written; nothing is kept
+
+
+@outcomes.command("report")
+@click.option("--weeks", default=12, show_default=True, type=click.IntRange(1, 260), help="How many ISO weeks back.")
+@click.option("--format", "fmt", default="json", show_default=True, type=click.Choice(["json", "csv"]))
+@click.option("--at", "at", help="Report as if the clock read this ISO 8601 instant (default: now).")
+def outcomes_report_command(weeks: int, fmt: str, at: str | None) -> None:
+    """Print the outcome figures per week and per month, with their definitions (UTF-8; CSV with commas)."""
+    from .extensions import db
+    from .outcomes import as_csv, as_json, build_report
+
+    report = build_report(db.session, get_settings().clinic_timezone, _parse_at(at), weeks=weeks)
+    db.session.rollback()  # read only
+    click.echo(as_csv(report) if fmt == "csv" else as_json(report), nl=fmt == "json")
 
 
 @demo.command("seed")
@@ -165,6 +181,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(content)
     app.cli.add_command(users)
+    app.cli.add_command(outcomes)
 
     @app.cli.command("scheduler")
     def scheduler_command() -> None:

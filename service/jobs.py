@@ -19,6 +19,7 @@ from sqlalchemy import text
 from .delivery_days import keep_settled_days
 from .dispatcher import Dispatcher, DispatchReport
 from .extensions import DbSession, db
+from .metrics import OUTCOMES
 from .outbound_delivery import DeliveryReport, deliver_due
 from .planner import PlanResult, plan_changed, plan_due
 from .privacy import purge_expired
@@ -107,7 +108,8 @@ def deliver_events(now: datetime) -> DeliveryReport:
 
 
 def housekeeping(now: datetime) -> dict[str, int]:
-    """Daily, in the quiet hours: purge what is past its retention, count the days that have settled."""
+    """Daily, in the quiet hours: purge what is past its retention, count the days that have settled, refresh the
+    outcome gauges of /metrics."""
     settings = get_settings()
     purged = purge_expired(
         db.session, retention_months=settings.retention_months, payload_days=settings.webhook_payload_retention_days, now=now
@@ -115,11 +117,13 @@ def housekeeping(now: datetime) -> dict[str, int]:
     db.session.commit()
     today = now.astimezone(ZoneInfo(settings.clinic_timezone)).date()
     counted = keep_settled_days(db.session, settings.clinic_timezone, today)
+    outcome_gauges = OUTCOMES.refresh(db.session, settings.clinic_timezone, now)
     return {
         "bodies_purged": purged.bodies,
         "replies_purged": purged.replies,
         "payloads_purged": purged.payloads,
         "days_counted": counted,
+        "outcome_gauges": outcome_gauges,
     }
 
 

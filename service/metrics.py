@@ -4,14 +4,17 @@ Counters live in the process where the event happens: sends and jobs in the sche
 delivery receipts in the web workers. Each process serves them (the web at `GET /metrics`, the scheduler on
 `SCHEDULER_METRICS_PORT`); under gunicorn with several workers, set `PROMETHEUS_MULTIPROC_DIR` and the workers'
 counters are summed. The outbox gauges are read from the database at scrape time, so any instance tells the same.
+The outcome gauges (this week's and last week's figures, service/outcomes.py) are computed by the daily housekeeping
+job; a process that has none yet, or only a day-old one (a web worker), computes them once at its next scrape.
 """
 
 from __future__ import annotations
 
 import hmac
 import os
+import threading
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, Response, request
@@ -21,6 +24,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from .domain.vocabulary import ReminderStatus
 from .models import Reminder
@@ -101,6 +105,68 @@ class OutboxCollector:
         yield oldest
 
 
+OUTCOMES_MAX_AGE = timedelta(hours=25)  # housekeeping runs daily; older than this, a scrape computes afresh
+
+
+class OutcomeGauges:
+    """The weekly outcome figures for the current and the last ISO week, kept in this process between refreshes.
+
+    Only counts and rates leave: no patient, session or message is named in a label.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.values: dict[tuple[str, str], float] = {}  # (week, figure) -> value
+        self.computed_at: datetime | None = None
+
+    def refresh(self, db_session: Any, zone_name: str, now: datetime) -> int:
+        """Compute the figures afresh; returns how many gauges there are (rates with no denominator are left out)."""
+        from .outcomes import build_report
+
+        report = build_report(db_session, zone_name, now, weeks=2)
+        values = {
+            (week, name): float(value)
+            for week, line in (("last", report.weeks[0]), ("current", report.weeks[1]))
+            for name, value in line.values.items()
+            if value is not None
+        }
+        with self._lock:
+            self.values, self.computed_at = values, now
+        return len(values)
+
+    def stale(self, now: datetime) -> bool:
+        return self.computed_at is None or now - self.computed_at > OUTCOMES_MAX_AGE
+
+    def collect(self, engine: Engine, zone_name: str) -> Iterator[GaugeMetricFamily]:
+        now = utcnow()
+        if self.stale(now):
+            try:
+                with Session(engine) as session:
+                    self.refresh(session, zone_name, now)
+            except SQLAlchemyError:
+                return  # recall_database_up already tells the database is away
+        gauge = GaugeMetricFamily(
+            "recall_outcome",
+            "Outcome figures per ISO week in the clinic's zone (see /admin/outcomes/ for each definition); rates are 0..1",
+            labels=["week", "figure"],
+        )
+        with self._lock:
+            for (week, name), value in sorted(self.values.items()):
+                gauge.add_metric([week, name], value)
+        yield gauge
+
+
+OUTCOMES = OutcomeGauges()
+
+
+class _OutcomeCollector:
+    def __init__(self, engine: Engine, zone_name: str) -> None:
+        self.engine, self.zone_name = engine, zone_name
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        return OUTCOMES.collect(self.engine, self.zone_name)
+
+
 def exposition(engine: Engine) -> bytes:
     """The text format: this process's (or all workers') counters, then the outbox read from the database."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -110,6 +176,7 @@ def exposition(engine: Engine) -> bytes:
         registry = REGISTRY
     outbox = CollectorRegistry(auto_describe=False)
     outbox.register(OutboxCollector(engine))
+    outbox.register(_OutcomeCollector(engine, get_settings().clinic_timezone))
     return generate_latest(registry) + generate_latest(outbox)
 
 
