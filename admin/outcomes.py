@@ -107,7 +107,8 @@ def series(report: Report, figure: str, name: str, colour: str) -> Series:
             run = []
             continue
         x, y = round(index * step, 1), round(CHART_TOP + (CHART_HEIGHT - CHART_TOP) * (1 - float(value)), 1)
-        points.append(Point(x, y, f"{_('Week of %(day)s', day=day(line.period.start))}: {name} {shown(figure, value)}"))
+        tip = _("Week of %(day)s: %(figure)s %(value)s", day=day(line.period.start), figure=name, value=shown(figure, value))
+        points.append(Point(x, y, tip))
         run.append(f"{x},{y}")
     if run:
         segments.append(" ".join(run))
@@ -134,6 +135,7 @@ class OutcomesView(ProtectedView):
                 series(report, "completion_rate", str(LABELS["completion_rate"]), "#198754"),
             ],
             chart_size=(CHART_WIDTH, CHART_HEIGHT, CHART_TOP),
+            axis=[(CHART_TOP + (CHART_HEIGHT - CHART_TOP) * (1 - share), shown("no_show_rate", share)) for share in (0, 0.5, 1)],
             first_week=day(report.weeks[0].period.start),
             last_week=day(report.weeks[-1].period.start),
         )

@@ -114,7 +114,7 @@ def gather(db_session: DbSession, since: date, until: date, zone: ZoneInfo, now:
             rules.SessionFact(
                 starts_at=_aware(appt.starts_at),
                 ends_at=_ends_at(appt),
-                status=appt.status,
+                session_status=appt.status,
                 created_at=_aware(appt.created_at),
                 status_changed_at=_aware(appt.slot_changed_at),
                 confirmed=appt.confirmed_at is not None,

@@ -113,7 +113,7 @@ def median_days(spans: Iterable[timedelta]) -> float | None:
 class SessionFact:
     starts_at: datetime
     ends_at: datetime
-    status: str
+    session_status: str  # the appointment's status
     created_at: datetime  # when it was booked
     status_changed_at: datetime  # Appointment.slot_changed_at: for a cancellation, when it was cancelled
     confirmed: bool
@@ -122,12 +122,12 @@ class SessionFact:
 
 def held(session: SessionFact, now: datetime) -> bool:
     """The panel's rule (service.domain.courses.attended): completed, or booked and over."""
-    return attended(CourseSession(0, session.starts_at, session.ends_at, session.status), now)
+    return attended(CourseSession(0, session.starts_at, session.ends_at, session.session_status), now)
 
 
 def late_cancellation(session: SessionFact) -> bool:
     return (
-        session.status == AppointmentStatus.CANCELLED
+        session.session_status == AppointmentStatus.CANCELLED
         and not session.rescheduled
         and session.starts_at - session.status_changed_at < LATE_CANCELLATION
     )
@@ -196,10 +196,10 @@ def figures(period: Period, facts: Facts, now: datetime, zone: ZoneInfo) -> dict
     inside: Callable[[datetime | date | None], bool] = lambda moment: period.holds(moment, zone)  # noqa: E731
     sessions = [s for s in facts.sessions if inside(s.starts_at)]
     took_place = [s for s in sessions if held(s, now)]
-    missed = [s for s in sessions if s.status == AppointmentStatus.NO_SHOW]
+    missed = [s for s in sessions if s.session_status == AppointmentStatus.NO_SHOW]
     expected = len(took_place) + len(missed)
     confirmed = sum(1 for s in [*took_place, *missed] if s.confirmed)
-    not_cancelled = [s for s in sessions if s.status != AppointmentStatus.CANCELLED]
+    not_cancelled = [s for s in sessions if s.session_status != AppointmentStatus.CANCELLED]
 
     ends = [course_end(c, now) for c in facts.courses]
     completed = sum(1 for e in ends if e and e[0] == "completed" and inside(e[1]))

@@ -40,7 +40,7 @@ def session(
     values: dict[str, object] = {
         "starts_at": starts_at,
         "ends_at": starts_at + timedelta(minutes=10),
-        "status": status,
+        "session_status": status,
         "created_at": starts_at - lead,
         "status_changed_at": starts_at - lead,
         "confirmed": False,
