@@ -141,6 +141,9 @@ class CourseFact:
     planned: int | None  # sessions planned; None when unknown
     booked_ahead: bool
     completed_at: datetime | None  # Course.completed_at as Recall keeps it
+    # How long after its last session a course short of its plan counts as interrupted. Once treatment plans give
+    # an interval, pass interval + 14 days here (and the plan's size as `planned`): the rest follows.
+    stalled_after: timedelta = INTERRUPTED_AFTER
 
 
 def course_end(course: CourseFact, now: datetime) -> tuple[str, datetime] | None:
@@ -155,7 +158,7 @@ def course_end(course: CourseFact, now: datetime) -> tuple[str, datetime] | None
     short = course.attended < course.planned if course.planned else course.completed_at is None
     if not short:
         return ("completed", course.completed_at) if course.completed_at is not None else None
-    stalled_at = course.last_attended_at + INTERRUPTED_AFTER
+    stalled_at = course.last_attended_at + course.stalled_after
     return ("interrupted", stalled_at) if stalled_at <= now else None
 
 

@@ -178,6 +178,11 @@ def test_courses_complete_at_their_plan_and_are_interrupted_28_days_after_their_
     # Size unknown: interrupted until Recall closes it, then completed.
     assert course_end(CourseFact(last, last, 2, None, False, None), NOW) == ("interrupted", last + timedelta(days=28))
     assert course_end(CourseFact(last, last, 2, None, False, NOW), NOW) == ("completed", NOW)
+    # A plan's own rhythm: weekly sessions, interrupted 7 + 14 days after the last one.
+    assert course_end(CourseFact(last, last, 2, 6, False, None, timedelta(days=21)), NOW) == (
+        "interrupted",
+        last + timedelta(days=21),
+    )
 
 
 def test_completion_rate_is_completed_over_completed_and_interrupted():
