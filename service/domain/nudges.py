@@ -74,7 +74,10 @@ def find_stall(
 
 
 def plan_nudges(stall: Stall | None, reach: Reach, zone: ZoneInfo, window: QuietHours) -> list[Wanted]:
-    """The two `rebook` messages of a stall, at 10:00 local (or the window's next opening); each useful until the next."""
+    """The two `rebook` messages of a stall, at 10:00 local (or the window's next opening).
+
+    Each is useful for two days (as aftercare): a nudge held back longer by an outage would arrive out of step.
+    """
     if stall is None:
         return []
     channel = reach.pick(PREFERRED_CHANNEL[ReminderKind.REBOOK])
@@ -82,7 +85,7 @@ def plan_nudges(stall: Stall | None, reach: Reach, zone: ZoneInfo, window: Quiet
         return []
     first, second = stall.nudge_days()
     moments = [next_allowed_at_or_after(local_moment(day, LOCAL_SEND_TIME, zone), zone, window) for day in (first, second)]
-    ends = [moments[1], stall.interrupted_at(zone)]
+    ends = [min(moments[1], moments[0] + STALE_AFTER), min(stall.interrupted_at(zone), moments[1] + STALE_AFTER)]
     return [
         Wanted(
             dedupe_key=f"rebook:{stall.course_id}:{stall.last_session_id}:{number}",
