@@ -21,6 +21,7 @@ from service.models import (
     Reminder,
     ReminderRule,
     Tip,
+    TreatmentPlan,
     User,
     WebhookEvent,
 )
@@ -47,6 +48,7 @@ def init_admin(app: Flask) -> Admin:
     from .outbox import ReminderView
     from .outcomes import OutcomesView
     from .patients import PatientView
+    from .plans import PlanView
     from .records import AuditView, UserView, WebhookEventView
     from .replies import ReplyView
     from .sessions import AppointmentView
@@ -74,6 +76,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(TemplateView(MessageTemplate, name=_l("Templates"), endpoint="messagetemplate", category=settings_menu))
     admin.add_view(RuleView(ReminderRule, name=_l("Reminder rules"), endpoint="reminderrule", category=settings_menu))
     admin.add_view(TipView(Tip, name=_l("Tips"), endpoint="tip", category=settings_menu))
+    admin.add_view(PlanView(TreatmentPlan, name=_l("Treatment plans"), endpoint="treatmentplan", category=settings_menu))
     admin.add_view(UserView(User, name=_l("Users"), endpoint="user", category=settings_menu))
     admin.add_view(AuditView(AuditEvent, name=_l("Audit trail"), endpoint="auditevent", category=settings_menu))
     admin.add_view(WebhookEventView(WebhookEvent, name=_l("Webhook log"), endpoint="webhookevent", category=settings_menu))

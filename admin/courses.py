@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import url_for
+from flask import flash, url_for
+from flask_admin.actions import action
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from markupsafe import Markup
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from service.contacts import ContactError, normalise_phone
@@ -19,9 +20,11 @@ from service.domain.courses import CourseSession, attended
 from service.extensions import db
 from service.i18n import _, _l, day, ngettext, phone_display, when
 from service.models import Course, Patient
+from service.plans import planned_sessions
 from service.runtime import get_settings
 from service.timeutil import utcnow
 
+from .patients import replan
 from .security import ProtectedModelView
 from .wording import session_status
 
@@ -71,9 +74,11 @@ def _session(appointment: Any) -> CourseSession:
 
 
 def progress_words(course: Course, now: datetime) -> str:
+    """ "3 of 6": the total is the course's own size, else its area's treatment plan."""
     done = attended_count(course, now)
-    if course.sessions_planned:
-        return _("%(done)d of %(planned)d", done=done, planned=course.sessions_planned)
+    planned = planned_sessions(db.session, course)
+    if planned:
+        return _("%(done)d of %(planned)d", done=done, planned=planned)
     return ngettext("%(num)d session attended", "%(num)d sessions attended", done)
 
 
@@ -140,6 +145,22 @@ class CourseView(ProtectedModelView):
         "completed_at": lambda v, c, m, n: when(m.completed_at, m.patient.timezone),
         "maintenance_due_on": lambda v, c, m, n: day(m.maintenance_due_on),
     }
+
+    @action("close", _l("Close the course"), _l("Close the selected courses? Their nudges to book stop."))
+    def action_close(self, ids: list[str]) -> None:
+        """Staff close a course (interrupted, or finished early): its nudges stop and the front desk is not asked to call."""
+        now = utcnow()
+        courses = db.session.execute(select(Course).where(Course.id.in_([int(i) for i in ids]))).scalars().all()
+        for course in courses:
+            course.completed_at = course.completed_at or now
+        db.session.flush()
+        replan({c.patient_id for c in courses})
+        db.session.commit()
+        flash(ngettext("%(num)d course closed.", "%(num)d courses closed.", len(courses)), "success")
+
+    def after_model_change(self, form: Any, model: Course, is_created: bool) -> None:
+        replan({model.patient_id})  # a new size or area changes the course's progress and its nudges
+        super().after_model_change(form, model, is_created)
 
     def get_query(self) -> Any:
         # One statement for the patients and one for the sessions of the page, not two per course listed.

@@ -46,6 +46,8 @@ REMINDER_KIND = {
     ReminderKind.MAINTENANCE_EARLY: _l("Maintenance, a month ahead"),
     ReminderKind.MAINTENANCE_DUE: _l("Maintenance due"),
     ReminderKind.MAINTENANCE_OVERDUE: _l("Maintenance overdue"),
+    ReminderKind.REBOOK: _l("Nudge to book the next session"),
+    ReminderKind.NO_SHOW_FOLLOWUP: _l("Missed session follow-up"),
 }
 
 INTENT = {
@@ -66,6 +68,7 @@ TODO_KIND = {
     TodoKind.REPLY: _l("Replied by SMS: read and answer"),
     TodoKind.SEND_FAILURE: _l("A message could not be delivered: check the number or address"),
     TodoKind.NO_SHOW: _l("Did not come: call to book again"),
+    TodoKind.COURSE_INTERRUPTED: _l("Course interrupted: call to book the next session"),
 }
 
 # Why a message can never arrive, by the provider's code (service.todo.is_contact_problem keeps only these kinds).

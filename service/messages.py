@@ -12,7 +12,7 @@ from babel.dates import format_date
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
-from . import links, staff_content
+from . import links, plans, staff_content
 from .domain.courses import CourseSession, progress
 from .domain.sms_encoding import sms_encoding
 from .domain.vocabulary import Channel, ReminderKind
@@ -136,6 +136,9 @@ def compose(
     planned = dict((reminder.context or {}).get("variables", {}))
     if "due_on" in planned:
         variables["due_date"] = format_date(date.fromisoformat(planned["due_on"]), format="long", locale=language)
+    if reminder.kind == ReminderKind.REBOOK and planned.get("next_session"):
+        with_total = PROGRESS.get(language, PROGRESS["en"])[0]  # the session to book: "session 3 of 6"
+        variables["course_progress"] = with_total.format(n=planned["next_session"], total=planned.get("sessions_planned"))
     if reminder.kind == ReminderKind.TIP:
         variables["tip"] = tip_text(db_session, planned.get("tip_id"), language)
     if reminder.kind == ReminderKind.AFTERCARE:
@@ -189,23 +192,27 @@ def compose_now(
         return compose(db_session, reminder, patient, appointments, settings, channel or reminder.channel, now)
 
 
-NO_ICS_KINDS = (ReminderKind.AFTERCARE, ReminderKind.AFTERCARE_CHECKIN, ReminderKind.CANCELLATION_NOTICE)
+NO_ICS_KINDS = (
+    ReminderKind.AFTERCARE,
+    ReminderKind.AFTERCARE_CHECKIN,
+    ReminderKind.CANCELLATION_NOTICE,
+    ReminderKind.NO_SHOW_FOLLOWUP,
+)
 UNSUBSCRIBE_LINE = {"en": "To stop these emails: ", "fr": "Pour ne plus recevoir ces emails : "}
 PROGRESS = {"en": ("session {n} of {total}", "session {n}"), "fr": ("séance {n} sur {total}", "séance {n}")}
 
 
 def course_progress(db_session: DbSession, appointment: Appointment, language: str) -> str | None:
-    """ "session 3 of 6": where this session sits in its course (cancelled and missed ones not counted)."""
+    """ "session 3 of 6": where this session sits in its course (cancelled and missed ones not counted); the total is
+    the course's own size, else its area's treatment plan."""
     if appointment.course_id is None:
         return None
+    course = db_session.get(Course, appointment.course_id)
     rows = db_session.execute(
-        select(Appointment.id, Appointment.starts_at, Appointment.status, Course.sessions_planned)
-        .select_from(Appointment)
-        .outerjoin(Course, Course.id == Appointment.course_id)
-        .where(Appointment.course_id == appointment.course_id)
+        select(Appointment.id, Appointment.starts_at, Appointment.status).where(Appointment.course_id == appointment.course_id)
     ).all()
-    planned = rows[0].sessions_planned if rows else None
-    found = progress([CourseSession(i, s, s, st) for i, s, st, _ in rows], appointment.id, planned)
+    planned = plans.planned_sessions(db_session, course) if course is not None else None
+    found = progress([CourseSession(i, s, s, st) for i, s, st in rows], appointment.id, planned)
     if found is None:
         return None
     number, total = found

@@ -486,3 +486,26 @@ class TodoItem(Model):
 
     def __repr__(self) -> str:
         return f"<TodoItem {self.id} {self.kind}>"
+
+
+class TreatmentPlan(Model):
+    """How many sessions a course of one area takes, and how far apart: a course without a size takes its area's.
+
+    `area` is matched against the course's area, trimmed and case-insensitively; the row `*` is for any other area.
+    """
+
+    __tablename__ = "treatment_plan"
+    __table_args__ = (
+        CheckConstraint("sessions_planned > 0", name="sessions_planned"),
+        CheckConstraint("interval_days > 0", name="interval_days"),
+        CheckConstraint("maintenance_sessions_planned > 0", name="maintenance_sessions_planned"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area: Mapped[str] = mapped_column(String(100), unique=True)
+    sessions_planned: Mapped[int] = mapped_column(Integer)
+    interval_days: Mapped[int] = mapped_column(Integer, default=7)
+    maintenance_sessions_planned: Mapped[int] = mapped_column(Integer, default=4)
+
+    def __repr__(self) -> str:
+        return f"<TreatmentPlan {self.area!r} {self.sessions_planned}x{self.interval_days}d>"

@@ -19,10 +19,11 @@ from sqlalchemy import Table, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from . import staff_content
+from . import plans, staff_content, todo
 from .domain import lifecycle
 from .domain.care import TipRef, plan_aftercare, plan_maintenance, plan_tips
 from .domain.courses import CourseSession, course_state
+from .domain.nudges import Stall, find_stall, plan_no_show_followup, plan_nudges
 from .domain.planning import (
     NoticeState,
     Reach,
@@ -42,6 +43,7 @@ from .domain.vocabulary import (
     AppointmentStatus,
     ReminderKind,
     ReminderStatus,
+    TodoKind,
 )
 from .extensions import DbSession
 from .models import Appointment, Course, Patient, Reminder
@@ -129,6 +131,7 @@ def wanted_for_patient(
     wanted.extend(plan_notices(states, reach, debounce))
     for appt in appointments:
         wanted.extend(plan_aftercare(course_session(appt), reach, zone, window))
+        wanted.extend(plan_no_show_followup(course_session(appt), reach, zone, window))
     wanted.extend(wanted_for_courses(db_session, patient, every, settings, reach, zone, now, rows.courses))
     return wanted
 
@@ -158,9 +161,10 @@ def wanted_for_courses(
         future_booked |= appt.status == AppointmentStatus.BOOKED and appt.starts_at > now
         if appt.course_id in sessions_by_course:
             sessions_by_course[appt.course_id].append(course_session(appt))
+    planned = {c.id: plans.planned_sessions(db_session, c) for c in courses}
     states = {
         c.id: course_state(
-            sessions_by_course[c.id], c.sessions_planned, now, zone, interval_months=settings.maintenance_interval_months
+            sessions_by_course[c.id], planned[c.id], now, zone, interval_months=settings.maintenance_interval_months
         )
         for c in courses
     }
@@ -170,7 +174,12 @@ def wanted_for_courses(
     for course in courses:
         state = states[course.id]
         course.started_at = state.first_session_at or course.started_at
-        course.completed_at = state.completed_at
+        # Staff may close a course by hand (interrupted, or finished early): that stays, whatever the sessions say.
+        course.completed_at = state.completed_at or course.completed_at
+        stall = course_stall(db_session, course, sessions_by_course[course.id], planned[course.id], future_booked, zone, now)
+        wanted.extend(plan_nudges(stall, reach, zone, window_of(settings)))
+        if stall is not None and now >= stall.interrupted_at(zone):
+            todo.add(db_session, TodoKind.COURSE_INTERRUPTED, stall.todo_key, now, patient_id=patient.id)
         course.maintenance_due_on = state.maintenance_due_on
         if state.active:
             wanted.extend(plan_tips(course.id, state, library, assigned.get(course.id, {}), last_sent, reach, zone, now))
@@ -193,6 +202,28 @@ def wanted_for_courses(
             )
         )
     return wanted
+
+
+def course_stall(
+    db_session: DbSession,
+    course: Course,
+    sessions: Sequence[CourseSession],
+    planned: int | None,
+    session_booked: bool,
+    zone: ZoneInfo,
+    now: datetime,
+) -> Stall | None:
+    """The course's stall, if it is waiting for a session nobody booked (the planner and its replan time agree)."""
+    return find_stall(
+        course.id,
+        sessions,
+        planned,
+        plans.interval_days(db_session, course),
+        closed=course.completed_at is not None,
+        session_booked=session_booked,
+        now=now,
+        zone=zone,
+    )
 
 
 def tip_library(db_session: DbSession, language: str | None) -> list[TipRef]:
@@ -269,6 +300,8 @@ def _why_unwanted(row: Reminder, appointments: dict[int, Appointment]) -> str:
         return UNWANTED + "a session is booked, or a newer course has started"
     if row.kind == ReminderKind.TIP:
         return UNWANTED + "the course is over"
+    if row.kind == ReminderKind.REBOOK:
+        return UNWANTED + "a session is booked, or the course is closed, or the patient cannot be reached that way"
     appt = appointments.get(row.appointment_id or -1)
     if appt is not None and appt.status != AppointmentStatus.BOOKED:
         return UNWANTED + f"the session is {appt.status.replace('_', '-')}"
@@ -291,7 +324,13 @@ def replan_at(
         (a.course_id, CourseSession(a.id, a.starts_at, a.starts_at + timedelta(minutes=a.duration_minutes), a.status))
         for a in rows.appointments
     ]
-    courses = [CourseFacts(tuple(s for course_id, s in sessions if course_id == c.id), c.sessions_planned) for c in rows.courses]
+    future_booked = any(s.status == AppointmentStatus.BOOKED and s.starts_at > now for _, s in sessions)
+    courses = []
+    for c in rows.courses:
+        own = tuple(s for course_id, s in sessions if course_id == c.id)
+        planned = plans.planned_sessions(db_session, c)
+        stall = course_stall(db_session, c, own, planned, future_booked, zone, now)
+        courses.append(CourseFacts(own, planned, stall))
     at = next_replan_at([s for _, s in sessions], courses, now, zone, interval_months=settings.maintenance_interval_months)
     return NEVER if at is None else at
 

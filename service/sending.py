@@ -25,7 +25,15 @@ from .domain.bursts import AHEAD_NOTICE_KINDS, SessionMessage, is_about_sessions
 from .domain.care import AFTERCARE_STATUSES, CAPPED_KINDS
 from .domain.dispatch_rules import Cancel, Decision, Defer, NamedSession, RetryPolicy, Send, Skip, decide
 from .domain.frequency import DayLoad, day_bounds, is_capped, rank, wait_for_free_day
-from .domain.vocabulary import AFTERCARE_KINDS, MAINTENANCE_KINDS, WENT_OUT, AppointmentStatus, Channel, ReminderStatus
+from .domain.vocabulary import (
+    AFTERCARE_KINDS,
+    MAINTENANCE_KINDS,
+    WENT_OUT,
+    AppointmentStatus,
+    Channel,
+    ReminderKind,
+    ReminderStatus,
+)
 from .extensions import DbSession
 from .messages import Composed, compose, named_session_ids
 from .metrics import count_message, observe_send
@@ -42,6 +50,13 @@ log = logging.getLogger(__name__)
 RECONCILE_WAIT = timedelta(minutes=5)  # Twilio's status callback normally arrives within seconds
 CAP_RETRY = timedelta(hours=1)
 SEND_STATUSES = (AppointmentStatus.BOOKED,)
+# What the session a message names may be now, per kind (by default: still booked).
+ALLOWED_STATUSES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(AFTERCARE_KINDS, AFTERCARE_STATUSES),
+    ReminderKind.NO_SHOW_FOLLOWUP: (AppointmentStatus.NO_SHOW,),
+}
+# Kinds about booking a session: never sent once one is booked.
+BOOKING_NUDGES = (*MAINTENANCE_KINDS, ReminderKind.REBOOK)
 
 
 @dataclass
@@ -184,7 +199,7 @@ def decision_for(db_session: DbSession, settings: Settings, budget: SmsBudget, l
         zone=zone,
         window=window_of(settings),
         now=now,
-        allowed_statuses=AFTERCARE_STATUSES if reminder.kind in AFTERCARE_KINDS else SEND_STATUSES,
+        allowed_statuses=ALLOWED_STATUSES.get(reminder.kind, SEND_STATUSES),
         skip_when_confirmed=reminder.kind in staff_content.get(db_session).skip_when_confirmed,
     )
     if isinstance(decision, Send):
@@ -235,7 +250,7 @@ def _policy(db_session: DbSession, settings: Settings, locked: Locked, decision:
     reminder, appointments = locked.reminder, locked.appointments
     if decision.channel in locked.suppressed:
         return Cancel("this number or address belonged to an erased patient: never messaged again")
-    if reminder.kind in MAINTENANCE_KINDS and _session_ahead(db_session, reminder.patient_id, now):
+    if reminder.kind in BOOKING_NUDGES and _session_ahead(db_session, reminder.patient_id, now):
         return Cancel("a session is booked")
     if is_about_sessions_ahead(reminder.kind, reminder.dedupe_key) and appointments:
         why = _redundant(db_session, reminder, appointments, now)

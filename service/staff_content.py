@@ -32,12 +32,13 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from .domain.planning import DEFAULT_SESSION_RULES, SessionRule
+from .domain.plans import DEFAULT_PLANS, Plan, area_key
 from .domain.vocabulary import Channel
 from .extensions import DbSession
-from .models import MessageTemplate, ReminderRule, Tip
+from .models import MessageTemplate, ReminderRule, Tip, TreatmentPlan
 
 STALE_AFTER = 10.0  # seconds: the bound on how long another process may use a copy from before an edit
-MODELS = (ReminderRule, MessageTemplate, Tip)
+MODELS = (ReminderRule, MessageTemplate, Tip, TreatmentPlan)
 TABLES = frozenset(m.__tablename__ for m in MODELS)
 _CHANGED = "recall.staff_content_changed"  # session.info: this session wrote one of the tables
 _BEGAN = "recall.staff_content_began"  # session.info: the generation when its transaction began
@@ -62,6 +63,7 @@ class StaffContent:
     tips_by_id: Mapping[int, TipRow] = field(default_factory=dict)
     # The kinds of the rules whose reminders are skipped for a session the patient has confirmed (decided at send time).
     skip_when_confirmed: frozenset[str] = frozenset()
+    plans: Mapping[str, Plan] = field(default_factory=lambda: DEFAULT_PLANS)  # by area_key; `*` for any other area
 
     def active_tips(
         self, language: str, categories: tuple[str, ...] | None = None, *, exclude: str | None = None
@@ -90,7 +92,7 @@ _cache: weakref.WeakKeyDictionary[Any, _Entry] = weakref.WeakKeyDictionary()
 
 
 def load(session: DbSession) -> StaffContent:
-    """Straight from the database: three statements."""
+    """Straight from the database: four statements."""
     rule_rows = session.execute(select(ReminderRule)).scalars().all()
     rules = (
         tuple(
@@ -125,7 +127,19 @@ def load(session: DbSession) -> StaffContent:
         )
     )
     skip_when_confirmed = frozenset(r.kind for r in rule_rows if r.enabled and r.skip_when_confirmed)
-    return StaffContent(rules, templates, tips, {t.id: t for t in tips}, skip_when_confirmed)
+    plans = {
+        area_key(area): Plan(planned, interval, maintenance)
+        for area, planned, interval, maintenance in session.execute(
+            select(
+                TreatmentPlan.area,
+                TreatmentPlan.sessions_planned,
+                TreatmentPlan.interval_days,
+                TreatmentPlan.maintenance_sessions_planned,
+            )
+        )
+    }
+    # The shipped plans until the clinic has plans of its own, as with the rules.
+    return StaffContent(rules, templates, tips, {t.id: t for t in tips}, skip_when_confirmed, plans or dict(DEFAULT_PLANS))
 
 
 def get(session: DbSession) -> StaffContent:

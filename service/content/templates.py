@@ -357,6 +357,65 @@ DEFAULT_TEMPLATES.update(
     }
 )
 
+# A course that stalled, and a missed session: how to book again, nothing about the treatment.
+DEFAULT_TEMPLATES.update(
+    {
+        ("rebook", "sms", "en"): (
+            None,
+            "{{ clinic_name }}: your course continues with {{ course_progress }}, not booked yet."
+            " Regular sessions give the best results. " + _BOOK_SMS["en"] + _STOP_EN,
+        ),
+        ("rebook", "sms", "fr"): (
+            None,
+            "{{ clinic_name }} : votre cure continue avec la {{ course_progress }}, pas encore"
+            " réservée. Des séances régulières donnent les meilleurs résultats. " + _BOOK_SMS["fr"] + _STOP_FR,
+        ),
+        ("rebook", "email", "en"): (
+            "Your next session at {{ clinic_name }}",
+            _mail(
+                "en",
+                "Your course continues with {{ course_progress }}, which is not booked yet. Sessions at regular "
+                "intervals give the best results, so we suggest booking it soon.\n\n" + _BOOK_MAIL["en"],
+            ),
+        ),
+        ("rebook", "email", "fr"): (
+            "Votre prochaine séance chez {{ clinic_name }}",
+            _mail(
+                "fr",
+                "Votre cure continue avec la {{ course_progress }}, qui n'est pas encore réservée. Des séances "
+                "régulières donnent les meilleurs résultats : nous vous conseillons de la réserver bientôt.\n\n"
+                + _BOOK_MAIL["fr"],
+            ),
+        ),
+        ("no_show_followup", "sms", "en"): (
+            None,
+            "{{ clinic_name }}: we missed you at your appointment on {{ session_date }}. We hope all is well."
+            " " + _BOOK_SMS["en"] + _STOP_EN,
+        ),
+        ("no_show_followup", "sms", "fr"): (
+            None,
+            "{{ clinic_name }} : nous ne vous avons pas vu(e) au rendez-vous du {{ session_date }}."
+            " Nous espérons que tout va bien. " + _BOOK_SMS["fr"] + _STOP_FR,
+        ),
+        ("no_show_followup", "email", "en"): (
+            "We missed you at {{ clinic_name }}",
+            _mail(
+                "en",
+                "We missed you at your appointment on {{ session_date }}. We hope all is well. If you would like "
+                "another time, we will be glad to see you.\n\n" + _BOOK_MAIL["en"],
+            ),
+        ),
+        ("no_show_followup", "email", "fr"): (
+            "Nous ne vous avons pas vu(e) chez {{ clinic_name }}",
+            _mail(
+                "fr",
+                "Nous ne vous avons pas vu(e) à votre rendez-vous du {{ session_date }}. Nous espérons que tout va "
+                "bien. Si vous souhaitez un autre horaire, nous serons heureux de vous recevoir.\n\n" + _BOOK_MAIL["fr"],
+            ),
+        ),
+    }
+)
+
 # Answers to patients' SMS replies (TwiML). No answer to STOP or START: Twilio sends its own.
 DEFAULT_TEMPLATES.update(
     {

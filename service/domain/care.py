@@ -32,6 +32,8 @@ MAINTENANCE_STAGES = (
 CAPPED_KINDS = (
     ReminderKind.AFTERCARE,
     ReminderKind.AFTERCARE_CHECKIN,
+    ReminderKind.NO_SHOW_FOLLOWUP,
+    ReminderKind.REBOOK,
     ReminderKind.MAINTENANCE_DUE,
     ReminderKind.MAINTENANCE_EARLY,
     ReminderKind.MAINTENANCE_OVERDUE,
@@ -47,6 +49,8 @@ PREFERRED_CHANNEL = {
     ReminderKind.MAINTENANCE_EARLY: Channel.EMAIL,
     ReminderKind.MAINTENANCE_DUE: Channel.SMS,
     ReminderKind.MAINTENANCE_OVERDUE: Channel.EMAIL,
+    ReminderKind.REBOOK: Channel.SMS,
+    ReminderKind.NO_SHOW_FOLLOWUP: Channel.SMS,
 }
 
 

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from .care import LOCAL_SEND_TIME, MAINTENANCE_STAGES, TIP_EVERY, TIP_HORIZON
 from .courses import COMPLETION_GAP, CourseSession, CourseState, course_state
+from .nudges import Stall
 from .quiet_hours import local_moment
 
 LOOKBACK = timedelta(days=5)  # the planner looks at sessions this far back: the check-in (2 days) and its staleness (2 more)
@@ -35,6 +36,7 @@ class CourseFacts:
 
     sessions: tuple[CourseSession, ...]
     sessions_planned: int | None
+    stall: Stall | None = None  # waiting for a session nobody booked: its nudges and the front desk's call are dated
 
 
 def _session_instants(session: CourseSession) -> Iterable[datetime]:
@@ -94,4 +96,7 @@ def next_replan_at(
             instants.extend(_session_instants(session))
         state = course_state(list(course.sessions), course.sessions_planned, now, zone, interval_months=interval_months)
         instants.extend(_course_instants(state, zone, now))
+        if course.stall is not None:  # the nudges' dates, and when the front desk is asked to call
+            instants.extend(local_moment(day, LOCAL_SEND_TIME, zone) for day in course.stall.nudge_days())
+            instants.append(course.stall.interrupted_at(zone))
     return min((t for t in instants if t > now), default=None)

@@ -23,6 +23,7 @@ class AppointmentStatus(StrEnum):
     CANCELLED = "cancelled"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
+    COURSE_INTERRUPTED = "course_interrupted"  # a stalled course, two nudges later: call to book the next session
 
 
 class ReminderStatus(StrEnum):
@@ -56,6 +57,8 @@ class ReminderKind(StrEnum):
     MAINTENANCE_EARLY = "maintenance_early"
     MAINTENANCE_DUE = "maintenance_due"
     MAINTENANCE_OVERDUE = "maintenance_overdue"
+    REBOOK = "rebook"  # a course stalled: short of its plan, its last session past, nothing booked
+    NO_SHOW_FOLLOWUP = "no_show_followup"  # "we missed you": once per missed session
 
 
 NOTICE_KINDS = (ReminderKind.CONFIRMATION, ReminderKind.CHANGE_NOTICE, ReminderKind.CANCELLATION_NOTICE)
@@ -88,3 +91,4 @@ class TodoKind(StrEnum):
     REPLY = "reply"  # a free-text SMS reply not yet handled
     SEND_FAILURE = "send_failure"  # a permanent failure: check the patient's number or address
     NO_SHOW = "no_show"
+    COURSE_INTERRUPTED = "course_interrupted"  # a stalled course, two nudges later: call to book the next session

@@ -108,3 +108,13 @@ def test_english_and_french_ship_the_same_set_of_templates():
     english = {(kind, channel) for kind, channel, lang in DEFAULT_TEMPLATES if lang == "en"}
     french = {(kind, channel) for kind, channel, lang in DEFAULT_TEMPLATES if lang == "fr"}
     assert english == french
+
+
+@pytest.mark.parametrize("key", sorted(k for k in DEFAULT_TEMPLATES if k[0] in ("rebook", "no_show_followup")), ids="/".join)
+def test_nudges_and_the_no_show_follow_up_say_how_to_book_with_or_without_a_booking_link(key):
+    body = DEFAULT_TEMPLATES[key][1]
+    with_link = render_text(body, {**LONGEST, **LONGEST_DATES[key[2]]})
+    without = render_text(body, {**LONGEST, **LONGEST_DATES[key[2]], "booking_url": ""})
+    assert LONG_BOOKING in with_link and LONG_BOOKING not in without and "+33 1 42 86 82 00" in without
+    if key[0] == "rebook":
+        assert "{{ course_progress }}" in body and "session 3 of 6" in with_link
