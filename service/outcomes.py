@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import LazyString
 from sqlalchemy import or_, select
 
+from . import plans
 from .domain import outcomes as rules
 from .domain.courses import attended
 from .domain.vocabulary import MAINTENANCE_KINDS, WENT_OUT, AppointmentStatus
@@ -53,8 +54,9 @@ DEFINITIONS: dict[str, LazyString] = {
         "closed it, 8 weeks after its last session)."
     ),
     "courses_interrupted": _l(
-        "Courses short of their planned sessions (size unknown: not closed) with nothing booked, counted on the day "
-        "their last session was 28 days past."
+        "Courses short of their planned sessions (the course's own number, else its treatment plan's) with nothing "
+        "booked, counted on the day the front desk's “course interrupted” item appears: 14 days after the first nudge, "
+        "which goes the plan's interval plus one day after the last session."
     ),
     "completion_rate": _l("Completed ÷ (completed + interrupted)."),
     "maintenance_due": _l("Patients whose annual maintenance fell due in the period."),
@@ -147,9 +149,11 @@ def gather(db_session: DbSession, since: date, until: date, zone: ZoneInfo, now:
                 first_session_at=min((_aware(a.starts_at) for a in counted), default=None),
                 last_attended_at=max((_aware(a.starts_at) for a in done), default=None),
                 attended=len(done),
-                planned=course.sessions_planned,
+                planned=plans.planned_sessions(db_session, course),
                 booked_ahead=course.patient_id in patients_booked_ahead,
                 completed_at=_aware(course.completed_at) if course.completed_at else None,
+                # As the front desk's "course interrupted" item: 14 days after the first nudge (interval + 1 day).
+                stalled_after=timedelta(days=(plans.interval_days(db_session, course) or 7) + 1 + 14),
             )
         )
 

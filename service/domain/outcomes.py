@@ -13,13 +13,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .courses import CourseSession, attended
-from .vocabulary import AppointmentStatus
+from .vocabulary import AppointmentStatus, ReminderKind
 
 LATE_CANCELLATION = timedelta(hours=24)  # cancelled less than this before the start: late
 INTERRUPTED_AFTER = timedelta(days=28)  # a course short of its plan, this long without a session: interrupted
 MAINTENANCE_BOOKING_WINDOW = timedelta(days=60)  # a booking this close to a maintenance due date answers it
 NUDGE_BOOKING_WINDOW = timedelta(days=7)  # a booking this soon after a rebook nudge answers it
-REBOOK_KIND = "rebook"  # the nudge's reminder kind
+REBOOK_KIND = ReminderKind.REBOOK  # the nudge's reminder kind
 
 Figure = int | float | None
 
@@ -141,8 +141,8 @@ class CourseFact:
     planned: int | None  # sessions planned; None when unknown
     booked_ahead: bool
     completed_at: datetime | None  # Course.completed_at as Recall keeps it
-    # How long after its last session a course short of its plan counts as interrupted. Once treatment plans give
-    # an interval, pass interval + 14 days here (and the plan's size as `planned`): the rest follows.
+    # How long after its last session a course short of its plan counts as interrupted (service/outcomes.py passes
+    # the plan's interval + 1 + 14 days, when the front desk's "course interrupted" item appears).
     stalled_after: timedelta = INTERRUPTED_AFTER
 
 
@@ -151,7 +151,7 @@ def course_end(course: CourseFact, now: datetime) -> tuple[str, datetime] | None
 
     Completed: its planned sessions attended, at `completed_at`; a course of unknown size, when Recall closes it
     (8 weeks without a session). Interrupted: nothing booked, short of its plan (or, size unknown, not yet closed),
-    the last session more than 28 days ago; counted on that 28th day.
+    the last session more than `stalled_after` ago; counted on that day.
     """
     if course.booked_ahead or course.last_attended_at is None:
         return None

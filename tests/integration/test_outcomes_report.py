@@ -131,7 +131,7 @@ def build(app: Any) -> dict[str, dict[str, Any]]:
         # This week: one session still ahead (Thursday).
         clinic.session(p, at(MONDAY + timedelta(days=3), 10), "booked", lead=timedelta(days=3))
 
-        # A course of 2 completed (weeks -3 and -2) and a course of 6 interrupted after its first (week -7).
+        # A course of 2 completed (weeks -3 and -2) and a course of 6 interrupted after its first (week -7): weekly, as plans say.
         done = clinic.course(clinic.patient(), sessions_planned=2)
         first, second = at(monday(3) + timedelta(days=1), 10), at(monday(2) + timedelta(days=1), 10)
         clinic.session(done.patient, first, "completed", lead=timedelta(days=7), course=done)
@@ -196,7 +196,11 @@ def build(app: Any) -> dict[str, dict[str, Any]]:
             "no_show_rate": 0.0,
             "confirmation_rate": 0.0,
             "courses_started": 1,
-            "courses_interrupted": 1,  # 28 days after week -7's Tuesday
+        },
+        week_label(monday(4)): {
+            # The plan's interval (7 days) + 1 + 14 days after week -7's Tuesday: the Wednesday of week -4, the day the
+            # front desk's "course interrupted" item appears.
+            "courses_interrupted": 1,
             "completion_rate": 0.0,
         },
         week_label(monday(7)): {
@@ -293,7 +297,7 @@ def test_the_page_shows_the_same_figures_the_definitions_and_the_chart(app, clie
     assert cell(last, "confirmation_rate") == "75%"
     assert cell(last, "late_cancellations") == "1"
     assert cell(last, "median_lead_time_days") == "5"
-    assert cell(week_label(monday(3)), "completion_rate") == "0%"
+    assert cell(week_label(monday(4)), "completion_rate") == "0%"
     assert cell(week_label(monday(2)), "completion_rate") == "100%"
     assert cell(week_label(MONDAY), "no_show_rate") == "—"  # nothing held or missed yet this week
     assert cell(week_label(monday(10)), "maintenance_reminded_booked") == "1"
