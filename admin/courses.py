@@ -25,7 +25,7 @@ from service.runtime import get_settings
 from service.timeutil import utcnow
 
 from .patients import replan
-from .security import ProtectedModelView
+from .security import ProtectedModelView, audit
 from .wording import session_status
 
 COURSE_KIND = {"initial": _l("Initial course"), "maintenance": _l("Yearly maintenance")}
@@ -152,7 +152,9 @@ class CourseView(ProtectedModelView):
         now = utcnow()
         courses = db.session.execute(select(Course).where(Course.id.in_([int(i) for i in ids]))).scalars().all()
         for course in courses:
-            course.completed_at = course.completed_at or now
+            if course.completed_at is None:
+                course.completed_at = now
+                audit("close", "course", course.id)
         db.session.flush()
         replan({c.patient_id for c in courses})
         db.session.commit()
