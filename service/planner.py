@@ -181,7 +181,7 @@ def wanted_for_courses(
         if stall is not None and now >= stall.interrupted_at(zone):
             todo.add(db_session, TodoKind.COURSE_INTERRUPTED, stall.todo_key, now, patient_id=patient.id)
         course.maintenance_due_on = state.maintenance_due_on
-        if state.active:
+        if state.active and course.completed_at is None:  # a course staff closed gets no more tips either
             wanted.extend(plan_tips(course.id, state, library, assigned.get(course.id, {}), last_sent, reach, zone, now))
         superseded = any(
             other.id != course.id

@@ -87,3 +87,43 @@ def test_staff_close_a_course_its_nudges_stop_and_it_is_audited(app, staff):
             ).scalar_one()
             == "close"
         )
+
+
+def test_closing_a_course_also_stops_its_weekly_tips(app, staff):
+    from service.content.seed import seed_tips
+    from service.models import Appointment
+    from service.planner import plan_patient
+    from service.runtime import get_settings
+
+    course_id = a_course(app)
+    with app.app_context():
+        seed_tips(db.session)
+        course = db.session.get(Course, course_id)
+        patient = db.session.get(Patient, course.patient_id)
+        patient.email, patient.email_consent = "lea@example.test", True
+        first = utcnow() - timedelta(days=5)
+        db.session.add(
+            Appointment(
+                patient_id=patient.id,
+                course_id=course_id,
+                source="panel",
+                external_id="panel-tips",
+                starts_at=first,
+                local_starts_at=first.replace(tzinfo=None),
+                timezone="Europe/Paris",
+                area="cuisses",
+                status="completed",
+                slot_changed_at=first,
+                created_at=first - timedelta(days=7),
+            )
+        )
+        db.session.flush()
+        plan_patient(db.session, patient, get_settings(), utcnow())
+        db.session.commit()
+        tips = db.session.execute(select(Reminder.status).where(Reminder.kind == "tip")).scalars().all()
+        assert "pending" in tips  # an active course: next week's tip is planned
+    token = csrf_token(staff.get("/admin/course/").get_data(as_text=True))
+    staff.post("/admin/course/action/", data={"action": "close", "rowid": [str(course_id)], "csrf_token": token})
+    with app.app_context():
+        tips = db.session.execute(select(Reminder.status).where(Reminder.kind == "tip")).scalars().all()
+        assert "pending" not in tips and "cancelled" in tips
