@@ -58,7 +58,12 @@ class Patient(Model):
     email_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     email_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email_consent_source: Mapped[str | None] = mapped_column(String(64))
+    whatsapp_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    whatsapp_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    whatsapp_consent_source: Mapped[str | None] = mapped_column(String(64))
     sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    whatsapp_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # STOP on WhatsApp stops WhatsApp only
+    preferred_channel: Mapped[str | None] = mapped_column(String(8))  # the patient's choice; None: CHANNEL_ORDER's
     email_unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The next instant at which time alone may change what the planner wants for this patient, written at each
     # planning (far in the future when only an event can); the sweep plans the patients it has reached.
@@ -280,6 +285,10 @@ class MessageTemplate(Model):
     language: Mapped[str] = mapped_column(String(8))
     subject: Mapped[str | None] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
+    # WhatsApp only: the approved Content template (HX…) sent outside the 24-hour window, and which of Recall's
+    # variables fill its numbered ones ({"1": "first_name", "2": "session_time"}). No content_sid: not approved.
+    content_sid: Mapped[str | None] = mapped_column(String(64))
+    content_variables: Mapped[dict[str, str] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     def __repr__(self) -> str:
@@ -325,6 +334,7 @@ class InboundMessage(Model):
     provider_message_id: Mapped[str] = mapped_column(String(64), unique=True)
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id", ondelete="SET NULL"), index=True)
     from_number: Mapped[str | None] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(8), default=Channel.SMS, server_default="sms")  # sms | whatsapp
     body: Mapped[str | None] = mapped_column(Text)
     intent: Mapped[str] = mapped_column(String(16))  # stop|start|help|confirm|reschedule|other
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

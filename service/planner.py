@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from . import plans, staff_content, todo
-from .domain import lifecycle
+from .domain import channel_order, lifecycle
 from .domain.care import TipRef, plan_aftercare, plan_maintenance, plan_tips
 from .domain.courses import CourseSession, course_state
 from .domain.nudges import Stall, find_stall, plan_no_show_followup, plan_nudges
@@ -41,6 +41,7 @@ from .domain.vocabulary import (
     OPEN,
     WENT_OUT,
     AppointmentStatus,
+    Channel,
     ReminderKind,
     ReminderStatus,
     TodoKind,
@@ -49,6 +50,8 @@ from .extensions import DbSession
 from .models import Appointment, Course, Patient, Reminder
 from .rendering import language_of
 from .settings import Settings
+
+CHANNEL_NAMES = frozenset(str(c) for c in Channel)
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +77,15 @@ class PlanResult:
         return self
 
 
-def reach_of(patient: Patient) -> Reach:
+def reach_of(patient: Patient, settings: Settings | None = None) -> Reach:
+    """Which channels may carry a message to `patient`, in the clinic's CHANNEL_ORDER (sms, email without settings)."""
+    preferred = patient.preferred_channel
     return Reach(
         sms=bool(patient.phone and patient.sms_consent and patient.sms_opted_out_at is None),
         email=bool(patient.email and patient.email_consent and patient.email_unsubscribed_at is None),
+        whatsapp=bool(patient.phone and patient.whatsapp_consent and patient.whatsapp_opted_out_at is None),
+        order=channel_order.parse(settings.channel_order) if settings is not None else channel_order.DEFAULT_ORDER,
+        preferred=Channel(preferred) if preferred in CHANNEL_NAMES else None,
     )
 
 
@@ -114,7 +122,7 @@ def wanted_for_patient(
     every = rows.appointments
     appointments = [a for a in every if a.starts_at >= now - LOOKBACK]
     snapshots = [SessionSnapshot(a.id, a.starts_at, a.status, a.slot_changed_at) for a in appointments]
-    reach = reach_of(patient)
+    reach = reach_of(patient, settings)
     wanted = plan_session_reminders(snapshots, session_rules(db_session), reach, zone, window)
     predecessors = {a.id: a.replaces_id for a in appointments if a.replaces_id}
     told = _notified_starts(db_session, patient.id, list(predecessors.values()))

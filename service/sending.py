@@ -194,7 +194,7 @@ def decision_for(db_session: DbSession, settings: Settings, budget: SmsBudget, l
         channel=Channel(reminder.channel),
         expires_at=reminder.expires_at,
         sessions=named,
-        reach=reach_of(patient),
+        reach=reach_of(patient, settings),
         may_fall_back=True,
         zone=zone,
         window=window_of(settings),
@@ -416,7 +416,7 @@ def _record(
         why = f"gave up after {reminder.attempts} attempts: {why}"
     attempt.outcome = "failed"
     channel = Channel(reminder.channel)
-    after = lifecycle.fall_back_or_fail(reminder, other_allowed=reach_of(patient).allows(channel.other), why=why, now=now)
+    after = lifecycle.fall_back_or_fail(reminder, to=reach_of(patient, ctx.settings).fallback(channel), why=why, now=now)
     if not result.retryable:  # an invalid number or a hard bounce: the front desk checks it with the patient
         todo.add_send_failure(db_session, reminder, provider=result.provider, error_code=result.error_code, now=now)
     if result.recipient_opted_out:

@@ -67,6 +67,22 @@ def _choice(name: str, raw: str | None, choices: tuple[str, ...], default: str) 
     return value
 
 
+CHANNELS = ("sms", "whatsapp", "email")
+
+
+def _channel_order(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """CHANNEL_ORDER: known channels, each once, comma-separated, first tried first."""
+    if not (raw or "").strip():
+        return default
+    names = tuple(part.strip().lower() for part in (raw or "").split(","))
+    unknown = [n for n in names if n not in CHANNELS]
+    if unknown or not names:
+        raise ConfigError(f"CHANNEL_ORDER takes {', '.join(CHANNELS)} separated by commas, got {unknown[0]!r}")
+    if len(set(names)) != len(names):
+        raise ConfigError(f"CHANNEL_ORDER names a channel twice: {raw!r}")
+    return names
+
+
 def default_language(region: str) -> str:
     """The language most people speak in the region (CLDR's likely subtags: FR gives fr, BE nl), if Recall speaks it."""
     try:
@@ -133,6 +149,7 @@ class Settings:
     twilio_messaging_service_sid: str | None = None
     twilio_api_base_url: str | None = None
     twilio_timeout_seconds: float = 10.0
+    twilio_whatsapp_from: str | None = None  # whatsapp:+E164, a WhatsApp sender; else the Messaging Service carries it
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_username: str | None = None
@@ -151,6 +168,8 @@ class Settings:
     require_admin_mfa: bool | None = None  # None: required in production only (see admin_mfa_required)
     scheduler_enabled: bool = True
     sms_rate_per_second: float = 1.0
+    whatsapp_rate_per_second: float = 1.0  # paced apart from SMS: WhatsApp has its own throughput
+    channel_order: tuple[str, ...] = ("sms", "email")  # which channel is tried first, and what falls back to what
     quiet_hours: tuple[int, int] = (8, 21)
     confirmation_debounce_minutes: int = 3
     dispatch_batch_size: int = 100
@@ -257,6 +276,13 @@ class Settings:
         if service_sid and not service_sid.startswith("MG"):
             raise ConfigError("TWILIO_MESSAGING_SERVICE_SID must start with MG")
 
+        whatsapp_from = optional("TWILIO_WHATSAPP_FROM")
+        if whatsapp_from and not (whatsapp_from.startswith("whatsapp:+") and whatsapp_from[10:].isdigit()):
+            raise ConfigError(f"TWILIO_WHATSAPP_FROM must be a WhatsApp sender like whatsapp:+33612345678, got {whatsapp_from!r}")
+        channel_order = _channel_order(get("CHANNEL_ORDER"), default["channel_order"])
+        if "whatsapp" in channel_order and sid and not (whatsapp_from or service_sid):
+            raise ConfigError("CHANNEL_ORDER names whatsapp: set TWILIO_WHATSAPP_FROM or TWILIO_MESSAGING_SERVICE_SID")
+
         outbound_url = url("OUTBOUND_WEBHOOK_URL")
         outbound_secret = optional("OUTBOUND_WEBHOOK_SECRET")
         if outbound_url and not outbound_secret:
@@ -295,6 +321,7 @@ class Settings:
             twilio_messaging_service_sid=service_sid,
             twilio_api_base_url=url("TWILIO_API_BASE_URL"),
             twilio_timeout_seconds=number("TWILIO_TIMEOUT_SECONDS", minimum=0.1),
+            twilio_whatsapp_from=whatsapp_from,
             smtp_host=smtp_host,
             smtp_port=whole("SMTP_PORT", minimum=1),
             smtp_username=optional("SMTP_USERNAME"),
@@ -313,6 +340,8 @@ class Settings:
             require_admin_mfa=flag("REQUIRE_ADMIN_MFA"),  # unset: None, which admin_mfa_required reads per environment
             scheduler_enabled=flag("SCHEDULER_ENABLED"),
             sms_rate_per_second=number("SMS_RATE_PER_SECOND", minimum=0.01),
+            whatsapp_rate_per_second=number("WHATSAPP_RATE_PER_SECOND", minimum=0.01),
+            channel_order=channel_order,
             quiet_hours=_hour_range("QUIET_HOURS", get("QUIET_HOURS"), default["quiet_hours"]),
             confirmation_debounce_minutes=whole("CONFIRMATION_DEBOUNCE_MINUTES", minimum=0),
             dispatch_batch_size=whole("DISPATCH_BATCH_SIZE", minimum=1),

@@ -83,7 +83,7 @@ def decide(
     if expires_at is not None and now >= expires_at:
         return Skip("too late to be useful")
     if not reach.allows(channel):
-        fallback = channel.other if may_fall_back and reach.allows(channel.other) else None
+        fallback = reach.fallback(channel) if may_fall_back else None
         if fallback is None:
             return Skip(f"no consent to send by {channel.value}" + (" or the other channel" if may_fall_back else ""))
         channel = fallback

@@ -170,11 +170,11 @@ def retry(row: ReminderState, at: datetime, reason: str) -> None:
     row.next_attempt_at = at
 
 
-def fall_back_or_fail(row: ReminderState, *, other_allowed: bool, why: str, now: datetime) -> ReminderStatus:
-    """A channel failed for good (at send, or by a receipt): the same row goes by the other channel when the patient
-    allows it and it is still useful, so the patient is told once; else it failed."""
-    if other_allowed and _still_useful(row, now):
-        other = Channel(row.channel).other
+def fall_back_or_fail(row: ReminderState, *, to: Channel | None, why: str, now: datetime) -> ReminderStatus:
+    """A channel failed for good (at send, or by a receipt): the same row goes by `to` (the next channel in the order
+    the patient allows, `Reach.fallback`) while still useful, so the patient is told once; else it failed."""
+    if to is not None and _still_useful(row, now):
+        other = to
         _move(row, PENDING, f"{other} fallback after {why}", (SENDING, SENT, DELIVERED))
         row.channel, row.next_attempt_at = other, now
         row.provider_message_id = row.provider_status = None

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from . import channel_order
+from .channel_order import DEFAULT_ORDER
 from .quiet_hours import QuietHours, latest_allowed_at_or_before, local_moment
 from .vocabulary import AppointmentStatus, Channel, ReminderKind
 
@@ -52,17 +54,21 @@ class Reach:
 
     sms: bool
     email: bool
+    whatsapp: bool = False
+    order: tuple[Channel, ...] = DEFAULT_ORDER  # CHANNEL_ORDER: a channel outside it is never used
+    preferred: Channel | None = None  # the patient's own choice, when they made one
 
     def allows(self, channel: Channel) -> bool:
-        return self.sms if channel is Channel.SMS else self.email
+        flags = {Channel.SMS: self.sms, Channel.EMAIL: self.email, Channel.WHATSAPP: self.whatsapp}
+        return channel in self.order and flags[channel]
 
     def pick(self, preferred: Channel) -> Channel | None:
-        """The preferred channel, else the other one, else none."""
-        if self.allows(preferred):
-            return preferred
-        if self.allows(preferred.other):
-            return preferred.other
-        return None
+        """The patient's choice, else the kind's preferred channel (as the order has it), else its fallbacks, else none."""
+        return next((c for c in channel_order.candidates(self.order, preferred, self.preferred) if self.allows(c)), None)
+
+    def fallback(self, channel: Channel) -> Channel | None:
+        """Where a message that cannot go by `channel` goes instead: the next allowed channel in the order."""
+        return next((c for c in channel_order.after(self.order, channel) if self.allows(c)), None)
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,11 @@ from enum import StrEnum
 
 
 class Channel(StrEnum):
+    """What falls back to what is CHANNEL_ORDER's to say: `service.domain.channel_order`."""
+
     SMS = "sms"
     EMAIL = "email"
-
-    @property
-    def other(self) -> Channel:
-        return Channel.EMAIL if self is Channel.SMS else Channel.SMS
+    WHATSAPP = "whatsapp"
 
 
 class AppointmentStatus(StrEnum):

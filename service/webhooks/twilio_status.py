@@ -117,8 +117,8 @@ def _undelivered(
 ) -> str:
     why = f"SMS {status}" + (f" (Twilio {error_code})" if error_code else "")
     patient = db_session.get(Patient, reminder.patient_id)
-    other_allowed = patient is not None and reach_of(patient).allows(Channel.EMAIL)
-    after = lifecycle.fall_back_or_fail(reminder, other_allowed=other_allowed, why=why, now=now)
+    to = reach_of(patient, settings).fallback(Channel(reminder.channel)) if patient is not None else None
+    after = lifecycle.fall_back_or_fail(reminder, to=to, why=why, now=now)
     todo.add_send_failure(db_session, reminder, provider="twilio", error_code=error_code, now=now)  # 30005, 30006
     if patient is not None and error_code == OPTED_OUT:
         opt_out(db_session, patient, Channel.SMS, actor=f"twilio:{OPTED_OUT}", settings=settings, now=now)

@@ -92,20 +92,20 @@ def test_a_deferral_that_ends_after_the_expiry_is_a_skip_saying_why():
 
 def test_a_failed_channel_falls_back_on_the_same_row_when_the_patient_allows_it_and_it_is_still_useful():
     row = sending(expires_at=NOW + timedelta(hours=1))
-    assert lifecycle.fall_back_or_fail(row, other_allowed=True, why="twilio 21211", now=NOW) is ReminderStatus.PENDING
+    assert lifecycle.fall_back_or_fail(row, to=Channel.EMAIL, why="twilio 21211", now=NOW) is ReminderStatus.PENDING
     assert (row.channel, row.next_attempt_at, row.status_reason) == (Channel.EMAIL, NOW, "email fallback after twilio 21211")
 
     nowhere = sending()
-    assert lifecycle.fall_back_or_fail(nowhere, other_allowed=False, why="twilio 21211", now=NOW) is ReminderStatus.FAILED
+    assert lifecycle.fall_back_or_fail(nowhere, to=None, why="twilio 21211", now=NOW) is ReminderStatus.FAILED
     assert nowhere.status_reason == "twilio 21211"
 
     stale = sending(expires_at=NOW)
-    assert lifecycle.fall_back_or_fail(stale, other_allowed=True, why="x", now=NOW) is ReminderStatus.FAILED
+    assert lifecycle.fall_back_or_fail(stale, to=Channel.EMAIL, why="x", now=NOW) is ReminderStatus.FAILED
 
 
 def test_an_undelivered_receipt_sends_a_sent_message_by_the_other_channel_and_forgets_the_first_id():
     row = Row(status=ReminderStatus.SENT, provider_message_id="SM1", provider_status="undelivered")
-    lifecycle.fall_back_or_fail(row, other_allowed=True, why="SMS undelivered (Twilio 30003)", now=NOW)
+    lifecycle.fall_back_or_fail(row, to=Channel.EMAIL, why="SMS undelivered (Twilio 30003)", now=NOW)
     assert (row.status, row.channel, row.provider_message_id, row.provider_status) == (
         ReminderStatus.PENDING,
         Channel.EMAIL,
@@ -113,7 +113,7 @@ def test_an_undelivered_receipt_sends_a_sent_message_by_the_other_channel_and_fo
         None,
     )
     with pytest.raises(IllegalTransition):  # a reminder never sent has nothing to fall back from
-        lifecycle.fall_back_or_fail(Row(), other_allowed=True, why="x", now=NOW)
+        lifecycle.fall_back_or_fail(Row(), to=Channel.EMAIL, why="x", now=NOW)
 
 
 def test_a_receipt_settles_an_unanswered_send_once_and_never_a_second_time():

@@ -52,6 +52,7 @@ class Elsewhere(Settings):
     twilio_messaging_service_sid: str | None = "MG0123"
     twilio_api_base_url: str | None = "http://127.0.0.1:9"
     twilio_timeout_seconds: float = 4.5
+    twilio_whatsapp_from: str | None = "whatsapp:+15005550006"
     smtp_host: str | None = "smtp.elsewhere.example"
     smtp_port: int = 2525
     smtp_username: str | None = "user"
@@ -70,6 +71,8 @@ class Elsewhere(Settings):
     require_admin_mfa: bool | None = True
     scheduler_enabled: bool = False
     sms_rate_per_second: float = 2.5
+    whatsapp_rate_per_second: float = 20.0
+    channel_order: tuple[str, ...] = ("whatsapp", "sms", "email")
     quiet_hours: tuple[int, int] = (9, 20)
     confirmation_debounce_minutes: int = 5
     dispatch_batch_size: int = 50
@@ -118,6 +121,14 @@ def test_from_env_reads_each_default_from_its_field_not_from_a_copy(tmp_path: Pa
         ("SCHEDULER_METRICS_PORT", "a", "SCHEDULER_METRICS_PORT must be a number, got 'a'"),
         ("REQUIRE_ADMIN_MFA", "2", "REQUIRE_ADMIN_MFA must be true or false, got '2'"),
         ("DISPATCH_BATCH_SIZE", "0", "DISPATCH_BATCH_SIZE must be at least 1, got '0'"),
+        (
+            "TWILIO_WHATSAPP_FROM",
+            "+33612345678",
+            "TWILIO_WHATSAPP_FROM must be a WhatsApp sender like whatsapp:+33612345678, got '+33612345678'",
+        ),
+        ("WHATSAPP_RATE_PER_SECOND", "0", "WHATSAPP_RATE_PER_SECOND must be at least 0.01, got '0'"),
+        ("CHANNEL_ORDER", "whatsapp,fax", "CHANNEL_ORDER takes sms, whatsapp, email separated by commas, got 'fax'"),
+        ("CHANNEL_ORDER", "sms,email,sms", "CHANNEL_ORDER names a channel twice: 'sms,email,sms'"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(name: str, value: str, message: str) -> None:
@@ -138,3 +149,11 @@ def test_clinic_language_overrides_the_regions(tmp_path: Path) -> None:
         Settings.from_env({**REQUIRED, "CLINIC_REGION": "FR", "CLINIC_LANGUAGE": "EN"}, instance_path=tmp_path).clinic_language
         == "en"
     )
+
+
+def test_the_channel_order_is_read_in_order_and_whatsapp_needs_a_sender() -> None:
+    settings = Settings.from_env({**REQUIRED, "CHANNEL_ORDER": " WhatsApp, sms ,email"})
+    assert settings.channel_order == ("whatsapp", "sms", "email")
+    twilio = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "+15005550006"}
+    with pytest.raises(ConfigError, match="TWILIO_WHATSAPP_FROM or TWILIO_MESSAGING_SERVICE_SID"):
+        Settings.from_env({**REQUIRED, **twilio, "CHANNEL_ORDER": "whatsapp,sms"})
