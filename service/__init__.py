@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from . import csp
-from .channels import EmailSender, Senders, SmsSender
+from .channels import EmailSender, Senders, SmsSender, WhatsAppSender
 from .channels.console import ConsoleTransport
 from .extensions import db, limiter, migrate
 from .logs import configure_logging, init_request_ids
@@ -27,10 +27,12 @@ def build_senders(settings: Settings) -> Senders:
     console = ConsoleTransport()
     sms: SmsSender = console
     email: EmailSender = console
+    whatsapp: WhatsAppSender = console
     if settings.twilio_configured:
         from .channels.twilio_sms import TwilioSmsSender
+        from .channels.twilio_whatsapp import TwilioWhatsAppSender
 
-        sms = TwilioSmsSender(
+        sms = twilio = TwilioSmsSender(
             settings.twilio_account_sid or "",
             settings.twilio_auth_token or "",
             from_number=settings.twilio_from_number,
@@ -39,6 +41,11 @@ def build_senders(settings: Settings) -> Senders:
             status_callback_base=settings.public_base_url,
             timeout_seconds=settings.twilio_timeout_seconds,
             concurrency=settings.dispatch_concurrency,
+        )
+        whatsapp = TwilioWhatsAppSender(
+            twilio,
+            whatsapp_from=settings.twilio_whatsapp_from,
+            messaging_service_sid=settings.twilio_messaging_service_sid,
         )
     if settings.smtp_configured:
         from .channels.smtp_email import SmtpEmailSender
@@ -51,7 +58,7 @@ def build_senders(settings: Settings) -> Senders:
             password=settings.smtp_password,
             starttls=settings.smtp_starttls,
         )
-    return Senders(sms=sms, email=email)
+    return Senders(sms=sms, email=email, whatsapp=whatsapp)
 
 
 def _engine_options(url: str, concurrency: int = 8) -> dict[str, Any]:
@@ -96,7 +103,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         JSON_SORT_KEYS=False,
     )
-    install(app, Runtime(settings=settings, senders=build_senders(settings), pacer=Pacer(settings.sms_rate_per_second)))
+    runtime = Runtime(
+        settings=settings,
+        senders=build_senders(settings),
+        pacer=Pacer(settings.sms_rate_per_second),
+        whatsapp_pacer=Pacer(settings.whatsapp_rate_per_second),
+    )
+    install(app, runtime)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))

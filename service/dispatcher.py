@@ -72,6 +72,7 @@ class Dispatcher:
         *,
         worker: str | None = None,
         pacer: Pacer | None = None,
+        whatsapp_pacer: Pacer | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.db_session = db_session
@@ -80,6 +81,7 @@ class Dispatcher:
             settings=settings,
             worker=worker or worker_name(),
             pacer=pacer or Pacer(settings.sms_rate_per_second),
+            whatsapp_pacer=whatsapp_pacer or Pacer(settings.whatsapp_rate_per_second),
             budget=SmsBudget(settings.sms_daily_cap, 0),
             retry=retry or RetryPolicy(),
         )

@@ -23,7 +23,7 @@ from .metrics import OUTCOMES
 from .outbound_delivery import DeliveryReport, deliver_due
 from .planner import PlanResult, plan_changed, plan_due
 from .privacy import purge_expired
-from .runtime import get_pacer, get_senders, get_settings
+from .runtime import get_pacer, get_senders, get_settings, get_whatsapp_pacer
 
 log = logging.getLogger(__name__)
 PLANNING_LOCK = 0x5245_4341  # "RECA": one number for every planning job
@@ -91,7 +91,9 @@ def plan(now: datetime) -> PlanResult:
 
 def dispatcher() -> Dispatcher:
     app = current_app
-    return Dispatcher(db.session, get_senders(app), get_settings(app), pacer=get_pacer(app))
+    return Dispatcher(
+        db.session, get_senders(app), get_settings(app), pacer=get_pacer(app), whatsapp_pacer=get_whatsapp_pacer(app)
+    )
 
 
 def recover_leases(now: datetime) -> int:

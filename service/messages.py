@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,11 +14,12 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from . import links, plans, staff_content
+from .domain import whatsapp
 from .domain.courses import CourseSession, progress
 from .domain.sms_encoding import sms_encoding
 from .domain.vocabulary import Channel, ReminderKind
 from .extensions import DbSession
-from .models import Appointment, Course, Patient, Reminder
+from .models import Appointment, Course, MessageTemplate, Patient, Reminder
 from .rendering import (
     TemplateProblem,
     default_template,
@@ -40,6 +42,21 @@ class Composed:
     encoding: str | None = None
     segments: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    content_sid: str | None = None  # WhatsApp: the approved Content template for outside the 24-hour window
+    content_variables: str | None = None  # its numbered variables, a JSON object
+
+
+def whatsapp_template(db_session: DbSession, kind: str, language: str) -> MessageTemplate | None:
+    """The clinic's approved WhatsApp Content template for this kind (or its family): the patient's language first."""
+    rows = db_session.execute(
+        select(MessageTemplate).where(
+            MessageTemplate.kind.in_({kind, template_kind(kind)}),
+            MessageTemplate.channel == Channel.WHATSAPP,
+            MessageTemplate.content_sid.is_not(None),
+        )
+    ).scalars()
+    ranked = sorted(rows, key=lambda t: (t.kind != kind, t.language != language, t.language != "en", t.id))
+    return ranked[0] if ranked else None
 
 
 def find_template(db_session: DbSession, kind: str, channel: str, language: str) -> tuple[str | None, str]:
@@ -124,7 +141,9 @@ def compose(
     language = language_of(patient.language)
     zone = patient_zone(patient, settings)
     variables = base_variables(patient, settings)
-    subject_src, body_src = find_template(db_session, reminder.kind, channel, language)
+    # WhatsApp's free text is the SMS text; outside the 24-hour window its Content template goes instead.
+    text_channel = Channel.SMS if channel == Channel.WHATSAPP else channel
+    subject_src, body_src = find_template(db_session, reminder.kind, text_channel, language)
     if appointments:
         variables.update(session_variables([a.starts_at for a in appointments], zone, language))
         variables["manage_url"] = manage_url(appointments, settings)
@@ -146,6 +165,12 @@ def compose(
     link = unsubscribe_url(settings.public_base_url, settings.secret_key, patient.id) if channel == Channel.EMAIL else None
     variables["unsubscribe_url"] = link or ""
     text = render_text(body_src, variables)
+    if channel == Channel.WHATSAPP:
+        approved = whatsapp_template(db_session, reminder.kind, language)
+        if approved is None:
+            return Composed(subject=None, text=text)
+        filled = whatsapp.numbered(dict(approved.content_variables or {}), variables)
+        return Composed(subject=None, text=text, content_sid=approved.content_sid, content_variables=json.dumps(filled))
     if channel == Channel.SMS:
         encoding = sms_encoding(text)
         return Composed(subject=None, text=text, encoding=encoding.encoding, segments=encoding.segments)

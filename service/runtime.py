@@ -22,6 +22,7 @@ class Runtime:
     settings: Settings
     senders: Senders
     pacer: Pacer  # one per process: every dispatcher thread shares the provider's rate
+    whatsapp_pacer: Pacer | None = None  # WhatsApp's own rate (WHATSAPP_RATE_PER_SECOND), paced apart from SMS
 
 
 def install(app: Flask, runtime: Runtime) -> None:
@@ -44,6 +45,10 @@ def get_senders(app: Flask | None = None) -> Senders:
 
 def get_pacer(app: Flask | None = None) -> Pacer:
     return current_runtime(app).pacer
+
+
+def get_whatsapp_pacer(app: Flask | None = None) -> Pacer | None:
+    return current_runtime(app).whatsapp_pacer
 
 
 def override(app: Flask, *, settings: Settings | None = None, senders: Senders | None = None) -> None:

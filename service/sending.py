@@ -10,7 +10,7 @@ a transition of `service.domain.lifecycle`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, exists, false, func, select, update
 
 from . import links, staff_content, todo
-from .channels import EmailMessageSpec, Senders, SendResult
+from .channels import EmailMessageSpec, Senders, SendResult, WhatsAppMessage
 from .consent import opt_out
-from .domain import lifecycle
+from .domain import lifecycle, whatsapp
 from .domain.bursts import AHEAD_NOTICE_KINDS, SessionMessage, is_about_sessions_ahead, redundant
 from .domain.care import AFTERCARE_STATUSES, CAPPED_KINDS
 from .domain.dispatch_rules import Cancel, Decision, Defer, NamedSession, RetryPolicy, Send, Skip, decide
@@ -35,14 +35,14 @@ from .domain.vocabulary import (
     ReminderStatus,
 )
 from .extensions import DbSession
-from .messages import Composed, compose, named_session_ids
+from .messages import Composed, compose, named_session_ids, whatsapp_template
 from .metrics import count_message, observe_send
-from .models import Appointment, Patient, Reminder, SendAttempt, Suppression
+from .models import Appointment, InboundMessage, Patient, Reminder, SendAttempt, Suppression
 from .outbound import message_failed
 from .pacing import Pacer, SmsBudget
 from .planner import reach_of, window_of
 from .privacy import digest
-from .rendering import TemplateProblem
+from .rendering import TemplateProblem, language_of
 from .settings import Settings
 from .timeutil import utcnow
 
@@ -69,6 +69,7 @@ class SendContext:
     pacer: Pacer
     budget: SmsBudget
     retry: RetryPolicy
+    whatsapp_pacer: Pacer | None = None  # None: WhatsApp shares the SMS pacer
 
 
 def send_one(db_session: DbSession, ctx: SendContext, reminder_id: int, now: datetime) -> str:
@@ -202,12 +203,35 @@ def decision_for(db_session: DbSession, settings: Settings, budget: SmsBudget, l
         allowed_statuses=ALLOWED_STATUSES.get(reminder.kind, SEND_STATUSES),
         skip_when_confirmed=reminder.kind in staff_content.get(db_session).skip_when_confirmed,
     )
+    if isinstance(decision, Send) and decision.channel is Channel.WHATSAPP:
+        decision = _whatsapp_or_next(db_session, settings, locked, now)
     if isinstance(decision, Send):
         decision = _policy(db_session, settings, locked, decision, zone, now)
     if isinstance(decision, Send) and decision.channel is Channel.SMS and not budget.take():
         log.warning("daily SMS cap of %s reached; reminder %s waits", settings.sms_daily_cap, reminder.id)
         decision = Defer(now + CAP_RETRY, f"the daily SMS cap ({settings.sms_daily_cap}) is reached")
     return decision
+
+
+def whatsapp_mode(db_session: DbSession, reminder: Reminder, patient: Patient, now: datetime) -> whatsapp.Mode:
+    """Free text inside the 24-hour window after the patient's last WhatsApp message; else the approved template."""
+    last = db_session.execute(
+        select(func.max(InboundMessage.received_at)).where(
+            InboundMessage.patient_id == patient.id, InboundMessage.channel == Channel.WHATSAPP
+        )
+    ).scalar_one_or_none()
+    approved = whatsapp_template(db_session, reminder.kind, language_of(patient.language)) is not None
+    return whatsapp.mode(last_inbound_at=last, has_template=approved, now=now)
+
+
+def _whatsapp_or_next(db_session: DbSession, settings: Settings, locked: Locked, now: datetime) -> Decision:
+    """A kind with no approved template, outside the window, is not sent by WhatsApp: the next channel takes it."""
+    if whatsapp_mode(db_session, locked.reminder, locked.patient, now) is not whatsapp.Mode.UNAVAILABLE:
+        return Send(Channel.WHATSAPP)
+    following = reach_of(locked.patient, settings).fallback(Channel.WHATSAPP)
+    if following is None:
+        return Skip("outside WhatsApp's 24-hour window with no approved template, and no other channel allowed")
+    return Send(following)
 
 
 def _settle(db_session: DbSession, ctx: SendContext, locked: Locked, *, now: datetime) -> str:
@@ -237,6 +261,8 @@ def _settle(db_session: DbSession, ctx: SendContext, locked: Locked, *, now: dat
     attempt = SendAttempt(reminder_id=reminder.id, number=number, started_at=now)
     db_session.add(attempt)
     zone = ZoneInfo(patient.timezone or ctx.settings.clinic_timezone)
+    if decision.channel is Channel.WHATSAPP and whatsapp_mode(db_session, reminder, patient, now) is whatsapp.Mode.FREE_TEXT:
+        composed = replace(composed, content_sid=None, content_variables=None)  # inside the window: the text itself
     result = _send(ctx, reminder, patient, composed, label=_label(reminder, zone, now))
     if decision.channel is Channel.SMS and not result.ok:
         ctx.budget.give_back()
@@ -363,6 +389,12 @@ def _send(ctx: SendContext, reminder: Reminder, patient: Patient, composed: Comp
         if channel is Channel.SMS:
             ctx.pacer.wait()
             return ctx.senders.sms.send_sms(patient.phone or "", composed.text, reminder_id=reminder.id, label=label)
+        if channel is Channel.WHATSAPP:
+            if ctx.senders.whatsapp is None:
+                return SendResult(ok=False, provider=sender_name, error_code="unconfigured", wrong_channel=True)
+            (ctx.whatsapp_pacer or ctx.pacer).wait()
+            message = WhatsAppMessage(patient.phone or "", composed.text, composed.content_sid, composed.content_variables)
+            return ctx.senders.whatsapp.send_whatsapp(message, reminder_id=reminder.id, label=label)
         spec = EmailMessageSpec(
             to=patient.email or "",
             subject=composed.subject or "",
@@ -398,6 +430,15 @@ def _record(
     reminder.provider = result.provider
     attempt.error_code, attempt.error_message = result.error_code, result.error_message
     why = f"{result.provider} {result.error_code}: {result.error_message or ''}".strip()
+    if result.wrong_channel:  # WhatsApp 63016: not a problem with the patient's number, just the next channel's turn
+        attempt.outcome = "failed"
+        after = lifecycle.fall_back_or_fail(
+            reminder, to=reach_of(patient, ctx.settings).fallback(Channel(reminder.channel)), why=why, now=now
+        )
+        if after is ReminderStatus.PENDING:
+            return "retried"
+        count_message(reminder.channel, reminder.kind, "failed", str(result.error_code or ""))
+        return "failed"
     if result.retryable:
         retry_after = timedelta(seconds=result.retry_after_seconds) if result.retry_after_seconds else None
         if result.ambiguous:

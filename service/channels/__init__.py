@@ -23,6 +23,8 @@ class SendResult:
     recipient_opted_out: bool = False
     # The request may have reached the provider (a read timeout): resend only once its status callback had time to say.
     ambiguous: bool = False
+    # This channel cannot carry it now (WhatsApp 63016, outside the 24-hour window): the next channel in the order.
+    wrong_channel: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,16 @@ class EmailMessageSpec:
     html: str | None = None
     ics: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WhatsAppMessage:
+    """Free text (`body`) inside the 24-hour window, else an approved Content template and its variables (JSON)."""
+
+    to: str  # E.164; the sender adds the whatsapp: prefix
+    body: str
+    content_sid: str | None = None
+    content_variables: str | None = None  # a JSON object of numbered variables: {"1": "Léa", "2": "10:00"}
 
 
 class SmsSender(Protocol):
@@ -50,12 +62,21 @@ class EmailSender(Protocol):
     def send_email(self, message: EmailMessageSpec, *, reminder_id: int | None, label: str | None = None) -> SendResult: ...
 
 
+class WhatsAppSender(Protocol):
+    name: str
+
+    def send_whatsapp(self, message: WhatsAppMessage, *, reminder_id: int | None, label: str | None = None) -> SendResult: ...
+
+
 @dataclass(frozen=True)
 class Senders:
-    """The app's transports, one per channel (the console transport for both when nothing is configured)."""
+    """The app's transports, one per channel (the console transport for each when nothing is configured)."""
 
     sms: SmsSender
     email: EmailSender
+    whatsapp: WhatsAppSender | None = None  # None: the console transport stands in (see sending)
 
     def name_of(self, channel: Channel) -> str:
+        if channel is Channel.WHATSAPP:
+            return self.whatsapp.name if self.whatsapp is not None else "console"
         return (self.sms if channel is Channel.SMS else self.email).name

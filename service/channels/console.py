@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 
 from ..contacts import mask_email, mask_phone
-from . import EmailMessageSpec, SendResult
+from . import EmailMessageSpec, SendResult, WhatsAppMessage
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class ConsoleRecord:
 
 
 class ConsoleTransport:
-    """Both an SmsSender and an EmailSender."""
+    """An SmsSender, an EmailSender and a WhatsAppSender."""
 
     name = "console"
 
@@ -53,6 +53,12 @@ class ConsoleTransport:
             reminder_id,
             len(body),
         )
+        return result
+
+    def send_whatsapp(self, message: WhatsAppMessage, *, reminder_id: int | None, label: str | None = None) -> SendResult:
+        body = message.body if not message.content_sid else f"[{message.content_sid}] {message.content_variables}"
+        result = self._record("whatsapp", message.to, body, None, reminder_id)
+        log.info("console whatsapp %s to %s%s", result.provider_message_id, mask_phone(message.to), f": {label}" if label else "")
         return result
 
     def send_email(self, message: EmailMessageSpec, *, reminder_id: int | None, label: str | None = None) -> SendResult:

@@ -82,6 +82,11 @@ class TwilioSmsSender:
         self._service = messaging_service_sid
         self._callback_base = status_callback_base
 
+    @property
+    def client(self) -> Client:
+        """The configured client, shared with the WhatsApp sender."""
+        return self._client
+
     def status_callback_url(self, reminder_id: int | None) -> str | None:
         if not self._callback_base or reminder_id is None:
             return None

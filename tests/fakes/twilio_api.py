@@ -122,7 +122,12 @@ class FakeTwilio:
             if scripted.delay:
                 time.sleep(scripted.delay)
             return self._json(scripted.status, scripted.body)
-        if not form.get("To") or not (form.get("From") or form.get("MessagingServiceSid")) or not form.get("Body"):
+        # WhatsApp (To/From "whatsapp:+…") takes an approved Content template (ContentSid, ContentVariables) instead.
+        if (
+            not form.get("To")
+            or not (form.get("From") or form.get("MessagingServiceSid"))
+            or not (form.get("Body") or form.get("ContentSid"))
+        ):
             return self._json(400, {"code": 21604, "message": "A 'To', 'From' and 'Body' are required", "status": 400})
         sid = "SM" + uuid.uuid4().hex
         message = {
@@ -131,7 +136,9 @@ class FakeTwilio:
             "to": form["To"],
             "from": form.get("From", ""),
             "messaging_service_sid": form.get("MessagingServiceSid"),
-            "body": form["Body"],
+            "body": form.get("Body", ""),
+            "content_sid": form.get("ContentSid"),
+            "content_variables": form.get("ContentVariables"),
             "status": "queued",
             "num_segments": "1",
             "direction": "outbound-api",
