@@ -25,7 +25,8 @@ from service.timeutil import utcnow
 
 from .security import ConfirmForm, ProtectedModelView, audit, is_admin
 from .validators import LANGUAGES, TIMEZONES, email_address, phone_number, time_zone
-from .wording import consent_source
+from .wording import CHANNEL, consent_source
+from .wording import channel as channel_word
 
 
 def replan(patient_ids: set[int]) -> None:
@@ -79,6 +80,7 @@ class PatientView(ProtectedModelView):
         "language",
         "sms_consent",
         "email_consent",
+        "whatsapp_consent",
         "sms_opted_out_at",
     )
     column_labels = {
@@ -96,6 +98,11 @@ class PatientView(ProtectedModelView):
         "email_consent_at": _l("Email consent recorded"),
         "email_consent_source": _l("Email consent given through"),
         "email_unsubscribed_at": _l("Unsubscribed from email"),
+        "whatsapp_consent": _l("WhatsApp consent"),
+        "whatsapp_consent_at": _l("WhatsApp consent recorded"),
+        "whatsapp_consent_source": _l("WhatsApp consent given through"),
+        "whatsapp_opted_out_at": _l("Opted out of WhatsApp"),
+        "preferred_channel": _l("Preferred channel"),
         "created_at": _l("Added"),
     }
     column_searchable_list = ("first_name", "last_name", "phone", "email")
@@ -115,13 +122,26 @@ class PatientView(ProtectedModelView):
         "timezone": _zone,
         "sms_consent_source": lambda v, c, m, n: consent_source(m.sms_consent_source),
         "email_consent_source": lambda v, c, m, n: consent_source(m.email_consent_source),
+        "whatsapp_consent_source": lambda v, c, m, n: consent_source(m.whatsapp_consent_source),
+        "preferred_channel": lambda v, c, m, n: channel_word(m.preferred_channel) if m.preferred_channel else "",
     }
     column_formatters_export = {
         "phone": lambda v, c, m, n: m.phone or "",  # a spreadsheet keeps the number it can dial from anywhere
         "language": _language,
     }
-    form_columns = ("first_name", "last_name", "phone", "email", "timezone", "language", "sms_consent", "email_consent")
-    form_overrides = {"timezone": SelectField, "language": SelectField}
+    form_columns = (
+        "first_name",
+        "last_name",
+        "phone",
+        "email",
+        "timezone",
+        "language",
+        "sms_consent",
+        "email_consent",
+        "whatsapp_consent",
+        "preferred_channel",
+    )
+    form_overrides = {"timezone": SelectField, "language": SelectField, "preferred_channel": SelectField}
     form_args = {
         "phone": {
             "validators": [phone_number],
@@ -134,6 +154,10 @@ class PatientView(ProtectedModelView):
             "description": _l("Only for a patient who lives in another time zone"),
         },
         "language": {"choices": LANGUAGES, "description": _l("The language of the patient's messages")},
+        "preferred_channel": {
+            "choices": [("", _l("The clinic's order"))] + [(str(c), CHANNEL[c]) for c in Channel],
+            "description": _l("Where the patient prefers to read their messages, when they can be reached there"),
+        },
     }
     column_details_list = (
         *column_list,
@@ -143,6 +167,10 @@ class PatientView(ProtectedModelView):
         "email_consent_at",
         "email_consent_source",
         "email_unsubscribed_at",
+        "whatsapp_consent_at",
+        "whatsapp_consent_source",
+        "whatsapp_opted_out_at",
+        "preferred_channel",
         "created_at",
     )
     can_export = True
@@ -172,6 +200,7 @@ class PatientView(ProtectedModelView):
     def on_model_change(self, form: Any, model: Patient, is_created: bool) -> None:
         now, who = utcnow(), f"admin:{current_user.email}"
         model.timezone = model.timezone or None
+        model.preferred_channel = model.preferred_channel or None
         for channel in Channel:
             field = getattr(form, f"{channel}_consent")
             if is_created or bool(field.data) != bool(field.object_data):

@@ -59,7 +59,7 @@ INTENT = {
     Intent.OTHER: _l("Other message"),
 }
 
-CHANNEL = {Channel.SMS: _l("SMS"), Channel.EMAIL: _l("Email")}
+CHANNEL = {Channel.SMS: _l("SMS"), Channel.EMAIL: _l("Email"), Channel.WHATSAPP: _l("WhatsApp")}
 
 # What the front desk is asked to do about each to-do item: the panel's To do list and the daily digest say it so.
 TODO_KIND = {
