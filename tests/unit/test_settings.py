@@ -65,6 +65,8 @@ class Elsewhere(Settings):
     acuity_api_key: str | None = "acuity-key"
     acuity_api_base_url: str = "http://127.0.0.1:10/api"
     fhir_webhook_token: str | None = "fhir-token"
+    fhir_contact_consent: str = "sms"
+    acuity_contact_consent: str = "both"
     ratelimit_storage_uri: str = "redis://127.0.0.1:6379"
     proxy_hops: int = 1
     require_admin_mfa: bool | None = True
@@ -118,6 +120,8 @@ def test_from_env_reads_each_default_from_its_field_not_from_a_copy(tmp_path: Pa
         ("SCHEDULER_METRICS_PORT", "a", "SCHEDULER_METRICS_PORT must be a number, got 'a'"),
         ("REQUIRE_ADMIN_MFA", "2", "REQUIRE_ADMIN_MFA must be true or false, got '2'"),
         ("DISPATCH_BATCH_SIZE", "0", "DISPATCH_BATCH_SIZE must be at least 1, got '0'"),
+        ("FHIR_CONTACT_CONSENT", "yes", "FHIR_CONTACT_CONSENT must be one of none, sms, email, both, got 'yes'"),
+        ("ACUITY_CONTACT_CONSENT", "whatsapp", "ACUITY_CONTACT_CONSENT must be one of none, sms, email, both, got 'whatsapp'"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(name: str, value: str, message: str) -> None:
@@ -138,3 +142,11 @@ def test_clinic_language_overrides_the_regions(tmp_path: Path) -> None:
         Settings.from_env({**REQUIRED, "CLINIC_REGION": "FR", "CLINIC_LANGUAGE": "EN"}, instance_path=tmp_path).clinic_language
         == "en"
     )
+
+
+def test_what_a_booking_from_fhir_or_acuity_counts_as_consent_is_read_in_any_case(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {**REQUIRED, "FHIR_CONTACT_CONSENT": " SMS ", "ACUITY_CONTACT_CONSENT": "Both"}, instance_path=tmp_path
+    )
+    assert (settings.fhir_contact_consent, settings.acuity_contact_consent) == ("sms", "both")
+    assert (Settings.defaults()["fhir_contact_consent"], Settings.defaults()["acuity_contact_consent"]) == ("none", "none")
