@@ -14,11 +14,12 @@ from service import create_app
 from service.content.tips import SHIPPED_TIPS
 from service.domain.sms_encoding import sms_encoding
 from service.extensions import db
-from service.models import Patient
+from service.models import Appointment, Patient
 from service.runtime import get_settings
 from tests.conftest import make_settings
-from tests.helpers import paris, tick
+from tests.helpers import booking, paris, post_booking, tick
 from tests.integration import test_fhir as fhir_posts
+from tests.integration.test_patient_page import csrf, link_for
 from tests.providers import calcom, post_calcom
 
 
@@ -66,3 +67,22 @@ def test_migration_0010_adds_the_new_languages_tips_to_a_library_that_has_only_e
         assert edited == "Edited by staff"
         downgrade(revision="0009")
         assert set(db.session.execute(text("SELECT DISTINCT language FROM tip")).scalars()) == {"en", "fr"}
+
+
+@pytest.mark.parametrize(
+    ("language", "hello", "confirm", "thanks", "day"),
+    [
+        ("es", "Hola, Camille:", "Confirmar mi cita", "Gracias: su cita está confirmada.", "sábado"),
+        ("de", "Hallo Camille,", "Meinen Termin bestätigen", "Danke: Ihr Termin ist bestätigt.", "Samstag"),
+        ("it", "Buongiorno Camille,", "Confermare il mio appuntamento", "Grazie: il suo appuntamento è confermato.", "sabato"),
+    ],
+)
+def test_the_patients_page_speaks_their_language(app, client, language, hello, confirm, thanks, day):
+    assert post_booking(client, booking(paris(6), language=language)).status_code == 200
+    with app.app_context():
+        appointment_id = db.session.execute(select(Appointment.id)).scalar_one()
+    path = link_for(app, appointment_id)
+    html = client.get(path).get_data(as_text=True)
+    assert hello in html and confirm in html and day in html  # the days to choose from, in their words
+    done = client.post(path + "/confirm", data={"csrf_token": csrf(html)}, follow_redirects=True)
+    assert thanks in done.get_data(as_text=True)
