@@ -24,6 +24,7 @@ from service.contacts import ContactError, normalise_email, normalise_phone
 from service.extensions import db
 from service.i18n import _, _l, ngettext
 from service.models import Patient
+from service.rendering import LANGUAGES
 from service.runtime import get_settings
 from service.timeutil import utcnow
 
@@ -85,8 +86,10 @@ def parse_patients(text: str, region: str, existing_phones: set[str], existing_e
         if zone and zone not in TIMEZONES:
             problems.append(_("timezone %(zone)s is not a time zone like Europe/Paris", zone=zone))
         row_language = (row.get("language") or language).lower()[:2]
-        if row_language not in ("fr", "en"):
-            problems.append(_("language %(value)s must be fr or en", value=row.get("language")))
+        if row_language not in LANGUAGES:
+            problems.append(
+                _("language %(value)s must be one of %(choices)s", value=row.get("language"), choices=", ".join(LANGUAGES))
+            )
         consents = {}
         for name in ("sms_consent", "email_consent"):
             value = (row.get(name) or "").lower()

@@ -12,7 +12,8 @@ from service.i18n import _
 from service.runtime import get_settings
 
 TIMEZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
-LANGUAGES = [("fr", "Français"), ("en", "English")]
+# The languages of a patient's messages (service.rendering.LANGUAGES), each named in itself.
+LANGUAGES = [("fr", "Français"), ("en", "English"), ("es", "Español"), ("de", "Deutsch"), ("it", "Italiano")]
 
 
 def phone_number(form: Any, field: Any) -> None:

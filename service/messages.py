@@ -145,7 +145,8 @@ def compose(
     text_channel = Channel.SMS if channel == Channel.WHATSAPP else channel
     subject_src, body_src = find_template(db_session, reminder.kind, text_channel, language)
     if appointments:
-        variables.update(session_variables([a.starts_at for a in appointments], zone, language))
+        starts = [a.starts_at for a in appointments]
+        variables.update(session_variables(starts, zone, language, sms=channel == Channel.SMS))
         variables["manage_url"] = manage_url(appointments, settings)
         # Two statements' worth: only for a template that says where the session sits in its course.
         if "course_progress" in body_src or "course_progress" in (subject_src or ""):
@@ -223,8 +224,21 @@ NO_ICS_KINDS = (
     ReminderKind.CANCELLATION_NOTICE,
     ReminderKind.NO_SHOW_FOLLOWUP,
 )
-UNSUBSCRIBE_LINE = {"en": "To stop these emails: ", "fr": "Pour ne plus recevoir ces emails : "}
-PROGRESS = {"en": ("session {n} of {total}", "session {n}"), "fr": ("séance {n} sur {total}", "séance {n}")}
+UNSUBSCRIBE_LINE = {
+    "en": "To stop these emails: ",
+    "fr": "Pour ne plus recevoir ces emails : ",
+    "es": "Para dejar de recibir estos correos: ",
+    "de": "Diese E-Mails abbestellen: ",
+    "it": "Per non ricevere più queste email: ",
+}
+# Spanish says "cita", not "sesión": the words go into SMS, where one ó would cut a segment to 70 characters.
+PROGRESS = {
+    "en": ("session {n} of {total}", "session {n}"),
+    "fr": ("séance {n} sur {total}", "séance {n}"),
+    "es": ("cita {n} de {total}", "cita {n}"),
+    "de": ("Sitzung {n} von {total}", "Sitzung {n}"),
+    "it": ("seduta {n} di {total}", "seduta {n}"),
+}
 
 
 def course_progress(db_session: DbSession, appointment: Appointment, language: str) -> str | None:

@@ -29,7 +29,6 @@ from .models import Appointment
 from .patient_requests import WEEKDAYS, ask_another_time, cancel
 from .rendering import language_of
 from .runtime import get_settings
-from .settings import PANEL_LANGUAGES
 from .timeutil import utcnow
 
 bp = Blueprint("patient_page", __name__)
@@ -86,8 +85,8 @@ def _find(token: str) -> Appointment | None:
             break
         appointment = successor
     if appointment is not None:
-        language = language_of(appointment.patient.language)
-        g.recall_language = language if language in PANEL_LANGUAGES else "en"
+        # Every language a patient's messages are written in has the page's words (service/translations/*).
+        g.recall_language = language_of(appointment.patient.language)
     return appointment
 
 

@@ -8,6 +8,7 @@ TemplateProblem, never a 500 in the editor or a reminder retried forever.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -20,10 +21,11 @@ from babel.lists import format_list
 from jinja2 import StrictUndefined, Template, TemplateError
 
 from .content.templates import DEFAULT_TEMPLATES, TEMPLATE_KIND
-from .content.tips import SHIPPED_TIPS
+from .content.tips import tip_texts
+from .domain.sms_encoding import GSM7_BASIC, GSM7_EXTENSION
 from .sandbox import BoundedSandbox, render_bounded
 
-LANGUAGES = ("en", "fr")
+LANGUAGES = ("en", "fr", "es", "de", "it")  # the patients' languages: every shipped template and tip exists in each
 _env = BoundedSandbox(undefined=StrictUndefined, autoescape=False, trim_blocks=True)
 
 # CLDR puts narrow and no-break spaces in times ("4:45\u202fPM"); either one would turn an SMS into UCS-2.
@@ -79,8 +81,19 @@ def format_phone(e164: str) -> str:
         return e164
 
 
-def session_variables(starts: list[datetime], zone: ZoneInfo, language: str) -> dict[str, Any]:
-    """Date and times of a day's sessions, in the patient's zone and words."""
+def gsm_safe(text: str) -> str:
+    """`text` with each accented letter GSM-7 lacks written without its accent (Spanish "sábado" → "sabado"): in an SMS,
+    one such letter in a day's name would turn the whole message into UCS-2 and cut a segment to 70 characters."""
+    return "".join(
+        ch
+        if ch in GSM7_BASIC or ch in GSM7_EXTENSION
+        else "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)) or ch
+        for ch in text
+    )
+
+
+def session_variables(starts: list[datetime], zone: ZoneInfo, language: str, *, sms: bool = False) -> dict[str, Any]:
+    """Date and times of a day's sessions, in the patient's zone and words (for an SMS, in letters GSM-7 has)."""
     local = [s.astimezone(zone) for s in sorted(starts)]
     times = [format_time(t, format="short", locale=language).translate(_SPACES) for t in local]
     days: dict[date, list[str]] = {}
@@ -92,18 +105,26 @@ def session_variables(starts: list[datetime], zone: ZoneInfo, language: str) -> 
         + when.format(date=format_date(day, format="full", locale=language), times=format_list(ts, locale=language))
         for i, (day, ts) in enumerate(days.items())
     ]
-    return {
+    found: dict[str, Any] = {
         "session_date": format_date(local[0], format="full", locale=language).translate(_SPACES),
         "session_time": times[0],
         "session_times": format_list(times, locale=language).translate(_SPACES),
-        "session_count": len(local),
         # Every day with its times, for a message about sessions on several days (a course booked in one go).
         "sessions_when": format_list(spans, locale=language).translate(_SPACES),
     }
+    if sms:
+        found = {name: gsm_safe(value) for name, value in found.items()}
+    return {**found, "session_count": len(local)}
 
 
 # How one day of sessions reads, and the article the days after the first take ("… et le mardi …").
-_WHEN = {"en": ("{date} at {times}", ""), "fr": ("{date} à {times}", "le ")}
+_WHEN = {
+    "en": ("{date} at {times}", ""),
+    "fr": ("{date} à {times}", "le "),
+    "es": ("{date} a las {times}", "el "),
+    "de": ("{date} um {times}", "am "),
+    "it": ("{date} alle {times}", ""),
+}
 
 
 # Every variable a template may use, with English example values: the save check renders a template with them, so a
@@ -139,7 +160,7 @@ def sample_variables(language: str, now: datetime, zone: ZoneInfo) -> dict[str, 
     from .messages import PROGRESS  # messages composes with this module; the sample borrows its words, at call time
 
     language = language_of(language)
-    tips = [(category, french if language == "fr" else english) for category, english, french in SHIPPED_TIPS]
+    tips = tip_texts(language)
     with_total, _alone = PROGRESS.get(language, PROGRESS["en"])
     due = (now.astimezone(zone) + SAMPLE_MAINTENANCE_AHEAD).date()
     return {

@@ -21,6 +21,7 @@ from babel import Locale, UnknownLocaleError
 ENVIRONMENTS = ("development", "test", "production")
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 PANEL_LANGUAGES = ("fr", "en")  # the panel's catalogues (service/translations)
+CONTACT_CONSENTS = ("none", "sms", "email", "both")  # FHIR_CONTACT_CONSENT, ACUITY_CONTACT_CONSENT
 
 
 T = TypeVar("T")
@@ -163,6 +164,10 @@ class Settings:
     acuity_api_key: str | None = field(default=None, repr=False)
     acuity_api_base_url: str = "https://acuityscheduling.com/api/v1"
     fhir_webhook_token: str | None = field(default=None, repr=False)
+    # Whether a phone or email given with a FHIR or Acuity booking counts as the patient's consent to be reminded
+    # there (CONTACT_CONSENTS); `none`: staff record consent in the panel. docs/webhooks.md says what each means.
+    fhir_contact_consent: str = "none"
+    acuity_contact_consent: str = "none"
     ratelimit_storage_uri: str = "memory://"
     proxy_hops: int = 0  # how many proxies in front set X-Forwarded-For/-Proto; 0 trusts none of these headers
     require_admin_mfa: bool | None = None  # None: required in production only (see admin_mfa_required)
@@ -335,6 +340,12 @@ class Settings:
             acuity_api_key=optional("ACUITY_API_KEY"),
             acuity_api_base_url=_url("ACUITY_API_BASE_URL", get("ACUITY_API_BASE_URL")) or default["acuity_api_base_url"],
             fhir_webhook_token=optional("FHIR_WEBHOOK_TOKEN"),
+            fhir_contact_consent=_choice(
+                "FHIR_CONTACT_CONSENT", get("FHIR_CONTACT_CONSENT"), CONTACT_CONSENTS, default["fhir_contact_consent"]
+            ),
+            acuity_contact_consent=_choice(
+                "ACUITY_CONTACT_CONSENT", get("ACUITY_CONTACT_CONSENT"), CONTACT_CONSENTS, default["acuity_contact_consent"]
+            ),
             ratelimit_storage_uri=text("RATELIMIT_STORAGE_URI"),
             proxy_hops=whole("PROXY_HOPS", minimum=0),
             require_admin_mfa=flag("REQUIRE_ADMIN_MFA"),  # unset: None, which admin_mfa_required reads per environment

@@ -1,14 +1,14 @@
 """WhatsApp: the patient's consent, opt-out and preferred channel; Content templates; the channel of a reply.
 
 Revision ID: 0011
-Revises: 0009 (the lead re-chains it after 0010_more_languages)
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

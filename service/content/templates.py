@@ -1,4 +1,5 @@
-"""Default message templates, in English and French (mesotherapy comes from France).
+"""Default message templates, in English and French (mesotherapy comes from France); Spanish, German and Italian
+live in templates_es.py, templates_de.py and templates_it.py.
 
 SMS say no more than the clinic's name, the time, how to reach the clinic and how to
 opt out: a phone's lock screen is not private. A clinic that wants more can edit
@@ -456,3 +457,14 @@ DEFAULT_TEMPLATES.update(
         ),
     }
 )
+
+
+def _more_languages() -> None:
+    """Spanish, German and Italian, each in its own module, under the same keys."""
+    from . import templates_de, templates_es, templates_it
+
+    for language, module in (("es", templates_es), ("de", templates_de), ("it", templates_it)):
+        DEFAULT_TEMPLATES.update({(kind, channel, language): text for (kind, channel), text in module.TEMPLATES.items()})
+
+
+_more_languages()

@@ -1,4 +1,4 @@
-"""The tip library shipped with Recall, in English and French.
+"""The tip library shipped with Recall, in English and French, with Spanish, German and Italian in tips_more.py.
 
 Plain, practical habits a clinic can stand behind; no promise of results. Lifestyle
 tips rotate one a week during a course (their order interleaves the categories);
@@ -32,7 +32,7 @@ SHIPPED_TIPS: tuple[tuple[str, str, str], ...] = (
     (
         "diet",
         "Fill half your plate with vegetables at lunch and dinner.",
-        "Remplissez la moitié de votre assiette de légumes au déjeuner et au dîner.",
+        "Remplissez la moitié de votre assiette de légumes, le midi et le soir.",
     ),
     (
         "exercise",
@@ -52,12 +52,12 @@ SHIPPED_TIPS: tuple[tuple[str, str, str], ...] = (
     (
         "diet",
         "Go easy on salt: it makes the body hold water. Taste before you add any.",
-        "Allez-y doucement sur le sel : il fait retenir l'eau. Goûtez avant d'en ajouter.",
+        "Allez-y doucement sur le sel : il fait retenir l'eau. Laissez la salière hors de la table.",
     ),
     (
         "exercise",
         "Take the stairs instead of the lift whenever you can.",
-        "Prenez l'escalier plutôt que l'ascenseur dès que possible.",
+        "Prenez l'escalier au lieu de l'ascenseur dès que possible.",
     ),
     (
         "water",
@@ -87,15 +87,27 @@ SHIPPED_TIPS: tuple[tuple[str, str, str], ...] = (
     (
         "circulation",
         "Avoid sitting cross-legged for long and choose clothes that do not squeeze your legs.",
-        "Évitez de rester longtemps jambes croisées et préférez des vêtements qui ne serrent pas les jambes.",
+        "Évitez de rester longtemps jambes croisées et préférez des habits qui ne serrent pas les jambes.",
     ),
 )
 
 
-def shipped_tip_rows() -> list[dict[str, object]]:
-    """Rows for the `tip` table: each tip in both languages, at the same position."""
+def tip_texts(language: str) -> list[tuple[str, str]]:
+    """(category, text) of every shipped tip in `language` (English for a language Recall does not ship)."""
+    from .tips_more import MORE_TIPS
+
+    if language in MORE_TIPS:
+        return [(category, text) for (category, _en, _fr), text in zip(SHIPPED_TIPS, MORE_TIPS[language], strict=True)]
+    return [(category, french if language == "fr" else english) for category, english, french in SHIPPED_TIPS]
+
+
+TIP_LANGUAGES = ("en", "fr", "es", "de", "it")
+
+
+def shipped_tip_rows(languages: tuple[str, ...] = TIP_LANGUAGES) -> list[dict[str, object]]:
+    """Rows for the `tip` table: each tip in each language, at the same position."""
     rows: list[dict[str, object]] = []
-    for position, (category, english, french) in enumerate(SHIPPED_TIPS, start=1):
-        rows.append({"category": category, "language": "en", "position": position, "text": english, "active": True})
-        rows.append({"category": category, "language": "fr", "position": position, "text": french, "active": True})
+    for language in languages:
+        for position, (category, text) in enumerate(tip_texts(language), start=1):
+            rows.append({"category": category, "language": language, "position": position, "text": text, "active": True})
     return rows

@@ -24,7 +24,7 @@ from ..textclean import known_zone
 from .errors import PayloadError, SignatureError, UpstreamError
 from .instants import instant, minutes
 from .jsonbody import read_json
-from .posts import WebhookPost, bounded, digest_id, email_or_warning, phone_or_warning, shape_checked
+from .posts import WebhookPost, bounded, contact_consent, digest_id, email_or_warning, phone_or_warning, shape_checked
 
 SOURCE = "acuity"
 SIGNATURE_HEADER = "X-Acuity-Signature"
@@ -79,15 +79,19 @@ def ignored(raw: bytes, action: str) -> WebhookPost | None:
     return None if action in ACTIONS else WebhookPost(digest_id(raw), action, [], ignored=f"{action} is not used")
 
 
-def parse(raw: bytes, *, base_url: str, user_id: str, api_key: str, region: str, now: datetime) -> WebhookPost:
+def parse(
+    raw: bytes, *, base_url: str, user_id: str, api_key: str, region: str, now: datetime, consent: str = "none"
+) -> WebhookPost:
     """The notification's action and id, then the appointment's current state fetched from Acuity (UpstreamError
-    when Acuity does not answer: nothing is stored and Acuity retries)."""
+    when Acuity does not answer: nothing is stored and Acuity retries). `consent` is ACUITY_CONTACT_CONSENT."""
     action, appointment_id = read_form(raw)
-    return ignored(raw, action) or to_post(action, fetch(base_url, user_id, api_key, appointment_id), region=region, now=now)
+    return ignored(raw, action) or to_post(
+        action, fetch(base_url, user_id, api_key, appointment_id), region=region, now=now, consent=consent
+    )
 
 
 @shape_checked
-def to_post(action: str, appt: dict[str, Any], *, region: str, now: Any) -> WebhookPost:
+def to_post(action: str, appt: dict[str, Any], *, region: str, now: Any, consent: str = "none") -> WebhookPost:
     # Keyed on the state fetched, not the action: `changed` repeating what `rescheduled` said is a duplicate.
     event_id = digest_id(appt.get("id"), json.dumps(appt, sort_keys=True, default=str))
     starts = instant(appt.get("datetime"), "appointment.datetime")
@@ -95,6 +99,10 @@ def to_post(action: str, appt: dict[str, Any], *, region: str, now: Any) -> Webh
     zone = known_zone(appt.get("timezone")) or known_zone(appt.get("calendarTimezone"))
     duration = minutes(appt["duration"], "appointment.duration") if appt.get("duration") not in (None, "") else 10
     phone = phone_or_warning(appt.get("phone"), region, "appointment.phone", warnings)
+    email = email_or_warning(appt.get("email"), "appointment.email", warnings)
+    # An email given to book counts as consent to email, as for Cal.com and Calendly; the phone only when the clinic
+    # says so (ACUITY_CONTACT_CONSENT), since Acuity asks nothing about text messages.
+    sms_consent, email_consent = contact_consent(consent, phone, email)
     kind = EventType.CANCELLED if appt.get("canceled") else ACTIONS[action]
     confirmation = web_link(appt.get("confirmationPage"))
     if appt.get("noShow") is True:
@@ -125,11 +133,11 @@ def to_post(action: str, appt: dict[str, Any], *, region: str, now: Any) -> Webh
                     first_name=str(appt.get("firstName") or "there"),
                     last_name=str(appt.get("lastName") or ""),
                     phone=phone,
-                    email=email_or_warning(appt.get("email"), "appointment.email", warnings),
+                    email=email,
                     timezone=zone,
                     language=None,
-                    sms_consent=None,  # Acuity says nothing about consent: staff record it
-                    email_consent=True if appt.get("email") else None,
+                    sms_consent=sms_consent,
+                    email_consent=True if appt.get("email") else email_consent,
                 ),
             )
         ],

@@ -19,7 +19,16 @@ from ..domain.events import AppointmentInfo, BookingEvent, EventType, PatientInf
 from .errors import PayloadError, SignatureError
 from .instants import between, instant, minutes
 from .jsonbody import read_json
-from .posts import WebhookPost, bounded, digest_id, email_or_warning, language_of_locale, phone_or_warning, shape_checked
+from .posts import (
+    WebhookPost,
+    bounded,
+    contact_consent,
+    digest_id,
+    email_or_warning,
+    language_of_locale,
+    phone_or_warning,
+    shape_checked,
+)
 
 SOURCE = "fhir"
 STATUSES = {
@@ -115,7 +124,8 @@ def _language(patient: dict[str, Any]) -> str | None:
 
 
 @shape_checked
-def parse(raw: bytes, *, region: str, now: datetime) -> WebhookPost:
+def parse(raw: bytes, *, region: str, now: datetime, consent: str = "none") -> WebhookPost:
+    """`consent` is FHIR_CONTACT_CONSENT: which contacts given with a booking count as consent (posts.contact_consent)."""
     body = read_json(raw)
     if not isinstance(body, dict):
         raise PayloadError("the body is not a FHIR resource", ["resourceType"])
@@ -140,6 +150,8 @@ def parse(raw: bytes, *, region: str, now: datetime) -> WebhookPost:
         patient = _patient_of(appt, bundled, where)
         name = (patient.get("name") or [{}])[0] or {}
         phone = phone_or_warning(_telecom(patient, "sms", "phone"), region, f"{where} patient telecom phone", warnings)
+        email = email_or_warning(_telecom(patient, "email"), f"{where} patient telecom email", warnings)
+        sms_consent, email_consent = contact_consent(consent, phone, email)
         meta = appt.get("meta") or {}
         events.append(
             BookingEvent(
@@ -160,11 +172,11 @@ def parse(raw: bytes, *, region: str, now: datetime) -> WebhookPost:
                     first_name=str((name.get("given") or ["there"])[0]),
                     last_name=str(name.get("family") or ""),
                     phone=phone,
-                    email=email_or_warning(_telecom(patient, "email"), f"{where} patient telecom email", warnings),
+                    email=email,
                     timezone=None,
                     language=_language(patient),
-                    sms_consent=None,  # FHIR carries no messaging consent here: staff record it
-                    email_consent=None,
+                    sms_consent=sms_consent,  # FHIR carries no messaging consent: the clinic's setting says
+                    email_consent=email_consent,
                 ),
             )
         )

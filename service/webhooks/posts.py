@@ -8,8 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
+from babel import Locale, UnknownLocaleError, negotiate_locale
+
 from ..contacts import ContactError, normalise_email, normalise_phone
 from ..domain.events import BookingEvent, StatusEvent
+from ..rendering import LANGUAGES
 from .errors import PayloadError
 from .jsonbody import read_json
 
@@ -99,6 +102,24 @@ def email_or_warning(raw: object, where: str, warnings: list[str]) -> str | None
 
 
 def language_of_locale(locale: object) -> str | None:
-    if not isinstance(locale, str) or not locale:
+    """The supported language closest to a booking system's BCP 47 tag (`fr-CA` → fr, `es-MX` → es, `de-AT` → de),
+    or None for a language Recall has no templates in (`pt`) or no tag at all: a new patient then gets the clinic's
+    language, a known one keeps theirs (service/ingest.py upsert_patient)."""
+    if not isinstance(locale, str) or not locale.strip():
         return None
-    return locale.replace("_", "-").split("-")[0].lower()
+    tag = locale.strip().replace("_", "-")
+    try:
+        code = Locale.parse(tag, sep="-").language
+    except (ValueError, TypeError, UnknownLocaleError):  # private-use or extension subtags Babel does not read
+        code = tag.split("-")[0].lower()
+    return negotiate_locale([code], LANGUAGES, sep="-")
+
+
+def contact_consent(setting: str, phone: str | None, email: str | None) -> tuple[bool | None, bool | None]:
+    """(sms_consent, email_consent) for a booking system that says nothing about consent (FHIR, Acuity), as the clinic's
+    FHIR_CONTACT_CONSENT / ACUITY_CONTACT_CONSENT decides: `sms`, `email` or `both` count a contact given with the
+    booking as consent on that channel; otherwise None, "not said", and staff record it. Never False: a booking does
+    not take consent away, and an opt-out (STOP, unsubscribe) is kept apart from consent and never undone here."""
+    sms = setting in ("sms", "both") and bool(phone)
+    mail = setting in ("email", "both") and bool(email)
+    return (True if sms else None), (True if mail else None)

@@ -53,6 +53,7 @@ PROVIDERS: tuple[Provider, ...] = (
             api_key=s.acuity_api_key or "",
             region=s.clinic_region,
             now=now,
+            consent=s.acuity_contact_consent,
         ),
     ),
     Provider(
@@ -62,7 +63,7 @@ PROVIDERS: tuple[Provider, ...] = (
         configured=lambda s: bool(s.fhir_webhook_token),
         off="the FHIR webhook is off: FHIR_WEBHOOK_TOKEN is not set",
         verify=lambda s, headers, raw, now: fhir.verify(headers, s.fhir_webhook_token or ""),
-        parse=lambda s, raw, now: fhir.parse(raw, region=s.clinic_region, now=now),
+        parse=lambda s, raw, now: fhir.parse(raw, region=s.clinic_region, now=now, consent=s.fhir_contact_consent),
         answer=fhir.answer,
     ),
 )

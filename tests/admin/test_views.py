@@ -91,7 +91,7 @@ def test_import_is_all_or_nothing_with_every_problem_named(app, staff):
     bad = (
         "first_name,last_name,phone,email,timezone,language,sms_consent,email_consent\n"
         "Léa,Bernard,06 98 76 54 32,,Europe/Paris,fr,yes,no\n"
-        "Nora,Petit,06 12,nora@,Mars/Olympus,de,maybe,no\n"
+        "Nora,Petit,06 12,nora@,Mars/Olympus,pt,maybe,no\n"
     )
     token = csrf_token(staff.get("/admin/patient_import/").get_data(as_text=True))
     page = staff.post(

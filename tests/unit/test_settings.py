@@ -66,6 +66,8 @@ class Elsewhere(Settings):
     acuity_api_key: str | None = "acuity-key"
     acuity_api_base_url: str = "http://127.0.0.1:10/api"
     fhir_webhook_token: str | None = "fhir-token"
+    fhir_contact_consent: str = "sms"
+    acuity_contact_consent: str = "both"
     ratelimit_storage_uri: str = "redis://127.0.0.1:6379"
     proxy_hops: int = 1
     require_admin_mfa: bool | None = True
@@ -129,6 +131,8 @@ def test_from_env_reads_each_default_from_its_field_not_from_a_copy(tmp_path: Pa
         ("WHATSAPP_RATE_PER_SECOND", "0", "WHATSAPP_RATE_PER_SECOND must be at least 0.01, got '0'"),
         ("CHANNEL_ORDER", "whatsapp,fax", "CHANNEL_ORDER takes sms, whatsapp, email separated by commas, got 'fax'"),
         ("CHANNEL_ORDER", "sms,email,sms", "CHANNEL_ORDER names a channel twice: 'sms,email,sms'"),
+        ("FHIR_CONTACT_CONSENT", "yes", "FHIR_CONTACT_CONSENT must be one of none, sms, email, both, got 'yes'"),
+        ("ACUITY_CONTACT_CONSENT", "whatsapp", "ACUITY_CONTACT_CONSENT must be one of none, sms, email, both, got 'whatsapp'"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(name: str, value: str, message: str) -> None:
@@ -157,3 +161,11 @@ def test_the_channel_order_is_read_in_order_and_whatsapp_needs_a_sender() -> Non
     twilio = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM_NUMBER": "+15005550006"}
     with pytest.raises(ConfigError, match="TWILIO_WHATSAPP_FROM or TWILIO_MESSAGING_SERVICE_SID"):
         Settings.from_env({**REQUIRED, **twilio, "CHANNEL_ORDER": "whatsapp,sms"})
+
+
+def test_what_a_booking_from_fhir_or_acuity_counts_as_consent_is_read_in_any_case(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {**REQUIRED, "FHIR_CONTACT_CONSENT": " SMS ", "ACUITY_CONTACT_CONSENT": "Both"}, instance_path=tmp_path
+    )
+    assert (settings.fhir_contact_consent, settings.acuity_contact_consent) == ("sms", "both")
+    assert (Settings.defaults()["fhir_contact_consent"], Settings.defaults()["acuity_contact_consent"]) == ("none", "none")

@@ -26,10 +26,15 @@ METHODS = [
 ]
 
 
-def marked() -> set[str]:
+# Patients' languages the panel does not read in: their catalogues hold the patient's page's words only.
+PATIENT_ONLY = ("es", "de", "it")
+PATIENT_PAGE = [("service/patient_page.py", "python"), ("service/templates/patient/**.html", "jinja2")]
+
+
+def marked(methods: list[tuple[str, str]] = METHODS) -> set[str]:
     ids: set[str] = set()
     for *_, message, _comments, _context in extract_from_dir(
-        str(ROOT), METHODS, keywords={"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
+        str(ROOT), methods, keywords={"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
     ):
         ids.add(message if isinstance(message, str) else message[0])
     return ids
@@ -51,7 +56,7 @@ def _forms(string):
     return string if isinstance(string, tuple | list) else (string,)
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("language", ["fr", "en", *PATIENT_ONLY])
 def test_translations_keep_every_placeholder(language):
     wrong = []
     for message in catalogue(language):
@@ -66,7 +71,7 @@ def test_translations_keep_every_placeholder(language):
     assert wrong == []
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("language", ["fr", "en", *PATIENT_ONLY])
 def test_the_compiled_catalogue_matches_its_source(language):
     def entries(messages):
         # An untranslated plural is compiled as its English forms: the same as no translation.
@@ -77,3 +82,14 @@ def test_the_compiled_catalogue_matches_its_source(language):
         }
 
     assert entries(m for m in catalogue(language) if not m.fuzzy) == entries(catalogue(language, "mo"))
+
+
+@pytest.mark.parametrize("language", PATIENT_ONLY)
+def test_the_patients_page_has_every_word_in_each_patient_language(language):
+    """`make translations` merges new strings into fr and en only: a string added to the patient's page must be added
+    to these catalogues by hand (pybabel update -l es …) and translated."""
+    words = catalogue(language)
+    page = marked(PATIENT_PAGE)
+    assert len(page) > 30
+    missing = sorted(m for m in page if not (words.get(m) and all(_forms(words.get(m).string))))
+    assert missing == [], f"translate these in {language}/messages.po: {missing[:20]}"
