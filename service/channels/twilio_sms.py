@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -101,23 +102,28 @@ class TwilioSmsSender:
         callback = self.status_callback_url(reminder_id)
         if callback:
             kwargs["status_callback"] = callback
-        try:
-            message = self._client.messages.create(**kwargs)
-        except TwilioRestException as exc:
-            result = classify(exc)
-            log.warning("twilio refused sms to %s: %s %s", mask_phone(to), result.error_code, result.error_message)
-            return result
-        except requests.Timeout as exc:
-            # Twilio may have accepted it; the status callback carrying our reminder id will tell.
-            return SendResult(
-                ok=False,
-                provider="twilio",
-                error_code="timeout",
-                error_message=str(exc)[:300],
-                retryable=True,
-                ambiguous=not isinstance(exc, requests.ConnectTimeout),
-            )
-        except requests.RequestException as exc:
-            return SendResult(ok=False, provider="twilio", error_code="connection", error_message=str(exc)[:300], retryable=True)
-        log.info("twilio accepted sms %s to %s", message.sid, mask_phone(to))
-        return SendResult(ok=True, provider="twilio", provider_message_id=message.sid)
+        return create_message(self._client, kwargs, classify, "sms", to)
+
+
+def create_message(client: Any, kwargs: dict[str, object], classify_error: Any, what: str, to: str) -> SendResult:
+    """One Messages API call and what became of it, for SMS and WhatsApp alike (only the error codes' meaning differs)."""
+    try:
+        message = client.messages.create(**kwargs)
+    except TwilioRestException as exc:
+        result: SendResult = classify_error(exc)
+        log.warning("twilio refused %s to %s: %s %s", what, mask_phone(to), result.error_code, result.error_message)
+        return result
+    except requests.Timeout as exc:
+        # Twilio may have accepted it; the status callback carrying our reminder id will tell.
+        return SendResult(
+            ok=False,
+            provider="twilio",
+            error_code="timeout",
+            error_message=str(exc)[:300],
+            retryable=True,
+            ambiguous=not isinstance(exc, requests.ConnectTimeout),
+        )
+    except requests.RequestException as exc:
+        return SendResult(ok=False, provider="twilio", error_code="connection", error_message=str(exc)[:300], retryable=True)
+    log.info("twilio accepted %s %s to %s", what, message.sid, mask_phone(to))
+    return SendResult(ok=True, provider="twilio", provider_message_id=message.sid)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 
-import requests
 from twilio.base.exceptions import TwilioRestException
 
-from ..contacts import mask_phone
 from . import SendResult, WhatsAppMessage
-from .twilio_sms import TwilioSmsSender, classify
+from .twilio_sms import TwilioSmsSender, classify, create_message
 
 log = logging.getLogger(__name__)
 
@@ -58,23 +56,4 @@ class TwilioWhatsAppSender:
         callback = self._sms.status_callback_url(reminder_id)
         if callback:
             kwargs["status_callback"] = callback
-        try:
-            sent = self._sms.client.messages.create(**kwargs)
-        except TwilioRestException as exc:
-            result = classify_whatsapp(exc)
-            log.warning("twilio refused whatsapp to %s: %s %s", mask_phone(message.to), result.error_code, result.error_message)
-            return result
-        except requests.Timeout as exc:
-            ambiguous = not isinstance(exc, requests.ConnectTimeout)
-            return SendResult(
-                ok=False,
-                provider="twilio",
-                error_code="timeout",
-                error_message=str(exc)[:300],
-                retryable=True,
-                ambiguous=ambiguous,
-            )
-        except requests.RequestException as exc:
-            return SendResult(ok=False, provider="twilio", error_code="connection", error_message=str(exc)[:300], retryable=True)
-        log.info("twilio accepted whatsapp %s to %s", sent.sid, mask_phone(message.to))
-        return SendResult(ok=True, provider="twilio", provider_message_id=sent.sid)
+        return create_message(self._sms.client, kwargs, classify_whatsapp, "whatsapp", message.to)

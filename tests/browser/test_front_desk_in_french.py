@@ -9,7 +9,6 @@ whatever hour the suite runs at; the browser's own clock is not involved. With R
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,13 +17,13 @@ from typing import Any
 import pytest
 import time_machine
 from babel.dates import format_skeleton, format_time
-from werkzeug.serving import make_server
 
 from admin.auth import create_user
 from service import create_app
 from service.extensions import db
 from service.timeutil import utcnow
-from tests.browser.test_panel_in_chromium import CHROMIUM, no_csp_violation, shoot
+from tests.browser.chromium import CHROMIUM, chromium_page, served
+from tests.browser.test_panel_in_chromium import no_csp_violation, shoot
 from tests.conftest import make_settings
 from tests.helpers import PARIS, local_day
 
@@ -54,35 +53,14 @@ def clinic(tmp_path: Path) -> Iterator[tuple[str, Any]]:
             create_user(*OWNER, role="admin", now=utcnow())
             db.session.commit()
             seed_demo(utcnow())
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_port}", app
-        server.shutdown()
+        with served(app) as base_url:
+            yield base_url, app
 
 
 @pytest.fixture
 def browser_page(clinic: tuple[str, Any]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    base_url, _app = clinic
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--lang=fr-FR"],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url, locale="fr-FR")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.add_init_script(
-            "window.__csp = []; document.addEventListener('securitypolicyviolation', e => "
-            "window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')));"
-        )
-        page.csp_console = []
-        page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_console.append(m.text))
+    with chromium_page(clinic[0], locale="fr-FR", viewport={"width": 1280, "height": 900}) as page:
         yield page
-        browser.close()
 
 
 def send_due(app: Any) -> None:

@@ -7,22 +7,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from admin.auth import create_user
 from service import create_app
 from service.extensions import db
 from service.timeutil import utcnow
+from tests.browser.chromium import CHROMIUM, chromium_page, served
 from tests.conftest import make_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
 ADMIN = ("owner@clinique.test", "staple battery horse")
 
 pytestmark = [
@@ -49,42 +47,14 @@ def live_server(tmp_path: Path) -> Iterator[str]:
         db.session.commit()
         seed_demo(utcnow())
         tick(utcnow() - timedelta(days=1))  # some history for the dashboard and the timeline
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture
 def page(live_server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, base_url=live_server)
-        page.set_default_timeout(15000)
-        # Init scripts run outside the page's CSP: they see every violation the policy reports.
-        page.add_init_script(
-            "window.__csp = []; document.addEventListener('securitypolicyviolation', e => "
-            "window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')));"
-        )
-        page.csp_console = []
-        page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_console.append(m.text))
+    with chromium_page(live_server, viewport={"width": 1280, "height": 900}) as page:
         yield page
-        browser.close()
 
 
 def shoot(page: Any, name: str, tmp_path: Path, *, publish: bool = True) -> None:

@@ -5,20 +5,19 @@ RECALL_SCREENSHOTS_DIR (make screenshots) publishes the French page as docs/scre
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from service import create_app, links
 from service.extensions import db
 from service.models import Appointment, Patient
 from service.runtime import get_settings
-from tests.browser.test_panel_in_chromium import CHROMIUM, no_csp_violation, shoot
+from tests.browser.chromium import CHROMIUM, chromium_page, served
+from tests.browser.test_panel_in_chromium import no_csp_violation, shoot
 from tests.conftest import make_settings
 from tests.helpers import booking, paris, post_booking
 
@@ -71,44 +70,17 @@ def live(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             links.remember(appointment, get_settings())
             db.session.commit()
             paths[language] = links.manage_url(appointment.id, get_settings()).removeprefix(get_settings().public_base_url or "")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", paths
-    server.shutdown()
+    with served(app) as base_url:
+        yield base_url, paths
 
 
 @pytest.fixture
 def phone(live: tuple[str, dict[str, str]]) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 390, "height": 844}, base_url=live[0], is_mobile=True, has_touch=True)
-        page.set_default_timeout(15000)
-        page.add_init_script(
-            "window.__csp = []; document.addEventListener('securitypolicyviolation', e => "
-            "window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')));"
-        )
-        page.csp_console = []
-        page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_console.append(m.text))
+    with chromium_page(live[0], viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True) as page:
         outside: list[str] = []
         page.on("request", lambda r: r.url.startswith(live[0]) or outside.append(r.url))
         page.outside = outside
         yield page
-        browser.close()
 
 
 def fits_the_screen(page: Any) -> None:

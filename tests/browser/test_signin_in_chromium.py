@@ -3,7 +3,6 @@ code step at the next sign-in. Screenshots of the three pages (RECALL_SCREENSHOT
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +11,6 @@ from typing import Any
 import pyotp
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from admin import mfa
 from admin.auth import create_user
@@ -20,8 +18,9 @@ from service import create_app
 from service.extensions import db
 from service.models import User
 from service.timeutil import utcnow
-from tests.browser.test_panel_in_chromium import CHROMIUM, shoot
+from tests.browser.chromium import CHROMIUM, served
 from tests.browser.test_panel_in_chromium import page as page  # the fixture, with this module's live_server
+from tests.browser.test_panel_in_chromium import shoot
 from tests.conftest import make_settings
 
 ADMIN = ("owner@clinique.test", "staple battery horse")
@@ -39,11 +38,9 @@ def live_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any
         db.create_all()
         create_user(*ADMIN, role="admin", now=utcnow())
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     SERVED["app"] = app
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(app) as base_url:
+        yield base_url
 
 
 def test_an_admin_enrols_by_qr_code_then_signs_in_with_a_code(page, live_server, tmp_path):
