@@ -18,19 +18,23 @@ from .outbound import sms_consent_changed
 from .planner import plan_patient
 from .settings import Settings
 
+# Where each channel keeps its opt-out: STOP on WhatsApp stops WhatsApp only, STOP by SMS stops SMS only.
+OPTED_OUT_AT = {
+    Channel.SMS: "sms_opted_out_at",
+    Channel.WHATSAPP: "whatsapp_opted_out_at",
+    Channel.EMAIL: "email_unsubscribed_at",
+}
+
 
 def is_opted_out(patient: Patient, channel: Channel) -> bool:
-    return (patient.sms_opted_out_at if channel is Channel.SMS else patient.email_unsubscribed_at) is not None
+    return getattr(patient, OPTED_OUT_AT[channel]) is not None
 
 
 def opt_out(db_session: DbSession, patient: Patient, channel: Channel, *, actor: str, settings: Settings, now: datetime) -> bool:
     """Stop `channel` for this patient; True when it changed anything (a second STOP changes nothing)."""
     if is_opted_out(patient, channel):
         return False
-    if channel is Channel.SMS:
-        patient.sms_opted_out_at = now
-    else:
-        patient.email_unsubscribed_at = now
+    setattr(patient, OPTED_OUT_AT[channel], now)
     _audit(db_session, patient, channel, actor, "opt-out", now)
     if channel is Channel.SMS:
         sms_consent_changed(db_session, settings, patient, opted_out=True, actor=actor, now=now)
@@ -44,14 +48,12 @@ def opt_in(
 ) -> None:
     """An explicit request for messages on `channel` (texting START): consent recorded with when and how (`source`).
     The booking system hears of it when SMS was off before (opted out, or never agreed to)."""
-    if channel is Channel.SMS:
-        if patient.sms_opted_out_at is not None or not patient.sms_consent:
-            sms_consent_changed(db_session, settings, patient, opted_out=False, actor=actor, now=now)
-        patient.sms_opted_out_at = None
-        patient.sms_consent, patient.sms_consent_at, patient.sms_consent_source = True, now, source
-    else:
-        patient.email_unsubscribed_at = None
-        patient.email_consent, patient.email_consent_at, patient.email_consent_source = True, now, source
+    if channel is Channel.SMS and (patient.sms_opted_out_at is not None or not patient.sms_consent):
+        sms_consent_changed(db_session, settings, patient, opted_out=False, actor=actor, now=now)
+    setattr(patient, OPTED_OUT_AT[channel], None)
+    setattr(patient, f"{channel}_consent", True)
+    setattr(patient, f"{channel}_consent_at", now)
+    setattr(patient, f"{channel}_consent_source", source)
     _audit(db_session, patient, channel, actor, "opt-in", now)
     db_session.flush()
     plan_patient(db_session, patient, settings, now)

@@ -45,6 +45,9 @@ def handle_inbound(db_session: DbSession, form: Mapping[str, str], settings: Set
         raise PayloadError("MessageSid is not a Twilio message id", [f"MessageSid: {sid[:40]!r}"])
     if db_session.execute(select(InboundMessage.id).where(InboundMessage.provider_message_id == sid)).first():
         return None  # Twilio retried a post we already handled
+    # WhatsApp arrives at the same webhook, addressed "whatsapp:+33…": the same patient, on another channel.
+    channel = Channel.WHATSAPP if sender.lower().startswith("whatsapp:") else Channel.SMS
+    sender = sender.split(":", 1)[1] if channel is Channel.WHATSAPP else sender
     try:
         number = normalise_phone(sender, settings.clinic_region)
     except ContactError:
@@ -58,23 +61,24 @@ def handle_inbound(db_session: DbSession, form: Mapping[str, str], settings: Set
         from_number=number,
         body=body[:2000],
         intent=intent.value,
+        channel=str(channel),
         received_at=now,
     )
     db_session.add(message)
-    log.info("sms reply %s from %s: %s", sid, mask_phone(number), intent.value)
+    log.info("%s reply %s from %s: %s", channel, sid, mask_phone(number), intent.value)
     if intent in (Intent.OTHER, Intent.RESCHEDULE):  # words for a person to read: the front desk's to-do list
         todo.add_reply(db_session, message, asks_another_time=intent is Intent.RESCHEDULE, now=now)
     if not patients:
         return None
     patient = patients[0]
     if intent is Intent.STOP:
-        for p in patients:  # the number opted out, whoever shares it
-            opt_out(db_session, p, Channel.SMS, actor=PATIENT_BY_SMS, settings=settings, now=now)
+        for p in patients:  # the number opted out of this channel, whoever shares it
+            opt_out(db_session, p, channel, actor=_actor(channel), settings=settings, now=now)
         message.handled_at, message.handled_by = now, "system"
         return None
     if intent is Intent.START:
-        for p in patients:  # texting START is an explicit request for texts
-            opt_in(db_session, p, Channel.SMS, actor=PATIENT_BY_SMS, source="sms:START", settings=settings, now=now)
+        for p in patients:  # texting START is an explicit request for messages on this channel
+            opt_in(db_session, p, channel, actor=_actor(channel), source=f"{channel}:START", settings=settings, now=now)
         message.handled_at, message.handled_by = now, "system"
         return None
     if intent is Intent.HELP:
@@ -100,6 +104,10 @@ def handle_inbound(db_session: DbSession, form: Mapping[str, str], settings: Set
             )
         return _reply(db_session, "reply_reschedule", patient, settings, upcoming)
     return None  # kept for staff, unanswered until they call or write back
+
+
+def _actor(channel: Channel) -> str:
+    return PATIENT_BY_SMS if channel is Channel.SMS else f"patient:{channel}"
 
 
 def twiml(reply: str | None) -> str:

@@ -87,7 +87,7 @@ def record_status(
     if reminder is None:
         return "recorded"
     # An ambiguous send reached Twilio after all: settle it, never send it again.
-    if reminder.channel == Channel.SMS and lifecycle.settle_by_receipt(
+    if reminder.channel in (Channel.SMS, Channel.WHATSAPP) and lifecycle.settle_by_receipt(
         reminder, provider="twilio", provider_name="Twilio", message_id=sid, now=now
     ):
         log.info("reminder %s reconciled from a status callback", reminder.id)
@@ -115,11 +115,12 @@ def _find(db_session: DbSession, reminder_id: int | None, sid: str) -> Reminder 
 def _undelivered(
     db_session: DbSession, reminder: Reminder, status: str, error_code: str | None, settings: Settings, now: datetime
 ) -> str:
-    why = f"SMS {status}" + (f" (Twilio {error_code})" if error_code else "")
+    channel = Channel(reminder.channel)
+    why = f"{'WhatsApp' if channel is Channel.WHATSAPP else 'SMS'} {status}" + (f" (Twilio {error_code})" if error_code else "")
     patient = db_session.get(Patient, reminder.patient_id)
-    to = reach_of(patient, settings).fallback(Channel(reminder.channel)) if patient is not None else None
+    to = reach_of(patient, settings).fallback(channel) if patient is not None else None
     after = lifecycle.fall_back_or_fail(reminder, to=to, why=why, now=now)
     todo.add_send_failure(db_session, reminder, provider="twilio", error_code=error_code, now=now)  # 30005, 30006
     if patient is not None and error_code == OPTED_OUT:
-        opt_out(db_session, patient, Channel.SMS, actor=f"twilio:{OPTED_OUT}", settings=settings, now=now)
+        opt_out(db_session, patient, channel, actor=f"twilio:{OPTED_OUT}", settings=settings, now=now)  # that channel only
     return "fallback" if after is ReminderStatus.PENDING else "failed"

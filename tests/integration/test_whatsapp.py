@@ -115,3 +115,37 @@ def test_twilio_63016_outside_the_window_falls_back_to_sms(app, client, fake_twi
     assert whatsapp["To"].startswith("whatsapp:") and sms["To"] == "+33612345678" and "rappel" in sms["Body"]
     row = the_24h(app)
     assert (row.channel, row.status) == ("sms", "sent")
+
+
+def test_a_whatsapp_stop_stops_whatsapp_and_not_sms(app, client, fake_twilio):
+    from tests.integration.test_replies import reply
+
+    starts = paris(5)
+    book(app, client, fake_twilio, booking(starts))
+    on_whatsapp(app)
+    assert reply(client, "STOP", sender="whatsapp:+33612345678", sid="SMwastop1").status_code == 200
+    with app.app_context():
+        patient = db.session.execute(select(Patient)).scalar_one()
+        assert patient.whatsapp_opted_out_at is not None and patient.sms_opted_out_at is None
+        inbound = db.session.execute(select(InboundMessage).where(InboundMessage.provider_message_id == "SMwastop1")).one()[0]
+        assert (inbound.channel, inbound.from_number) == ("whatsapp", "+33612345678")
+    tick(app, starts - timedelta(hours=24))
+    (sent,) = fake_twilio.requests
+    assert sent["To"] == "+33612345678" and "Body" in sent  # the reminder went by SMS, the next channel in the order
+    assert the_24h(app).channel == "sms"
+
+
+def test_a_read_receipt_marks_the_whatsapp_reminder_delivered_and_read(app, client, fake_twilio):
+    from tests.integration.test_delivery_receipts import callback
+
+    starts = paris(5)
+    book(app, client, fake_twilio, booking(starts))
+    on_whatsapp(app)
+    tick(app, starts - timedelta(hours=24))
+    (message,) = fake_twilio.messages
+    assert callback(client, message, "delivered").status_code == 200
+    assert callback(client, message, "read").status_code == 200
+    reminder = the_24h(app)
+    assert (reminder.channel, reminder.status, reminder.provider_status) == ("whatsapp", "delivered", "read")
+    assert callback(client, message, "delivered").status_code == 200  # late and out of order: never moves back
+    assert the_24h(app).provider_status == "read"
