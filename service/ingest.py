@@ -86,6 +86,13 @@ def upsert_patient(db_session: DbSession, source: str, info: PatientInfo, now: d
             now,
             f"webhook:{source}",
         )
+    if info.whatsapp_consent is not None and info.whatsapp_consent != bool(patient.whatsapp_consent):
+        patient.whatsapp_consent, patient.whatsapp_consent_at, patient.whatsapp_consent_source = (
+            info.whatsapp_consent,
+            now,
+            f"webhook:{source}",
+        )
+    patient.preferred_channel = info.preferred_channel or patient.preferred_channel
     db_session.flush()
     if (
         info.external_id

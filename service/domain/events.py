@@ -39,6 +39,8 @@ class PatientInfo:
     language: str | None
     sms_consent: bool | None  # None: the source did not say
     email_consent: bool | None
+    whatsapp_consent: bool | None = None
+    preferred_channel: str | None = None  # sms | whatsapp | email: where the patient prefers to read, when reachable
 
 
 @dataclass(frozen=True)

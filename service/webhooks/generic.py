@@ -107,5 +107,7 @@ def _event(body: Any, region: str) -> BookingEvent:
             language=pat.get("language") or None,
             sms_consent=pat.get("sms_consent"),
             email_consent=pat.get("email_consent"),
+            whatsapp_consent=pat.get("whatsapp_consent"),
+            preferred_channel=pat.get("preferred_channel") or None,
         ),
     )

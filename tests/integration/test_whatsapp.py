@@ -149,3 +149,21 @@ def test_a_read_receipt_marks_the_whatsapp_reminder_delivered_and_read(app, clie
     assert (reminder.channel, reminder.status, reminder.provider_status) == ("whatsapp", "delivered", "read")
     assert callback(client, message, "delivered").status_code == 200  # late and out of order: never moves back
     assert the_24h(app).provider_status == "read"
+
+
+def test_the_generic_webhook_records_whatsapp_consent_and_the_preferred_channel(app, client, fake_twilio):
+    from tests.helpers import post_booking
+
+    starts = paris(5)
+    body = booking(starts, whatsapp_consent=True, preferred_channel="whatsapp")
+    assert post_booking(client, body).status_code == 200
+    with app.app_context():
+        patient = db.session.execute(select(Patient)).scalar_one()
+        assert (patient.whatsapp_consent, patient.whatsapp_consent_source, patient.preferred_channel) == (
+            True,
+            "webhook:generic",
+            "whatsapp",
+        )
+        assert patient.whatsapp_consent_at is not None
+    refused = post_booking(client, booking(starts, event_id="evt_fax", preferred_channel="fax"))
+    assert refused.status_code == 400 and "preferred_channel" in refused.get_data(as_text=True)
