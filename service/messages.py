@@ -14,6 +14,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from . import links, plans, staff_content
+from .content.templates import for_whatsapp
 from .domain import whatsapp
 from .domain.courses import CourseSession, progress
 from .domain.sms_encoding import sms_encoding
@@ -168,6 +169,7 @@ def compose(
     text = render_text(body_src, variables)
     if channel == Channel.WHATSAPP:
         approved = whatsapp_template(db_session, reminder.kind, language)
+        text = for_whatsapp(text)  # the free text, inside the 24-hour window
         if approved is None:
             return Composed(subject=None, text=text)
         filled = whatsapp.numbered(dict(approved.content_variables or {}), variables)

@@ -195,6 +195,20 @@ DEFAULT_TEMPLATES: dict[tuple[str, str, str], tuple[str | None, str]] = {
 _STOP_EN = " Reply STOP to opt out"
 _STOP_FR = " STOP pour ne plus recevoir de SMS"
 
+# A WhatsApp message in free text is the SMS text; where the opt-out line names SMS, it names WhatsApp instead
+# (STOP on WhatsApp stops WhatsApp only). English, Spanish and German lines do not name the channel.
+WHATSAPP_STOP = {
+    " STOP pour ne plus recevoir de SMS": " STOP pour ne plus recevoir de messages WhatsApp",
+    " STOP per non ricevere più SMS": " STOP per non ricevere più messaggi WhatsApp",
+}
+
+
+def for_whatsapp(text: str) -> str:
+    for sms_line, whatsapp_line in WHATSAPP_STOP.items():
+        text = text.replace(sms_line, whatsapp_line)
+    return text
+
+
 # Aftercare, tips and maintenance. SMS stay free of treatment names and body areas; emails say more.
 # French SMS keep to GSM-7's accents (é è à ù) and avoid ç ê ô â î, any of which would halve the characters per segment.
 DEFAULT_TEMPLATES.update(

@@ -88,6 +88,7 @@ def test_inside_the_window_after_the_patients_message_the_reminder_goes_as_free_
     (sent,) = fake_twilio.requests
     assert sent["To"] == "whatsapp:+33612345678" and "ContentSid" not in sent
     assert "rappel, rendez-vous" in sent["Body"]
+    assert sent["Body"].endswith("STOP pour ne plus recevoir de messages WhatsApp")  # STOP here stops WhatsApp, not SMS
 
 
 def test_a_kind_with_no_approved_template_goes_by_the_next_channel_in_the_order(app, client, fake_twilio):
