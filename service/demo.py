@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from .content.seed import seed_tips
 from .domain.events import AppointmentInfo, BookingEvent, CourseInfo, EventType, PatientInfo
 from .extensions import db
+from .i18n import panel_default
 from .ingest import apply_booking_event
 from .models import Appointment, Course, User, WebhookEvent
 from .runtime import get_settings
@@ -48,7 +49,7 @@ def seed_demo_account(now: datetime) -> DemoAccount:
         return DemoAccount(DEMO_EMAIL, None)
     password = secrets.token_urlsafe(12)
     user = create_user(DEMO_EMAIL, password, "admin", now)
-    user.language = settings.clinic_language
+    user.language = panel_default()
     db.session.commit()
     return DemoAccount(DEMO_EMAIL, password)
 

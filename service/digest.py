@@ -20,7 +20,7 @@ from . import todo
 from .channels import EmailMessageSpec, Senders
 from .domain.vocabulary import TodoKind
 from .extensions import DbSession
-from .i18n import _, ngettext, when
+from .i18n import _, ngettext, panel_default, when
 from .models import Appointment, AuditEvent, TodoItem
 from .settings import Settings
 
@@ -86,7 +86,7 @@ def compose(db_session: DbSession, items: list[TodoItem], settings: Settings, da
             select(Appointment).where(Appointment.id.in_({i.appointment_id for i in items if i.appointment_id}))
         ).scalars()
     }
-    with force_locale(settings.clinic_language):
+    with force_locale(panel_default()):
         lines = []
         for item in items:
             who = item.patient.first_name if item.patient is not None else _("a number we do not know")

@@ -26,18 +26,23 @@ _l = lazy_gettext
 __all__ = ["_", "_l", "ngettext"]
 
 
+def panel_default() -> str:
+    """The clinic's language where the panel has it (fr, en), else English: a German clinic's staff read English."""
+    language = get_settings().clinic_language
+    return language if language in PANEL_LANGUAGES else "en"
+
+
 def reader_language() -> str:
     """Who reads this page: a page may pin it (the patient's own page); a signed-in user's choice; else the clinic's,
     unless nobody is signed in and the browser asks for another language Recall has."""
-    settings = get_settings()
     if not has_request_context():
-        return settings.clinic_language
+        return panel_default()
     pinned = g.get("recall_language")
     if pinned:
         return str(pinned)
     if current_user and current_user.is_authenticated:
-        return getattr(current_user, "language", None) or settings.clinic_language
-    return request.accept_languages.best_match(PANEL_LANGUAGES) or settings.clinic_language
+        return getattr(current_user, "language", None) or panel_default()
+    return request.accept_languages.best_match(PANEL_LANGUAGES) or panel_default()
 
 
 def init_i18n(app: Flask) -> None:

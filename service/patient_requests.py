@@ -19,6 +19,7 @@ from .domain.events import EventType, StatusEvent
 from .domain.patient_actions import late_cancellation
 from .domain.vocabulary import AppointmentStatus, OutboundEventType, TodoKind
 from .extensions import DbSession
+from .i18n import panel_default
 from .models import Appointment
 from .outbound import emit
 from .settings import Settings
@@ -72,7 +73,7 @@ def ask_another_time(
     db_session: DbSession, appointment: Appointment, message: str, days: list[str], settings: Settings, now: datetime
 ) -> bool:
     """A front-desk item and an outbound event; False when the patient already asked (nothing more happens)."""
-    named = ", ".join(day_names(days, settings.clinic_language))  # the front desk reads them in its language
+    named = ", ".join(day_names(days, panel_default()))  # the front desk reads them in its language
     wanted = f"{named}: {message}" if named and message else named or message
     item = add(
         db_session,

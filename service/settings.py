@@ -21,6 +21,7 @@ from babel import Locale, UnknownLocaleError
 ENVIRONMENTS = ("development", "test", "production")
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 PANEL_LANGUAGES = ("fr", "en")  # the panel's catalogues (service/translations)
+CLINIC_LANGUAGES = ("fr", "en", "es", "de", "it")  # patients' languages: every shipped template and tip exists in each
 CONTACT_CONSENTS = ("none", "sms", "email", "both")  # FHIR_CONTACT_CONSENT, ACUITY_CONTACT_CONSENT
 
 
@@ -85,12 +86,13 @@ def _channel_order(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]
 
 
 def default_language(region: str) -> str:
-    """The language most people speak in the region (CLDR's likely subtags: FR gives fr, BE nl), if Recall speaks it."""
+    """The language most people speak in the region (CLDR's likely subtags: FR gives fr, DE de, BE nl), if Recall
+    speaks it to patients."""
     try:
         language = Locale.parse(f"und_{region}").language
     except (ValueError, UnknownLocaleError):
         return "en"
-    return language if language in PANEL_LANGUAGES else "en"
+    return language if language in CLINIC_LANGUAGES else "en"
 
 
 def _zone(name: str, raw: str | None, default: str) -> str:
@@ -135,7 +137,9 @@ class Settings:
     clinic_timezone: str = "Europe/Paris"
     clinic_phone: str = ""
     clinic_region: str = "FR"
-    clinic_language: str = ""  # empty: the language of CLINIC_REGION when Recall speaks it (FR: fr), else en
+    # Empty: the language of CLINIC_REGION when Recall speaks it (FR: fr, DE: de), else en. New patients speak it; the
+    # panel reads it too when it is one of the panel's languages (fr, en), English otherwise.
+    clinic_language: str = ""
     public_base_url: str | None = None
     clinic_address: str = ""  # shown on the patient's page
     booking_url: str | None = None  # the clinic's own booking page, for messages about no particular session
@@ -250,7 +254,7 @@ class Settings:
         clinic_language = _choice(
             "CLINIC_LANGUAGE",
             get("CLINIC_LANGUAGE"),
-            PANEL_LANGUAGES,
+            CLINIC_LANGUAGES,
             default["clinic_language"] or default_language(clinic_region),
         )
 

@@ -16,7 +16,7 @@ from ..textclean import known_zone
 from .errors import PayloadError, SignatureError
 from .instants import instant, minutes
 from .jsonbody import read_json
-from .posts import WebhookPost
+from .posts import WebhookPost, language_of_locale
 from .signatures import hmac_sha256_hex, matches
 
 SOURCE = "generic"
@@ -104,7 +104,7 @@ def _event(body: Any, region: str) -> BookingEvent:
             phone=phone,
             email=email,
             timezone=zone,
-            language=pat.get("language") or None,
+            language=language_of_locale(pat.get("language")),  # the closest language Recall has, else the clinic's
             sms_consent=pat.get("sms_consent"),
             email_consent=pat.get("email_consent"),
             whatsapp_consent=pat.get("whatsapp_consent"),

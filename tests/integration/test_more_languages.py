@@ -16,6 +16,7 @@ from service.domain.sms_encoding import sms_encoding
 from service.extensions import db
 from service.models import Appointment, Patient
 from service.runtime import get_settings
+from service.timeutil import utcnow
 from tests.conftest import make_settings
 from tests.helpers import booking, paris, post_booking, tick
 from tests.integration import test_fhir as fhir_posts
@@ -86,3 +87,37 @@ def test_the_patients_page_speaks_their_language(app, client, language, hello, c
     assert hello in html and confirm in html and day in html  # the days to choose from, in their words
     done = client.post(path + "/confirm", data={"csrf_token": csrf(html)}, follow_redirects=True)
     assert thanks in done.get_data(as_text=True)
+
+
+def test_a_german_clinics_new_patients_read_german_and_its_staff_read_the_panel_in_english(settings, fake_twilio):
+    """CLINIC_LANGUAGE=de (a German region's default): a booking that names no language, or one Recall does not
+    speak (pt-BR), gets German messages; the panel, which speaks French and English, falls back to English."""
+    from admin.auth import create_user
+    from tests.admin.conftest import STAFF, sign_in
+    from tests.conftest import _empty_tables
+    from tests.helpers import sent_bodies
+
+    app = create_app(settings.with_overrides(clinic_language="de"))  # the fake Twilio's, with a German clinic
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            db.create_all()
+        else:
+            _empty_tables()
+        create_user(*STAFF, role="staff", now=utcnow())
+        db.session.commit()
+    try:
+        client = app.test_client()
+        assert post_booking(client, booking(paris(5), language=None)).status_code == 200
+        other = booking(paris(6), event_id="e2", appointment_id="a2", id="p2", phone="+33699887766", language="pt-BR")
+        assert post_booking(client, other).status_code == 200
+        tick(app, paris(1, 9, 0))
+        bodies = sent_bodies(fake_twilio)
+        assert len(bodies) == 2 and all("gebucht" in b for b in bodies)  # "Ihr Termin … ist gebucht"
+        with app.app_context():
+            assert sorted(db.session.execute(select(Patient.language)).scalars()) == ["de", "de"]
+        assert sign_in(client, *STAFF).status_code == 302
+        assert "All patients" in client.get("/admin/patient/").get_data(as_text=True)
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -104,7 +104,7 @@ def test_from_env_reads_each_default_from_its_field_not_from_a_copy(tmp_path: Pa
         ("RECALL_ENV", "prod", "RECALL_ENV must be one of development, test, production, got 'prod'"),
         ("CLINIC_TIMEZONE", "Paris", "CLINIC_TIMEZONE must be an IANA time zone like Europe/Paris, got 'Paris'"),
         ("CLINIC_REGION", "XX", "CLINIC_REGION must be a two-letter country code like FR, got 'XX'"),
-        ("CLINIC_LANGUAGE", "de", "CLINIC_LANGUAGE must be one of fr, en, got 'de'"),
+        ("CLINIC_LANGUAGE", "pt", "CLINIC_LANGUAGE must be one of fr, en, es, de, it, got 'pt'"),
         ("OUTBOUND_WEBHOOK_SECRET", "s3cret", "OUTBOUND_WEBHOOK_SECRET must be a Standard Webhooks key starting with whsec_"),
         ("STAFF_DIGEST_EMAIL", "desk", "STAFF_DIGEST_EMAIL must be an email address, got 'desk'"),
         ("SELF_CANCEL_HOURS", "-1", "SELF_CANCEL_HOURS must be at least 0, got '-1'"),
@@ -141,7 +141,9 @@ def test_a_bad_value_is_refused_naming_its_variable(name: str, value: str, messa
     assert str(refused.value) == message
 
 
-@pytest.mark.parametrize(("region", "language"), [("FR", "fr"), ("GB", "en"), ("US", "en"), ("DE", "en")])
+@pytest.mark.parametrize(
+    ("region", "language"), [("FR", "fr"), ("GB", "en"), ("US", "en"), ("DE", "de"), ("ES", "es"), ("IT", "it"), ("BR", "en")]
+)
 def test_the_clinics_language_follows_its_region_where_recall_speaks_it(region: str, language: str, tmp_path: Path) -> None:
     settings = Settings.from_env({**REQUIRED, "CLINIC_REGION": region}, instance_path=tmp_path)
     assert settings.clinic_language == language
