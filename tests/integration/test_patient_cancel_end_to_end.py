@@ -4,29 +4,15 @@ cancels a generic booking, gets the cancellation notice, and the clinic's bookin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 import requests
 
-from tests.fakes.webhook_receiver import SECRET, WebhookReceiver
 from tests.helpers import booking, paris, post_booking, sent_bodies, tick
+from tests.integration.test_outbound_events import receiver, settings
 from tests.integration.test_patient_page import BASE, csrf, link_for, live, only_appointment
 
-__all__ = ["live"]
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    server = WebhookReceiver().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def settings(settings, receiver):  # type: ignore[no-untyped-def]
-    return settings.with_overrides(outbound_webhook_url=receiver.url, outbound_webhook_secret=SECRET)
+__all__ = ["live", "receiver", "settings"]  # fixtures: the live server, and the receiver as OUTBOUND_WEBHOOK_URL
 
 
 def test_a_patient_cancels_from_their_reminders_link_and_the_booking_system_hears_of_it(app, client, fake_twilio, receiver, live):

@@ -45,7 +45,7 @@ def test_the_dispatcher_sends_by_the_next_allowed_channel_in_the_order():
     from service.domain.quiet_hours import QuietHours
 
     def rule(reach: Reach, fall_back: bool = True) -> object:
-        noon = datetime(2026, 3, 10, 11, tzinfo=UTC)
+        noon = datetime(2026, 3, 10, 11, tzinfo=UTC)  # handed to the pure rule as `now`: nothing reads the clock
         return decide(
             channel=WHATSAPP,
             expires_at=None,

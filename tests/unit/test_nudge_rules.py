@@ -154,7 +154,7 @@ def test_a_no_show_gets_one_follow_up_at_the_next_allowed_moment_and_never_after
 
 
 def test_a_patient_who_cannot_be_reached_is_not_nudged_and_a_closed_course_has_no_stall():
-    last = datetime(2031, 3, 20, 11, 0, tzinfo=ZONES[0])
+    last = datetime(2031, 3, 20, 11, 0, tzinfo=ZONES[0])  # any instant: the pure rules are handed it, none reads a clock
     stall = stall_of(last, 2, 6, 7)
     assert plan_nudges(stall, Reach(sms=False, email=False), ZONES[0], WINDOW) == []
     assert [w.channel for w in plan_nudges(stall, Reach(sms=False, email=True), ZONES[0], WINDOW)] == [Channel.EMAIL] * 2
